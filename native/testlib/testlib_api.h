@@ -1,0 +1,61 @@
+/* vtables_testlib.dll: the exported C API, written as plain C for cffi's ffi.cdef().
+ *
+ * This file is never #included by the C++ sources: it must stay parseable by cffi (no #include, no macros, no SAL,
+ * no __declspec, REFIID spelled `const GUID *`, interface pointers spelled `void *`). The user of ffi.cdef() supplies
+ *     typedef int32_t HRESULT; typedef uint32_t ULONG; typedef uint32_t DWORD; typedef int32_t LONG;
+ *     typedef int64_t LONG64;
+ *     typedef struct { uint32_t Data1; uint16_t Data2; uint16_t Data3; uint8_t Data4[8]; } GUID;
+ * The C++ side (objects.cpp, loops.cpp) includes <windows.h>/<objbase.h> and defines exactly these functions as
+ * extern "C" __declspec(dllexport); keep both in step when changing either.
+ *
+ * IBenchTarget : IUnknown, IID {3D840911-8FC7-4C2A-9C7B-05A5F4A82DB5}; vtable after IUnknown's three slots:
+ *     [3] HRESULT Nothing(void)                 -> S_OK
+ *     [4] HRESULT Work(LONG n, LONG *sum)       -> writes LONG 0..n-1 to a CreateStreamOnHGlobal stream one Write
+ *                                                  each, seeks to 0, reads them back one Read each; *sum = their
+ *                                                  sum mod 2^31. E_POINTER if sum is NULL, E_INVALIDARG if n < 0.
+ * CLSID_TL_BenchTarget {B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A01}  (IUnknown, IBenchTarget, IPersist; aggregatable)
+ * CLSID_TL_Outer       {B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A02}  (IUnknown, IPersist; blindly aggregates an inner)
+ */
+
+/* Object creation. `outer` is a controlling IUnknown or NULL; with outer != NULL, riid must be IID_IUnknown
+ * (else CLASS_E_NOAGGREGATION) and *ppv receives the inner's non-delegating IUnknown. */
+HRESULT TL_CreateBenchTarget(void *outer, const GUID *riid, void **ppv);
+/* Live C++ objects of this DLL (bench targets, class factories, outers). */
+LONG TL_LiveObjects(void);
+/* An IClassFactory creating bench targets (aggregation allowed; LockServer counts a DLL lock). */
+HRESULT TL_CreateClassFactory(const GUID *riid, void **ppv);
+/* Standard in-process server entry points (CLSID_TL_BenchTarget only). */
+HRESULT DllGetClassObject(const GUID *rclsid, const GUID *riid, void **ppv);
+HRESULT DllCanUnloadNow(void);
+/* An aggregating outer: innerFactory is an IClassFactory*; it calls innerFactory->CreateInstance(self, IID_IUnknown)
+ * and hands every IID other than IUnknown/IPersist to the inner's non-delegating QueryInterface. */
+HRESULT TL_CreateOuter(void *innerFactory, const GUID *riid, void **ppv);
+
+/* Loops in native code: S_OK, or the first failing HRESULT (the loop stops there). */
+HRESULT TL_LoopNothing(void *benchTarget, LONG64 n);
+HRESULT TL_LoopWork(void *benchTarget, LONG64 n, LONG w, LONG *lastSum);          /* lastSum may be NULL */
+HRESULT TL_LoopAddRefRelease(void *unk, LONG64 n);
+HRESULT TL_LoopQueryInterface(void *unk, const GUID *riid, LONG64 n);              /* QI + Release */
+HRESULT TL_LoopCreateInstance(void *classFactory, const GUID *riid, LONG64 n);     /* CreateInstance + Release */
+HRESULT TL_LoopCoGetCurrentProcess(LONG64 n, DWORD *last);                        /* last may be NULL */
+HRESULT TL_LoopCoCreateInstance(const GUID *clsid, DWORD clsctx, const GUID *riid, LONG64 n); /* + Release */
+
+/* Native calls on any pointer (raw vtable calls). AddRef/Release on NULL return 0. */
+HRESULT TL_QueryInterface(void *unk, const GUID *riid, void **ppv);
+ULONG TL_AddRef(void *unk);
+ULONG TL_Release(void *unk);
+HRESULT TL_CallNothing(void *benchTarget);
+HRESULT TL_CallWork(void *benchTarget, LONG n, LONG *sum);
+
+/* nthreads threads (no CoInitialize) AddRef unk perThread times each, all released at once by an event; join;
+ * *countAfterAddRefs = (AddRef(), Release()'s return); then they Release perThread times each; join;
+ * *countAfterReleases measured the same way. Either out pointer may be NULL. */
+HRESULT TL_HammerAddRefRelease(void *unk, LONG nthreads, LONG64 perThread,
+                               ULONG *countAfterAddRefs, ULONG *countAfterReleases);
+
+/* Calls benchTarget->Work(workN, &sum); *callHr = its HRESULT (callHr may be NULL). If it failed and the object's
+ * ISupportErrorInfo says S_OK for IID_IBenchTarget and GetErrorInfo gives an IErrorInfo: copies its description and
+ * source (truncated, always NUL-terminated; a buffer may be NULL/0-long) and returns S_OK. Otherwise S_FALSE with
+ * empty strings (also when the call succeeded). */
+HRESULT TL_CallAndGetErrorInfo(void *benchTarget, LONG workN, HRESULT *callHr,
+                               wchar_t *desc, ULONG descLen, wchar_t *source, ULONG sourceLen);

@@ -1,0 +1,16 @@
+// C++-only declarations shared by the testlib sources (and the selftest). Not for cffi: see testlib_api.h.
+#pragma once
+#include <windows.h>
+#include <objbase.h>
+
+// IBenchTarget : IUnknown, {3D840911-8FC7-4C2A-9C7B-05A5F4A82DB5}
+struct IBenchTarget : public IUnknown {
+    virtual HRESULT STDMETHODCALLTYPE Nothing() = 0;
+    virtual HRESULT STDMETHODCALLTYPE Work(LONG n, LONG *sum) = 0;
+};
+
+extern "C" const IID IID_IBenchTarget;
+extern "C" const CLSID CLSID_TL_BenchTarget;
+extern "C" const CLSID CLSID_TL_Outer;
+
+#define TL_API extern "C" __declspec(dllexport)

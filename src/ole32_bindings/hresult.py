@@ -1,0 +1,229 @@
+"""HRESULTs: names, facilities, messages, and typed exceptions.
+
+Every failure HRESULT becomes a :class:`ComError` subclass at the client edge (:func:`check`); success codes other
+than S_OK (S_FALSE above all) are returned to the caller, never swallowed. ``hresult`` on an error is the
+*unsigned* 32-bit value (``0x80004002``), which is how people read and search for them.
+
+Names come from a table generated from the SDK's ``winerror.h`` (``_winerror.py``); message text comes from
+``FormatMessageW`` when a COM runtime is present (Windows, Wine), otherwise from the name. This module imports no
+DLL: it works on Linux CPython.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from ._winerror import FACILITY_NAMES, HRESULT_NAMES, WIN32_ERROR_NAMES
+
+__all__ = [
+    "ComError", "check", "error_from_hresult", "name_of", "facility_of", "facility_name", "message_of",
+    "severity_of", "code_of", "to_unsigned", "to_signed", "hresult_from_win32", "hresult_for_exception",
+    "S_OK", "S_FALSE", "succeeded", "failed",
+]
+
+S_OK = 0
+S_FALSE = 1
+FACILITY_WIN32 = 7
+
+
+def to_unsigned(hr: int) -> int:
+    """The HRESULT as an unsigned 32-bit value (``-2147467262`` -> ``0x80004002``)."""
+    return hr & 0xFFFFFFFF
+
+
+def to_signed(hr: int) -> int:
+    """The HRESULT as C's signed ``LONG`` (what native code returns through cffi)."""
+    hr &= 0xFFFFFFFF
+    return hr - 0x100000000 if hr & 0x80000000 else hr
+
+
+def succeeded(hr: int) -> bool:
+    return to_signed(hr) >= 0
+
+
+def failed(hr: int) -> bool:
+    return to_signed(hr) < 0
+
+
+def severity_of(hr: int) -> int:
+    return (to_unsigned(hr) >> 31) & 1
+
+
+def facility_of(hr: int) -> int:
+    return (to_unsigned(hr) >> 16) & 0x1FFF
+
+
+def code_of(hr: int) -> int:
+    return to_unsigned(hr) & 0xFFFF
+
+
+def facility_name(hr: int) -> str:
+    f = facility_of(hr)
+    return FACILITY_NAMES.get(f, f"FACILITY_{f}")
+
+
+def hresult_from_win32(err: int) -> int:
+    """HRESULT_FROM_WIN32 (unsigned): a Win32 error code put in FACILITY_WIN32 with the failure bit set."""
+    err &= 0xFFFFFFFF
+    if err == 0 or err & 0x80000000:
+        return err
+    return 0x80070000 | (err & 0xFFFF)
+
+
+def name_of(hr: int) -> str | None:
+    """The symbolic name of ``hr`` (``E_NOINTERFACE``), a Win32 code's name for FACILITY_WIN32, or None."""
+    u = to_unsigned(hr)
+    name = HRESULT_NAMES.get(u)
+    if name is None and facility_of(u) == FACILITY_WIN32 and severity_of(u):
+        name = WIN32_ERROR_NAMES.get(code_of(u))
+    return name
+
+
+#: Set by ``ole32_bindings.win32`` when a runtime is present: ``(hresult) -> message text or None``.
+_system_message: Callable[[int], str | None] | None = None
+
+
+def message_of(hr: int) -> str:
+    """The system's message text for ``hr`` (FormatMessageW) where a runtime is loaded, else the name."""
+    global _system_message
+    if _system_message is None and sys.platform == "win32":
+        try:
+            from . import win32  # noqa: F401  (sets _system_message)
+        except Exception:  # the runtime could not be loaded: fall back to the tables
+            _system_message = lambda hr: None  # noqa: E731
+    text = _system_message(to_unsigned(hr)) if _system_message is not None else None
+    if text:
+        return text
+    name = name_of(hr)
+    return name if name else f"unknown HRESULT 0x{to_unsigned(hr):08X}"
+
+
+class ComError(Exception):
+    """A failure HRESULT, raised at the client edge and turned back into its HRESULT at the server edge.
+
+    ``ComError(hresult, description=None, source=None)``; subclasses fix ``hresult`` (``NoInterfaceError()``).
+    ``description``/``source`` carry IErrorInfo text when the callee set it.
+    """
+
+    HRESULT: int = 0x80004005  # E_FAIL for the base class used bare
+
+    def __init__(self, hresult: int | None = None, description: str | None = None,
+                 source: str | None = None) -> None:
+        hr = to_unsigned(self.HRESULT if hresult is None else hresult)
+        self.hresult = hr
+        self.description = description
+        self.source = source
+        super().__init__(hr, description)
+
+    @property
+    def name(self) -> str:
+        return name_of(self.hresult) or f"0x{self.hresult:08X}"
+
+    @property
+    def facility(self) -> str:
+        return facility_name(self.hresult)
+
+    @property
+    def message(self) -> str:
+        return message_of(self.hresult)
+
+    @property
+    def signed(self) -> int:
+        return to_signed(self.hresult)
+
+    def __str__(self) -> str:
+        text = f"{self.name} (0x{self.hresult:08X}): {self.message}"
+        if self.description:
+            text += f" [{self.source + ': ' if self.source else ''}{self.description}]"
+        return text
+
+    def __reduce__(self):  # picklable across processes
+        return (error_from_hresult, (self.hresult, self.description, self.source))
+
+
+_BY_HRESULT: dict[int, type[ComError]] = {}
+
+
+def _typed(name: str, hresult: int, doc: str) -> type[ComError]:
+    cls = type(name, (ComError,), {"HRESULT": hresult, "__doc__": doc, "__module__": __name__})
+    _BY_HRESULT[hresult] = cls
+    return cls
+
+
+NoInterfaceError = _typed("NoInterfaceError", 0x80004002, "E_NOINTERFACE: the object does not implement the IID.")
+PointerError = _typed("PointerError", 0x80004003, "E_POINTER: a required pointer was NULL.")
+InvalidArgError = _typed("InvalidArgError", 0x80070057, "E_INVALIDARG: an argument was invalid.")
+OutOfMemoryError = _typed("OutOfMemoryError", 0x8007000E, "E_OUTOFMEMORY: an allocation failed.")
+NotImplementedComError = _typed("NotImplementedComError", 0x80004001, "E_NOTIMPL: the method is not implemented.")
+FailError = _typed("FailError", 0x80004005, "E_FAIL: unspecified failure.")
+AccessDeniedError = _typed("AccessDeniedError", 0x80070005, "E_ACCESSDENIED: access denied.")
+UnexpectedError = _typed("UnexpectedError", 0x8000FFFF, "E_UNEXPECTED: catastrophic failure.")
+AbortError = _typed("AbortError", 0x80004004, "E_ABORT: the operation was aborted.")
+HandleError = _typed("HandleError", 0x80070006, "E_HANDLE: an invalid handle.")
+NoAggregationError = _typed("NoAggregationError", 0x80040110,
+                            "CLASS_E_NOAGGREGATION: the class cannot be aggregated (or not for that IID).")
+ClassNotAvailableError = _typed("ClassNotAvailableError", 0x80040111,
+                                "CLASS_E_CLASSNOTAVAILABLE: the class factory does not provide this CLSID.")
+ClassNotRegisteredError = _typed("ClassNotRegisteredError", 0x80040154,
+                                 "REGDB_E_CLASSNOTREG: no registration and no running class object for the CLSID.")
+NotInitializedError = _typed("NotInitializedError", 0x800401F0,
+                             "CO_E_NOTINITIALIZED: CoInitializeEx was not called on this thread.")
+ChangedModeError = _typed("ChangedModeError", 0x80010106,
+                          "RPC_E_CHANGED_MODE: the thread is already in the other apartment type.")
+WrongThreadError = _typed("WrongThreadError", 0x8001010E,
+                          "RPC_E_WRONG_THREAD: an apartment-bound object was called from another thread.")
+DisconnectedError = _typed("DisconnectedError", 0x80010108,
+                           "RPC_E_DISCONNECTED: the object invoked has disconnected from its clients.")
+ServerFaultError = _typed("ServerFaultError", 0x80010105, "RPC_E_SERVERFAULT: the server threw an exception.")
+CallRejectedError = _typed("CallRejectedError", 0x80010001, "RPC_E_CALL_REJECTED: the callee rejected the call.")
+InvalidObjrefError = _typed("InvalidObjrefError", 0x8001011D,
+                            "RPC_E_INVALID_OBJREF: the marshalled interface data (OBJREF) is invalid.")
+ObjectNotConnectedError = _typed("ObjectNotConnectedError", 0x800401FD,
+                                 "CO_E_OBJNOTCONNECTED: the object is not connected to the server.")
+ServerExecFailureError = _typed("ServerExecFailureError", 0x80080005,
+                                "CO_E_SERVER_EXEC_FAILURE: the server process could not be started.")
+ServerUnavailableError = _typed("ServerUnavailableError", 0x800706BA,
+                                "RPC_S_SERVER_UNAVAILABLE (as HRESULT): the server process is gone.")
+CallFailedError = _typed("CallFailedError", 0x800706BE, "RPC_S_CALL_FAILED (as HRESULT): the remote call failed.")
+ServerStoppingError = _typed("ServerStoppingError", 0x80004028,
+                             "CO_E_SERVER_STOPPING: the server is shutting down its class objects.")
+
+__all__ += [cls.__name__ for cls in _BY_HRESULT.values()]
+
+
+def error_from_hresult(hr: int, description: str | None = None, source: str | None = None) -> ComError:
+    """The typed exception for a failure HRESULT (the base :class:`ComError` for codes without a subclass)."""
+    u = to_unsigned(hr)
+    if not u & 0x80000000:
+        raise ValueError(f"0x{u:08X} is a success code, not an error")
+    cls = _BY_HRESULT.get(u, ComError)
+    return cls(u, description, source)
+
+
+def check(hr: int) -> int:
+    """Raise the typed error for a failure ``hr``; return ``hr`` itself on success (S_FALSE stays visible)."""
+    if hr < 0:
+        raise error_from_hresult(hr)
+    return hr
+
+
+#: Python exceptions that cross the server edge become these HRESULTs; anything else is E_FAIL.
+EXCEPTION_HRESULTS: tuple[tuple[type[BaseException], int], ...] = (
+    (NotImplementedError, 0x80004001),  # E_NOTIMPL
+    (MemoryError, 0x8007000E),  # E_OUTOFMEMORY
+    (PermissionError, 0x80070005),  # E_ACCESSDENIED
+    (ValueError, 0x80070057),  # E_INVALIDARG
+    (TypeError, 0x80070057),  # E_INVALIDARG
+)
+
+
+def hresult_for_exception(exc: BaseException) -> int:
+    """The HRESULT (unsigned) a Python exception becomes at the server edge: its own for a ComError, else the
+    documented mapping in :data:`EXCEPTION_HRESULTS`, else E_FAIL."""
+    if isinstance(exc, ComError):
+        return exc.hresult
+    for kind, hr in EXCEPTION_HRESULTS:
+        if isinstance(exc, kind):
+            return hr
+    return 0x80004005

@@ -1,0 +1,50 @@
+"""Memory streams (CreateStreamOnHGlobal) and reading what was written into them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._util import require
+from .dlls import ffi, function
+from .hresult import check
+
+__all__ = ["create_stream_on_hglobal", "get_hglobal_from_stream", "hglobal_bytes", "stream_bytes"]
+
+_CreateStreamOnHGlobal = function("CreateStreamOnHGlobal")
+_GetHGlobalFromStream = function("GetHGlobalFromStream")
+_GlobalLock = function("GlobalLock")
+_GlobalUnlock = function("GlobalUnlock")
+_GlobalSize = function("GlobalSize")
+
+
+def create_stream_on_hglobal(hglobal: Any = ffi.NULL, delete_on_release: bool = True) -> Any:
+    """A new IStream (new reference, caller releases) over ``hglobal`` (NULL: a fresh growable block)."""
+    out = ffi.new("void **")
+    check(_CreateStreamOnHGlobal(hglobal, 1 if delete_on_release else 0, out))
+    return out[0]
+
+
+def get_hglobal_from_stream(stream: Any) -> Any:
+    """The HGLOBAL under a stream made by CreateStreamOnHGlobal (borrowed: owned by the stream)."""
+    out = ffi.new("HGLOBAL *")
+    check(_GetHGlobalFromStream(require(stream, "pstm", "GetHGlobalFromStream"), out))
+    return out[0]
+
+
+def hglobal_bytes(hglobal: Any, size: int | None = None) -> bytes:
+    """A copy of the first ``size`` bytes (default: all) of a global memory block."""
+    total = _GlobalSize(hglobal)
+    n = total if size is None else min(size, total)
+    p = _GlobalLock(hglobal)
+    if p == ffi.NULL:
+        raise OSError("GlobalLock failed")
+    try:
+        return bytes(ffi.buffer(p, n))
+    finally:
+        _GlobalUnlock(hglobal)
+
+
+def stream_bytes(stream: Any, size: int | None = None) -> bytes:
+    """A copy of what a CreateStreamOnHGlobal stream holds (``size``: how much was written; the block may be
+    larger, since HGLOBAL streams grow in steps)."""
+    return hglobal_bytes(get_hglobal_from_stream(stream), size)

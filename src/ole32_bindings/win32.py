@@ -1,0 +1,163 @@
+"""What COM needs of kernel32/user32: message text for codes, events and waits, the STA message loop,
+thread and process ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import hresult as _hresult
+from .constants import INFINITE, PM_REMOVE, WAIT_FAILED
+from .dlls import ffi, function
+
+__all__ = [
+    "format_message", "create_event", "set_event", "reset_event", "wait_for_single_object", "close_handle",
+    "current_thread_id", "current_process_id", "get_message", "peek_message", "dispatch_message",
+    "post_thread_message", "post_quit_message", "msg_wait_for_multiple_objects", "pump_messages", "Event",
+]
+
+_FormatMessageW = function("FormatMessageW")
+_LocalFree = function("LocalFree")
+_CreateEventW = function("CreateEventW")
+_SetEvent = function("SetEvent")
+_ResetEvent = function("ResetEvent")
+_WaitForSingleObject = function("WaitForSingleObject")
+_CloseHandle = function("CloseHandle")
+_GetLastError = function("GetLastError")
+_GetMessageW = function("GetMessageW")
+_PeekMessageW = function("PeekMessageW")
+_TranslateMessage = function("TranslateMessage")
+_DispatchMessageW = function("DispatchMessageW")
+_PostThreadMessageW = function("PostThreadMessageW")
+_PostQuitMessage = function("PostQuitMessage")
+_MsgWaitForMultipleObjectsEx = function("MsgWaitForMultipleObjectsEx")
+
+current_thread_id = function("GetCurrentThreadId")
+current_process_id = function("GetCurrentProcessId")
+
+_FORMAT_MESSAGE_ALLOCATE_BUFFER = 0x100
+_FORMAT_MESSAGE_IGNORE_INSERTS = 0x200
+_FORMAT_MESSAGE_FROM_SYSTEM = 0x1000
+
+
+def format_message(code: int) -> str | None:
+    """FormatMessageW(FROM_SYSTEM) for an HRESULT or Win32 code; None when the system has no text."""
+    buf = ffi.new("LPWSTR *")
+    n = _FormatMessageW(
+        _FORMAT_MESSAGE_ALLOCATE_BUFFER | _FORMAT_MESSAGE_FROM_SYSTEM | _FORMAT_MESSAGE_IGNORE_INSERTS,
+        ffi.NULL, code & 0xFFFFFFFF, 0, ffi.cast("LPWSTR", buf), 0, ffi.NULL,
+    )
+    if n == 0 or buf[0] == ffi.NULL:
+        return None
+    try:
+        return ffi.string(buf[0], n).strip() or None
+    finally:
+        _LocalFree(buf[0])
+
+
+_hresult._system_message = format_message
+
+
+def _win32_error(what: str) -> OSError:
+    err = _GetLastError()
+    return OSError(f"{what} failed: Win32 error {err} ({format_message(err) or 'no message'})")
+
+
+def create_event(manual_reset: bool = True, initial: bool = False) -> Any:
+    h = _CreateEventW(ffi.NULL, int(manual_reset), int(initial), ffi.NULL)
+    if h == ffi.NULL:
+        raise _win32_error("CreateEventW")
+    return h
+
+
+def set_event(h: Any) -> None:
+    if not _SetEvent(h):
+        raise _win32_error("SetEvent")
+
+
+def reset_event(h: Any) -> None:
+    if not _ResetEvent(h):
+        raise _win32_error("ResetEvent")
+
+
+def wait_for_single_object(h: Any, timeout_ms: int = INFINITE) -> int:
+    """WaitForSingleObject: WAIT_OBJECT_0, WAIT_TIMEOUT or WAIT_ABANDONED; raises on WAIT_FAILED.
+    (cffi releases the GIL during the wait.)"""
+    r = _WaitForSingleObject(h, timeout_ms)
+    if r == WAIT_FAILED:
+        raise _win32_error("WaitForSingleObject")
+    return r
+
+
+def close_handle(h: Any) -> None:
+    if not _CloseHandle(h):
+        raise _win32_error("CloseHandle")
+
+
+class Event:
+    """A Win32 event handle that closes itself (``with Event() as e: ... e.handle``)."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self, manual_reset: bool = True, initial: bool = False) -> None:
+        self.handle = create_event(manual_reset, initial)
+
+    def set(self) -> None:
+        set_event(self.handle)
+
+    def wait(self, timeout_ms: int = INFINITE) -> bool:
+        return wait_for_single_object(self.handle, timeout_ms) == 0
+
+    def close(self) -> None:
+        if self.handle is not None:
+            close_handle(self.handle)
+            self.handle = None
+
+    def __enter__(self) -> "Event":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def get_message(msg: Any) -> int:
+    """GetMessageW into ``msg`` (a ``MSG *``): >0 a message, 0 WM_QUIT, -1 error."""
+    return _GetMessageW(msg, ffi.NULL, 0, 0)
+
+
+def peek_message(msg: Any, remove: bool = True) -> bool:
+    return bool(_PeekMessageW(msg, ffi.NULL, 0, 0, PM_REMOVE if remove else 0))
+
+
+def dispatch_message(msg: Any) -> None:
+    _TranslateMessage(msg)
+    _DispatchMessageW(msg)
+
+
+def post_thread_message(thread_id: int, message: int, wparam: int = 0, lparam: int = 0) -> None:
+    if not _PostThreadMessageW(thread_id, message, wparam, lparam):
+        raise _win32_error("PostThreadMessageW")
+
+
+def post_quit_message(code: int = 0) -> None:
+    _PostQuitMessage(code)
+
+
+def msg_wait_for_multiple_objects(handles: list[Any], timeout_ms: int, wake_mask: int, flags: int) -> int:
+    arr = ffi.new("HANDLE[]", handles) if handles else ffi.NULL
+    r = _MsgWaitForMultipleObjectsEx(len(handles), arr, timeout_ms, wake_mask, flags)
+    if r == WAIT_FAILED:
+        raise _win32_error("MsgWaitForMultipleObjectsEx")
+    return r
+
+
+def pump_messages() -> int:
+    """Run this thread's message loop until WM_QUIT; returns the quit code. An STA serves calls this way."""
+    msg = ffi.new("MSG *")
+    while True:
+        r = _GetMessageW(msg, ffi.NULL, 0, 0)
+        if r == 0:
+            return int(msg.wParam)
+        if r == -1:
+            raise _win32_error("GetMessageW")
+        _TranslateMessage(msg)
+        _DispatchMessageW(msg)

@@ -1,0 +1,46 @@
+"""Test harness. Tests marked ``runtime`` need a COM runtime (Windows, or Wine through tools/winpy); the Linux
+run deselects them (``-m "not runtime"``) and runs the rest: OBJREF codec, GUIDs, HRESULT tables, layouts."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ON_WINDOWS = sys.platform == "win32"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "runtime: needs the COM runtime (Windows or Wine)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_WINDOWS:
+        return
+    # Under the runtime, run every test; nothing is deselected or skipped.
+
+
+@pytest.fixture
+def mta():
+    """This thread in the MTA for the test; uninitialised after it (balanced, even on failure)."""
+    from ole32_bindings import apartments
+
+    hr = apartments.co_initialize()
+    yield hr
+    apartments.co_uninitialize()
+
+
+@pytest.fixture
+def sta():
+    from ole32_bindings import apartments
+    from ole32_bindings.constants import COINIT
+
+    hr = apartments.co_initialize(COINIT.APARTMENTTHREADED)
+    yield hr
+    apartments.co_uninitialize()
+
+
+def native_path(*parts: str) -> str:
+    return os.path.join(ROOT, *parts)

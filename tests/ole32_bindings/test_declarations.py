@@ -1,0 +1,29 @@
+"""The C declarations describe the Windows x64 ABI wherever they are parsed (Linux included)."""
+
+import cffi
+import pytest
+
+from ole32_bindings import _declarations
+
+SIZES = {"GUID": 16, "MSG": 48, "VARIANT": 24, "TYPEDESC": 16, "ELEMDESC": 32, "FUNCDESC": 88, "TYPEATTR": 96,
+         "COSERVERINFO": 32, "MULTI_QI": 24, "TLIBATTR": 32, "EXCEPINFO": 64, "DISPPARAMS": 24, "STATSTG": 80}
+
+
+@pytest.fixture(scope="module")
+def ffi():
+    f = cffi.FFI()
+    f.cdef(_declarations.full_cdef())
+    return f
+
+
+@pytest.mark.parametrize("name,size", sorted(SIZES.items()))
+def test_struct_sizes_match_x64_windows(ffi, name, size):
+    assert ffi.sizeof(name) == size
+
+
+def test_function_names_per_dll():
+    names = {m.DLL: _declarations.function_names(m.CDEF) for m in _declarations.DLL_MODULES}
+    assert "CoInitializeEx" in names["ole32.dll"] and "CreateTypeLib2" in names["oleaut32.dll"]
+    assert "GetMessageW" in names["user32.dll"] and "RegDeleteTreeW" in names["advapi32.dll"]
+    flat = [n for v in names.values() for n in v]
+    assert len(flat) == len(set(flat)) and len(flat) > 90

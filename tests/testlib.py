@@ -1,0 +1,45 @@
+"""The native counterpart (build/native/vtables_testlib.dll, sources in native/testlib) loaded with cffi into the
+test process. Its exported API is native/testlib/testlib_api.h, parsed as is."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from conftest import ROOT
+
+DLL = os.path.join(ROOT, "build", "native", "vtables_testlib.dll")
+HEADER = os.path.join(ROOT, "native", "testlib", "testlib_api.h")
+
+
+TYPES = """
+typedef int32_t HRESULT; typedef uint32_t ULONG; typedef uint32_t DWORD; typedef int32_t LONG; typedef int64_t LONG64;
+typedef struct { uint32_t Data1; uint16_t Data2; uint16_t Data3; uint8_t Data4[8]; } GUID;
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def load():
+    """(ffi, lib): an in-line ABI FFI with the DLL's exports. Interface pointers cross as ``void *`` (shared by
+    every FFI); GUIDs are made here with :func:`guid`."""
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(TYPES)
+    with open(HEADER, encoding="utf-8") as f:
+        ffi.cdef(f.read())
+    # Wine's LoadLibrary needs an absolute path here (a relative one fails with error 0x57).
+    return ffi, ffi.dlopen(os.path.abspath(DLL))
+
+
+_guids: dict = {}
+
+
+def guid(g):
+    """A ``GUID *`` of this FFI for a ``Guid`` (cached: native code may keep reading it during a loop)."""
+    c = _guids.get(g)
+    if c is None:
+        ffi, _ = load()
+        c = _guids[g] = ffi.new("GUID *")
+        ffi.memmove(c, g.bytes_le, 16)
+    return c
