@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 
-from conftest import ROOT
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DLL = os.path.join(ROOT, "build", "native", "vtables_testlib.dll")
 HEADER = os.path.join(ROOT, "native", "testlib", "testlib_api.h")

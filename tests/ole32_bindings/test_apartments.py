@@ -1,10 +1,11 @@
+import os
 import subprocess
 import sys
 import threading
 
 import pytest
 
-from conftest import ROOT
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 pytestmark = pytest.mark.runtime
 

@@ -3,7 +3,7 @@
 import importlib.util
 import os
 
-from conftest import ROOT
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ole32_bindings import _winerror
 

@@ -1,0 +1,30 @@
+"""vtables: COM interfaces declared once, implemented in Python through vtables built here, called through
+vtables with the least Python work per call.
+
+    from vtables import ComObject, Interface, method, client_class
+    from vtables.interfaces import IUnknown, IPersist, IStream, ...
+
+``declare`` (interface declarations, vtable layout) needs no COM runtime; ``object`` (Python COM objects),
+``client`` (typed pointers) and ``thunks`` (server entry points) load the bindings' runtime.
+"""
+
+from .declare import Interface, InterfaceError, Method, Param, method
+
+__all__ = ["Interface", "InterfaceError", "Method", "Param", "method", "ComObject", "ComPtr", "client_class",
+           "leaks"]
+
+
+def __getattr__(name: str):  # the runtime parts load on first use, so declarations work on Linux
+    if name == "ComObject":
+        from .object import ComObject
+
+        return ComObject
+    if name in ("ComPtr", "client_class", "ReleasedPointerError"):
+        from . import client
+
+        return getattr(client, name)
+    if name == "leaks":
+        import importlib
+
+        return importlib.import_module(".leaks", __name__)
+    raise AttributeError(name)

@@ -1,0 +1,440 @@
+"""The client side: typed interface pointers that call through the vtable with the least Python work per call.
+
+Ownership is explicit:
+
+* ``IFoo.from_raw(p)`` *takes* the reference ``p`` carries (no AddRef): what you do with a pointer a COM
+  function returned to you (``CoCreateInstance``, an [out] parameter).
+* ``IFoo.from_borrowed(p)`` *adds* a reference of its own (AddRef): for a pointer someone else owns.
+* ``ptr.release()`` gives the reference back (once; later calls raise); ``with ptr: ...`` releases on exit;
+  ``ptr.into_raw()`` hands the reference to the caller (the wrapper is empty after); ``ptr.as_raw()`` lends it.
+* A wrapper collected while still holding its reference releases it and is counted in
+  :func:`vtables.leaks.leaked_references` (and logged): that is a bug in the program, not a feature.
+
+Calls: ``[in]`` values are arguments, ``[out]`` values are returned (one value, or a tuple); a method without
+``[out]`` values returns its HRESULT, so S_FALSE is visible; ``preserve_sig`` methods return ``(hr, *outs)``.
+A failure HRESULT raises the typed :class:`~ole32_bindings.hresult.ComError`, with the IErrorInfo text when the
+object says (ISupportErrorInfo) that it sets one. Each method's code is generated once per interface, with the
+argument conversions decided at declaration time; function pointers are cast once per (vtable, interface).
+
+Same-context fast path: when ``from_raw``/``from_borrowed`` sees one of this process's Python-implemented
+objects living in the caller's own context, the wrapper calls the Python methods directly (no vtable, no FFI),
+like the serviced-component proxy that calls the real object when the contexts match. A pointer from another
+apartment or process is a proxy, and always goes through COM.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from ole32_bindings import errorinfo as _errorinfo
+from ole32_bindings.dlls import ffi
+from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import ComError, error_from_hresult
+from ole32_bindings.memory import bstr_to_str_and_free
+from ole32_bindings.apartments import get_context_token
+
+from . import leaks as _leaks
+from .declare import Interface, Method
+
+__all__ = ["ComPtr", "client_class", "ReleasedPointerError", "interface_by_iid", "wrap_raw"]
+
+log = logging.getLogger("vtables")
+
+_NULL = ffi.NULL
+_cast = ffi.cast
+_new = ffi.new
+_buffer = ffi.buffer
+_unpack = ffi.unpack
+_ADDR = ffi.typeof("uintptr_t")
+_VOIDPP = ffi.typeof("void **")
+_VOIDPPP = ffi.typeof("void ***")
+_count_lock = threading.Lock()
+
+#: interfaces by IID (every declared interface registers itself when its client class is made).
+_by_iid: dict[Guid, type[Interface]] = {}
+_by_name: dict[str, type[Interface]] = {}
+#: (vtable address, interface) -> tuple of cast function pointers, one per slot.
+_fn_cache: dict[tuple[int, type[Interface]], tuple[Any, ...]] = {}
+
+#: Set by vtables.object: vtable address -> True for vtables of Python-implemented classes.
+our_vtables: dict[int, Any] = {}
+#: Set by vtables.object: (raw pointer) -> Python object, for pointers whose vtable is ours.
+object_from_pointer: Any = None
+
+
+class ReleasedPointerError(ComError):
+    """A call through a wrapper whose reference was already released (or handed off with into_raw)."""
+
+    HRESULT = 0x80004003  # E_POINTER: there is no pointer any more
+
+
+def interface_by_iid(iid: Guid) -> type[Interface] | None:
+    return _by_iid.get(iid)
+
+
+def _register(iface: type[Interface]) -> None:
+    _by_iid.setdefault(iface.iid, iface)
+    _by_name.setdefault(iface.__name__, iface)
+
+
+def _functions(p: Any, iface: type[Interface]) -> tuple[Any, ...]:
+    vtbl = _cast(_VOIDPPP, p)[0]
+    key = (int(_cast(_ADDR, vtbl)), iface)
+    fns = _fn_cache.get(key)
+    if fns is None:
+        fns = tuple(_cast(m.c_funcptr(), vtbl[m.index]) for m in iface.layout)
+        _fn_cache[key] = fns
+    return fns
+
+
+def _dead(ptr: "ComPtr") -> None:
+    raise ReleasedPointerError(description=f"{type(ptr).__name__}: the reference was already released")
+
+
+def _fail(hr: int, p: Any, iid: Guid) -> None:
+    """Raise the typed error for a failed call, with IErrorInfo text when the object supports it for ``iid``."""
+    description = source = None
+    try:
+        sei = _new("void **")
+        unk = _cast("IUnknown *", p)
+        if unk.lpVtbl.QueryInterface(p, _ISEI._cdata or _ISEI.cdata(ffi), sei) == 0:
+            try:
+                fn = _cast("HRESULT(*)(void *, const GUID *)", _cast(_VOIDPPP, sei[0])[0][3])
+                supported = fn(sei[0], iid._cdata or iid.cdata(ffi)) == 0
+            finally:
+                _cast("IUnknown *", sei[0]).lpVtbl.Release(sei[0])
+            if supported:
+                info = _errorinfo.take_error_info()
+                if info is not None:
+                    description, source = info.description, info.source
+    except Exception:  # noqa: BLE001 - the original failure matters more than a failure to describe it
+        log.debug("could not read IErrorInfo after 0x%08X", hr & 0xFFFFFFFF, exc_info=True)
+    raise error_from_hresult(hr, description, source)
+
+
+_ISEI = Guid("{DF0B3D60-548F-101B-8E65-08002B2BD119}")
+
+
+def _guid_arg(g: Any) -> Any:
+    if isinstance(g, Guid):
+        return g._cdata or g.cdata(ffi)
+    if g is None:
+        return _NULL
+    return g  # a GUID * cdata
+
+
+def _iface_arg(x: Any) -> Any:
+    if x is None:
+        return _NULL
+    raw = getattr(x, "_com_raw_for_arg", None)
+    if raw is not None:
+        return raw()
+    return x  # raw cdata
+
+
+def _guid_out(o: Any) -> Guid:
+    return Guid.from_bytes_le(_unpack(_cast("char *", o), 16))
+
+
+def _wstr_out(o: Any, ctype_c: str) -> str | None:
+    if o[0] == _NULL:
+        return None
+    if ctype_c.startswith("BSTR"):
+        return bstr_to_str_and_free(o[0])
+    from ole32_bindings.memory import task_mem_free
+
+    try:
+        return ffi.string(o[0])
+    finally:
+        task_mem_free(o[0])
+
+
+def _bstr_in(text: str | None) -> Any:
+    from ole32_bindings.memory import bstr_from_str
+
+    return _NULL if text is None else ffi.gc(bstr_from_str(text), _free_bstr)
+
+
+def _free_bstr(b: Any) -> None:
+    from ole32_bindings.memory import bstr_free
+
+    bstr_free(b)
+
+
+def wrap_raw(p: Any, iface: type[Interface] | None) -> "ComPtr | None":
+    """Take ownership of ``p`` (an [out] interface pointer) as ``iface`` (IUnknown when unknown); NULL -> None."""
+    if p == _NULL:
+        return None
+    if iface is None:
+        from .interfaces.unknown import IUnknown as iface  # noqa: N813
+    return client_class(iface).from_raw(p)
+
+
+class ComPtr:
+    """A counted reference to one interface of a COM object. Not made directly: use ``from_raw``/``from_borrowed``
+    of the interface's client class (``client_class(IFoo)``, also reachable as ``IFoo`` helpers in ``vtables``)."""
+
+    __slots__ = ("_p", "_fns", "_owned", "__weakref__")
+    interface: type[Interface]
+
+    @classmethod
+    def from_raw(cls, p: Any, direct: bool = True) -> "ComPtr":
+        """Take the reference ``p`` carries (no AddRef). The wrapper releases it. ``direct=False`` refuses the
+        same-context fast path (every call through the vtable, e.g. to measure it)."""
+        if p == _NULL or p is None:
+            raise error_from_hresult(0x80004003, f"{cls.__name__}.from_raw: NULL pointer")
+        if direct and our_vtables and int(_cast(_ADDR, _cast(_VOIDPPP, p)[0])) in our_vtables:
+            fast = _fast_or_none(cls, p)
+            if fast is not None:
+                return fast
+        self = object.__new__(cls)
+        self._p = p
+        self._fns = _functions(p, cls.interface)
+        self._owned = True
+        _leaks.held_references += 1
+        return self
+
+    @classmethod
+    def from_borrowed(cls, p: Any, direct: bool = True) -> "ComPtr":
+        """AddRef ``p`` and wrap that new reference (the caller keeps its own)."""
+        if p == _NULL or p is None:
+            raise error_from_hresult(0x80004003, f"{cls.__name__}.from_borrowed: NULL pointer")
+        _cast("IUnknown *", p).lpVtbl.AddRef(p)
+        return cls.from_raw(p, direct)
+
+    def as_raw(self) -> Any:
+        """The raw pointer, lent: valid while this wrapper holds its reference."""
+        p = self._p
+        if p is None:
+            _dead(self)
+        return p
+
+    def _com_raw_for_arg(self) -> Any:
+        return self.as_raw()
+
+    def into_raw(self) -> Any:
+        """Give the reference to the caller (who must release it); the wrapper is empty afterwards."""
+        p = self.as_raw()
+        self._p = None
+        _leaks.held_references -= 1
+        return p
+
+    def release(self) -> int:
+        """Release the reference; returns the count the object reports. A second release raises."""
+        p = self._p
+        if p is None:
+            _dead(self)
+        self._p = None
+        _leaks.held_references -= 1
+        return _cast("IUnknown *", p).lpVtbl.Release(p)
+
+    @property
+    def released(self) -> bool:
+        return self._p is None
+
+    def query(self, iface: type[Interface]) -> "ComPtr":
+        """QueryInterface: a new typed reference (E_NOINTERFACE raises NoInterfaceError)."""
+        p = self.as_raw()
+        out = _new("void **")
+        hr = _cast("IUnknown *", p).lpVtbl.QueryInterface(p, iface.iid._cdata or iface.iid.cdata(ffi), out)
+        if hr < 0:
+            raise error_from_hresult(hr)
+        return client_class(iface).from_raw(out[0])
+
+    def address(self) -> int:
+        return int(_cast(_ADDR, self.as_raw()))
+
+    def same_object(self, other: "ComPtr") -> bool:
+        """COM identity: both QI'd for IUnknown give the same pointer."""
+        from .interfaces.unknown import IUnknown
+
+        a, b = self.query(IUnknown), other.query(IUnknown)
+        try:
+            return a.address() == b.address()
+        finally:
+            a.release()
+            b.release()
+
+    def __enter__(self) -> "ComPtr":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._p is not None:
+            self.release()
+
+    def __del__(self) -> None:
+        p = getattr(self, "_p", None)
+        if p is None:
+            return
+        self._p = None
+        _leaks.held_references -= 1
+        _leaks.leaked_references += 1
+        log.warning("%s collected without release(): releasing it now (a leak in the caller)", type(self).__name__)
+        try:
+            _cast("IUnknown *", p).lpVtbl.Release(p)
+        except Exception:  # noqa: BLE001 - never raise from __del__
+            log.exception("Release of a leaked %s failed", type(self).__name__)
+
+    def __repr__(self) -> str:
+        state = "released" if self._p is None else f"0x{int(_cast(_ADDR, self._p)):x}"
+        return f"<{type(self).__name__} {state}>"
+
+
+def _fast_or_none(cls: type[ComPtr], p: Any) -> ComPtr | None:
+    obj = object_from_pointer(p)
+    if obj is None or obj._com_context != get_context_token():
+        return None
+    fast_cls = _fast_class(cls)
+    self = object.__new__(fast_cls)
+    self._p = p
+    self._fns = _functions(p, cls.interface)
+    self._owned = True
+    d = self.__dict__
+    for name in cls._fast_names:
+        d[name] = getattr(obj, name)
+    d["_com_object"] = obj
+    _leaks.held_references += 1
+    return self
+
+
+def _fast_release(self: ComPtr) -> int:
+    self.__dict__.clear()
+    return ComPtr.release(self)
+
+
+def _fast_into_raw(self: ComPtr) -> Any:
+    self.__dict__.clear()
+    return ComPtr.into_raw(self)
+
+
+def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
+    fast = cls.__dict__.get("_fast_cls")
+    if fast is None:
+        fast = type(cls.__name__ + "Direct", (cls,), {
+            "__doc__": "Same-context pointer: calls go straight to the Python object (exceptions propagate as "
+                       "raised; a method without [out] returns what the implementation returned).",
+            "release": _fast_release, "into_raw": _fast_into_raw})
+        cls._fast_cls = fast
+    return fast
+
+
+# ---- code generation of the client methods ------------------------------------------------------------------
+
+def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
+    env: dict[str, Any] = {}
+    args = m.args
+    arg_names = [f"a{i}" for i in range(len(args))]
+    lines = []
+    call_args = []
+    pre = []
+    results = []
+    by_param = dict(zip(args, arg_names))
+    for p in m.params:
+        if p in by_param:
+            a = by_param[p]
+            k = p.ctype.kind
+            if k == "guid" and p.ctype.depth == 1:
+                call_args.append(f"_guid_arg({a})")
+            elif k == "iface":
+                call_args.append(f"_iface_arg({a})")
+            elif k == "wstr" and p.ctype.depth == 0 and p.ctype.c.startswith("BSTR"):
+                pre.append(f"    b_{a} = _bstr_in({a})")
+                call_args.append(f"b_{a}")
+            else:
+                call_args.append(a)
+        else:
+            o = f"o_{p.name}"
+            pre.append(f"    {o} = _new({p.ctype.c!r})")
+            call_args.append(o)
+            k = p.ctype.kind
+            if k in ("int", "float"):
+                results.append(f"{o}[0]")
+            elif k == "guid":
+                results.append(f"_guid_out({o})")
+            elif k == "wstr":
+                results.append(f"_wstr_out({o}, {p.ctype.c!r})")
+            elif k == "iface":
+                target = p.iid_is
+                if target is not None:
+                    idx = [q.name for q in args].index(target)
+                    results.append(f"_wrap_raw({o}[0], _iface_of({arg_names[idx]}))")
+                else:
+                    env[f"_I_{p.name}"] = p.ctype.interface
+                    results.append(f"_wrap_raw({o}[0], _iface_named(_I_{p.name}))")
+    sig = ", ".join(["self"] + arg_names)
+    lines.append(f"def {m.name}({sig}):")
+    lines.append("    p = self._p")
+    lines.append("    if p is None:")
+    lines.append("        _dead(self)")
+    lines.extend(pre)
+    call = f"self._fns[{m.index}]({', '.join(['p'] + call_args)})"
+    if m.returns_hresult:
+        lines.append(f"    hr = {call}")
+        lines.append("    if hr < 0:")
+        lines.append(f"        _fail(hr, p, {iface_var}.iid)")
+        if m.preserve_sig:
+            lines.append(f"    return ({', '.join(['hr'] + results)},)")
+        elif not results:
+            lines.append("    return hr")
+        elif len(results) == 1:
+            lines.append(f"    return {results[0]}")
+        else:
+            lines.append(f"    return ({', '.join(results)})")
+    else:
+        if results:
+            lines.append(f"    r = {call}")
+            lines.append(f"    return ({', '.join(['r'] + results)})")
+        else:
+            lines.append(f"    return {call}")
+    return "\n".join(lines) + "\n", env
+
+
+def _iface_of(iid: Any) -> type[Interface] | None:
+    return _by_iid.get(iid) if isinstance(iid, Guid) else None
+
+
+def _iface_named(name: str | None) -> type[Interface] | None:
+    return _by_name.get(name) if name else None
+
+
+_BASE_ENV = {
+    "_new": _new, "_dead": _dead, "_fail": _fail, "_guid_arg": _guid_arg, "_iface_arg": _iface_arg,
+    "_guid_out": _guid_out, "_wstr_out": _wstr_out, "_bstr_in": _bstr_in, "_wrap_raw": wrap_raw,
+    "_iface_of": _iface_of, "_iface_named": _iface_named,
+}
+
+_IUNKNOWN_METHODS = {"QueryInterface", "AddRef", "Release"}
+
+
+def client_class(iface: type[Interface]) -> type[ComPtr]:
+    """The client pointer class of an interface (made once, on first use)."""
+    cls = iface.__dict__.get("_client_class")
+    if cls is not None:
+        return cls
+    _register(iface)
+    base = client_class(iface.lineage[1]) if len(iface.lineage) > 1 else ComPtr
+    ns: dict[str, Any] = {"__slots__": (), "interface": iface, "__doc__": f"Client pointer to {iface.__name__}."}
+    env = dict(_BASE_ENV)
+    env["_IFACE"] = iface
+    for m in iface.own_methods:
+        if m.name in _IUNKNOWN_METHODS:
+            continue  # lifetime goes through release()/query(); raw IUnknown calls stay explicit
+        src, extra = _method_source(m, "_IFACE")
+        env.update(extra)
+        exec(compile(src, f"<vtables client {iface.__name__}.{m.name}>", "exec"), env)  # noqa: S102
+        fn = env[m.name]
+        fn.__doc__ = m.signature
+        fn.__qualname__ = f"{iface.__name__}Ptr.{m.name}"
+        ns[m.name] = fn
+    cls = type(f"{iface.__name__}Ptr", (base,), ns)
+    # Methods a same-context wrapper may hand straight to the Python object: plain values in and out.
+    cls._fast_names = tuple(
+        m.name for i in iface.lineage for m in i.own_methods
+        if m.name not in _IUNKNOWN_METHODS and not m.preserve_sig
+        and all(p.ctype.kind in ("int", "float", "guid", "wstr") for p in m.params)
+        and m.returns_hresult
+    )
+    iface._client_class = cls
+    return cls

@@ -1,0 +1,114 @@
+"""C types that may appear in interface declarations, and how each crosses the Python boundary.
+
+Every type normalises to a C spelling that the bindings' cffi module parses (fixed-width typedefs; interface
+pointers become ``void *``), plus a *kind* that tells the client caller and the server thunk what conversion to
+do, decided once at declaration time:
+
+=============  =====================================  ==============================================
+kind           C types                                Python side
+=============  =====================================  ==============================================
+``int``        LONG, ULONG, DWORD, INT, BOOL, ...     int
+``float``      float, double                          float
+``guid``       GUID/IID/CLSID (``REFIID`` etc.)       :class:`~ole32_bindings.guid.Guid`
+``wstr``       LPCWSTR, LPCOLESTR, LPOLESTR, BSTR     str (borrowed in; BSTR out is allocated/freed)
+``iface``      IUnknown *, IFoo * (any ``I...``)      raw ``void *`` in; a pointer/object out
+``ptr``        any other pointer, or ``void *``       the raw cdata, untouched
+=============  =====================================  ==============================================
+
+An [out] parameter is a pointer to one of these (``LONG *``, ``GUID *``, ``BSTR *``, ``IUnknown **``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["CType", "ctype_of", "OLEAUTOMATION_TYPES"]
+
+_INTS = {
+    "LONG": "LONG", "ULONG": "ULONG", "DWORD": "DWORD", "INT": "INT", "UINT": "UINT", "BOOL": "BOOL",
+    "SHORT": "SHORT", "USHORT": "USHORT", "WORD": "WORD", "BYTE": "BYTE", "LONG64": "LONG64",
+    "LONGLONG": "LONGLONG", "ULONGLONG": "ULONGLONG", "ULONG64": "ULONGLONG", "HRESULT": "HRESULT",
+    "SCODE": "SCODE", "VARIANT_BOOL": "VARIANT_BOOL", "VARTYPE": "VARTYPE", "LCID": "LCID", "DISPID": "DISPID",
+    "MEMBERID": "MEMBERID", "HREFTYPE": "HREFTYPE", "int": "int", "unsigned int": "unsigned int",
+    "char": "char", "ULONG_PTR": "ULONG_PTR", "SIZE_T": "SIZE_T", "WPARAM": "WPARAM", "LPARAM": "LPARAM",
+    "int32_t": "int32_t", "uint32_t": "uint32_t", "int64_t": "int64_t", "uint64_t": "uint64_t",
+    "TYPEKIND": "TYPEKIND", "SYSKIND": "SYSKIND", "INVOKEKIND": "INVOKEKIND", "CALLCONV": "CALLCONV",
+    "DESCKIND": "int32_t", "APTTYPE": "APTTYPE", "THDTYPE": "int32_t",
+}
+_FLOATS = {"float": "float", "double": "double", "DATE": "double"}
+_GUIDS = {"GUID": "GUID", "IID": "GUID", "CLSID": "GUID", "REFIID": "const GUID *", "REFCLSID": "const GUID *",
+          "REFGUID": "const GUID *"}
+_WSTRS = {"LPCWSTR": "LPCWSTR", "LPCOLESTR": "LPCOLESTR", "LPOLESTR": "LPOLESTR", "LPWSTR": "LPWSTR",
+          "BSTR": "BSTR", "OLECHAR *": "OLECHAR *", "const OLECHAR *": "const OLECHAR *"}
+_STRUCTS = {"VARIANT", "DISPPARAMS", "EXCEPINFO", "TYPEATTR", "FUNCDESC", "TLIBATTR", "STATSTG", "ComCallData",
+            "TYPEDESC", "ELEMDESC", "IDLDESC", "MSG", "FILETIME", "VARDESC", "LARGE_INTEGER", "ULARGE_INTEGER"}
+_OPAQUE = {"HANDLE", "HWND", "HGLOBAL", "HMODULE", "PFNCONTEXTCALL", "VARDESC", "BINDPTR"}
+
+#: Types the typelib (oleautomation) marshaler can carry, by normalised name (used for typelib generation).
+OLEAUTOMATION_TYPES = {"LONG", "ULONG", "SHORT", "USHORT", "BYTE", "BOOL", "INT", "UINT", "HRESULT", "SCODE",
+                       "VARIANT_BOOL", "float", "double", "BSTR", "VARIANT", "DWORD", "LONG64", "ULONGLONG", "int"}
+
+
+@dataclass(frozen=True)
+class CType:
+    """A normalised C type: ``c`` (spelling for cffi), ``kind`` (see module doc), ``depth`` (pointer levels on
+    top of the kind's base; ``LONG *`` is int/1, ``REFIID`` is guid/1, ``IUnknown **`` is iface/2), and the
+    declared ``name`` for messages and type libraries."""
+
+    name: str
+    c: str
+    kind: str
+    depth: int
+    interface: str | None = None
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.depth > 0 or self.c.endswith("*") or self.kind == "wstr"
+
+    @property
+    def returned_when_out(self) -> bool:
+        """Whether an [out] of this type comes back as a Python value (else the caller passes its own buffer)."""
+        return (self.kind in ("int", "float", "guid") and self.depth == 1) or (
+            self.kind == "wstr" and self.depth == 1) or (self.kind == "iface" and self.depth == 2)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def ctype_of(text: str) -> CType:
+    """Classify a C type as written in a declaration."""
+    t = _SPACES.sub(" ", text.strip().replace("*", " * ")).replace(" *", "*").replace("* ", "*").strip()
+    const = t.startswith("const ")
+    if const:
+        t = t[len("const "):]
+    stars = len(t) - len(t.rstrip("*"))
+    base = t.rstrip("*").strip()
+    cprefix = "const " if const else ""
+    star_text = " " + "*" * stars if stars else ""
+    if base in _GUIDS:
+        spelled = _GUIDS[base]
+        if spelled.endswith("*"):  # REFIID & co are already one pointer deep
+            return CType(text.strip(), spelled + ("*" * stars), "guid", stars + 1)
+        return CType(text.strip(), f"{cprefix}GUID{star_text}", "guid", stars)
+    if base in ("LPCWSTR", "LPCOLESTR", "LPOLESTR", "LPWSTR", "BSTR"):
+        return CType(text.strip(), f"{cprefix}{base}{star_text}", "wstr", stars)
+    if base in ("OLECHAR", "WCHAR", "wchar_t") and stars >= 1:
+        return CType(text.strip(), f"{cprefix}{base}{star_text}", "wstr", stars - 1)
+    if base in _INTS:
+        return CType(text.strip(), f"{cprefix}{_INTS[base]}{star_text}", "int", stars)
+    if base in _FLOATS:
+        return CType(text.strip(), f"{cprefix}{_FLOATS[base]}{star_text}", "float", stars)
+    if base == "void":
+        if stars == 0:
+            return CType("void", "void", "void", 0)
+        if stars == 2:  # void ** is how interfaces come back from QueryInterface-like methods
+            return CType(text.strip(), "void **", "iface", 2, "IUnknown")
+        return CType(text.strip(), f"{cprefix}void{star_text}", "ptr", stars)
+    if re.fullmatch(r"I[A-Z]\w*", base) and base not in _STRUCTS:
+        if stars == 0:
+            raise ValueError(f"interface {base} must be passed by pointer")
+        return CType(text.strip(), "void" + " " + "*" * stars, "iface", stars, base)
+    if base in _STRUCTS or base in _OPAQUE:
+        return CType(text.strip(), f"{cprefix}{base}{star_text}", "ptr", stars)
+    raise ValueError(f"unknown C type {text!r} in an interface declaration")

@@ -1,0 +1,16 @@
+"""The standard interfaces, declared once each (``vtables.declare``), grouped by area."""
+
+from .automation import ICreateTypeInfo, ICreateTypeLib, ICreateTypeLib2, IDispatch, ITypeInfo, ITypeLib
+from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable
+from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
+from .marshal import IExternalConnection, IMarshal
+from .objects import IClassFactory, IPersist
+from .streams import ISequentialStream, IStream
+from .unknown import IUnknown
+
+__all__ = [
+    "IUnknown", "IClassFactory", "IPersist", "IMarshal", "IExternalConnection", "ISequentialStream", "IStream",
+    "IGlobalInterfaceTable", "IContextCallback", "IComThreadingInfo", "ISupportErrorInfo", "IErrorInfo",
+    "ICreateErrorInfo", "IDispatch", "ITypeLib", "ITypeInfo", "ICreateTypeLib", "ICreateTypeLib2",
+    "ICreateTypeInfo",
+]

@@ -1,0 +1,396 @@
+"""Python objects that are real COM objects.
+
+    class BenchTarget(ComObject, implements=[IBenchTarget, IPersist]):
+        def Nothing(self):
+            return None                      # S_OK
+        def Work(self, n):
+            return sum(range(n)) % 2**31     # [out, retval] LONG *sum
+        def GetClassID(self):
+            return CLSID_BenchTarget
+
+A class states its interfaces; each method reads like the interface's (``[in]`` values are the arguments,
+``[out]`` values are returned; a method without ``[out]`` may return an HRESULT, e.g. S_FALSE, or None for S_OK).
+A missing method fails at class definition. Every object also answers ISupportErrorInfo.
+
+Layout (native memory, one block per object): ``[vtable_0, handle, vtable_1, handle, ...]``. Slot 0 is the
+object's own IUnknown (its identity; the non-delegating IUnknown when aggregated); slot k is the k-th interface.
+Vtables are built once per class (two sets: plain, and delegating for aggregated instances) and shared by every
+instance; the thunks find the Python object from ``this[1]`` in O(1).
+
+Lifetime, COM's rules, stated where this code enforces them:
+
+* A new object has COM count 0 and is not yet reachable from native code. ``as_ptr``/``query_raw`` QI it,
+  which AddRefs; whoever receives a pointer owns that reference and Releases it.
+* While the count is above 0 the object is kept alive here, whatever Python references exist; on the
+  transition to 0 (exactly once) ``final_release()`` runs, the native block is retired and the Python object
+  becomes an ordinary object, freed when Python drops it.
+* AddRef/Release are exact and thread-safe (a lock, not the GIL's bytecode granularity), and return the new count.
+* An extra Release (count already 0) does not crash: it is logged and returns 0. A call through a stale pointer
+  to a destroyed object is refused with CO_E_OBJNOTCONNECTED and logged: retired blocks point at a tombstone
+  (the last 4096 are kept for that; older ones are freed).
+* Aggregation, inner role: ``Cls.create_aggregated(outer, ...)`` (``outer`` = the controlling IUnknown, not
+  AddRef'd, per COM) returns the non-delegating IUnknown; every other interface delegates IUnknown to the outer.
+  Outer role: ``self.aggregate(inner_nd_unknown)`` from ``__com_init__`` (which runs holding a reference, so the
+  inner's AddRef/Release on us cannot destroy us); QI for IIDs we lack goes to the inner (blind aggregation).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from typing import Any, ClassVar, Iterable
+
+from ole32_bindings.dlls import ffi
+from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import NoAggregationError, to_signed
+
+from . import client as _client
+from .declare import Interface, InterfaceError
+from .interfaces.errors import ISupportErrorInfo
+from .interfaces.unknown import IUnknown
+from .thunks import TOMBSTONE, make_thunk, on_callback_error
+
+__all__ = ["ComObject", "live_object_count", "live_objects"]
+
+log = logging.getLogger("vtables")
+
+_lock = threading.Lock()
+_live: dict[int, "ComObject"] = {}
+_graveyard: collections.deque[Any] = collections.deque(maxlen=4096)
+_tomb_handle = ffi.new_handle(TOMBSTONE)
+
+S_OK = 0
+S_FALSE = 1
+E_POINTER = to_signed(0x80004003)
+E_NOINTERFACE = to_signed(0x80004002)
+E_INVALIDARG = to_signed(0x80070057)
+
+_from_handle = ffi.from_handle
+_cast = ffi.cast
+_unpack = ffi.unpack
+_NULL = ffi.NULL
+_IUNKNOWN_KEY = IUnknown.iid.bytes_le
+
+
+def live_object_count() -> int:
+    return len(_live)
+
+
+def live_objects() -> list["ComObject"]:
+    with _lock:
+        return list(_live.values())
+
+
+# ---- IUnknown thunks, shared by every class --------------------------------------------------------------------
+
+def _qi(this: Any, riid: Any, ppv: Any) -> int:
+    if ppv == _NULL:
+        return E_POINTER
+    self = _from_handle(this[1])
+    if riid == _NULL:
+        ppv[0] = _NULL
+        return E_INVALIDARG
+    if self is TOMBSTONE:
+        ppv[0] = _NULL
+        log.error("QueryInterface on a destroyed object (stale pointer): refused")
+        return to_signed(0x800401FD)
+    k = self._com_qi.get(_unpack(_cast("char *", riid), 16))
+    if k is None:
+        inner = self._com_inner
+        if inner is not None:  # blind aggregation: what we lack, the inner may have
+            return inner.lpVtbl.QueryInterface(inner, riid, ppv)
+        ppv[0] = _NULL
+        return E_NOINTERFACE
+    ppv[0] = self._com_block + 2 * k
+    outer = self._com_outer
+    if outer is not None and k != 0:
+        outer.lpVtbl.AddRef(outer)  # aggregated: that interface's count is the outer's
+    else:
+        self._com_addref()
+    return S_OK
+
+
+def _addref(this: Any) -> int:
+    self = _from_handle(this[1])
+    if self is TOMBSTONE:
+        log.error("AddRef on a destroyed object (stale pointer): ignored")
+        return 0
+    return self._com_addref()
+
+
+def _release(this: Any) -> int:
+    self = _from_handle(this[1])
+    if self is TOMBSTONE:
+        log.error("Release on a destroyed object (an extra Release): ignored")
+        return 0
+    return self._com_release()
+
+
+def _qi_delegating(this: Any, riid: Any, ppv: Any) -> int:
+    self = _from_handle(this[1])
+    if self is TOMBSTONE:
+        return to_signed(0x800401FD)
+    outer = self._com_outer
+    return outer.lpVtbl.QueryInterface(outer, riid, ppv)
+
+
+def _addref_delegating(this: Any) -> int:
+    self = _from_handle(this[1])
+    if self is TOMBSTONE:
+        return 0
+    outer = self._com_outer
+    return outer.lpVtbl.AddRef(outer)
+
+
+def _release_delegating(this: Any) -> int:
+    self = _from_handle(this[1])
+    if self is TOMBSTONE:
+        return 0
+    outer = self._com_outer
+    return outer.lpVtbl.Release(outer)
+
+
+_QI_T = "HRESULT(*)(void **, const GUID *, void **)"
+_REF_T = "ULONG(*)(void **)"
+_UNKNOWN_THUNKS = (
+    ffi.callback(_QI_T, _qi, onerror=on_callback_error, error=to_signed(0x8000FFFF)),
+    ffi.callback(_REF_T, _addref, onerror=on_callback_error, error=0),
+    ffi.callback(_REF_T, _release, onerror=on_callback_error, error=0),
+)
+_DELEGATING_THUNKS = (
+    ffi.callback(_QI_T, _qi_delegating, onerror=on_callback_error, error=to_signed(0x8000FFFF)),
+    ffi.callback(_REF_T, _addref_delegating, onerror=on_callback_error, error=0),
+    ffi.callback(_REF_T, _release_delegating, onerror=on_callback_error, error=0),
+)
+
+
+def _object_from_pointer(p: Any) -> "ComObject | None":
+    """The Python object behind one of our interface pointers (None for a destroyed one)."""
+    obj = _from_handle(_cast("void **", p)[1])
+    return None if obj is TOMBSTONE else obj
+
+
+_client.object_from_pointer = _object_from_pointer
+
+
+class _ClassLayout:
+    """Per-class data built once: interfaces by slot, QI map, the two vtable sets, and block templates."""
+
+    __slots__ = ("interfaces", "qi", "vtables", "callbacks", "plain", "aggregated", "nslots")
+
+    def __init__(self, cls: type, interfaces: list[type[Interface]]) -> None:
+        self.interfaces = [IUnknown] + interfaces
+        self.nslots = len(self.interfaces)
+        self.qi: dict[bytes, int] = {_IUNKNOWN_KEY: 0}
+        for k, iface in enumerate(self.interfaces[1:], start=1):
+            for i in iface.lineage:
+                if i is not IUnknown:
+                    self.qi.setdefault(i.iid.bytes_le, k)
+        self.callbacks: list[Any] = []
+        self.vtables: list[Any] = []
+        plain: list[Any] = []
+        aggregated: list[Any] = []
+        missing: list[str] = []
+        for k, iface in enumerate(self.interfaces):
+            n = len(iface.layout)
+            vt_plain = ffi.new("void *[]", n)
+            vt_agg = ffi.new("void *[]", n)
+            for j in range(3):
+                vt_plain[j] = _UNKNOWN_THUNKS[j]
+                vt_agg[j] = _UNKNOWN_THUNKS[j] if k == 0 else _DELEGATING_THUNKS[j]
+            for m in iface.layout[3:]:
+                impl = getattr(cls, f"{iface.__name__}_{m.name}", None) or getattr(cls, m.name, None)
+                if not callable(impl):
+                    missing.append(f"{iface.__name__}.{m.name}")
+                    continue
+                cb = make_thunk(cls, iface, m, impl)
+                self.callbacks.append(cb)
+                vt_plain[m.index] = cb
+                vt_agg[m.index] = cb
+            self.vtables += [vt_plain, vt_agg]
+            plain.append(vt_plain)
+            aggregated.append(vt_agg)
+            _client.our_vtables[int(_cast("uintptr_t", vt_plain))] = cls
+            _client.our_vtables[int(_cast("uintptr_t", vt_agg))] = cls
+            _client.client_class(iface)  # registers the interface by IID and name
+        if missing:
+            raise InterfaceError(f"{cls.__name__} does not implement {', '.join(missing)}")
+        self.plain = plain
+        self.aggregated = aggregated
+
+
+class ComObject:
+    """Base of Python-implemented COM objects; see the module doc for the rules it enforces."""
+
+    __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_context",
+                 "__weakref__", "__dict__")
+    _com_layout: ClassVar[_ClassLayout]
+    _com_qi: ClassVar[dict[bytes, int]]
+    implements: ClassVar[tuple[type[Interface], ...]] = ()
+
+    def __init_subclass__(cls, implements: Iterable[type[Interface]] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        ifaces = list(implements) if implements is not None else list(cls.implements)
+        for i in ifaces:
+            if not (isinstance(i, type) and issubclass(i, Interface)):
+                raise InterfaceError(f"{cls.__name__}: implements= takes interface declarations, not {i!r}")
+        if ISupportErrorInfo not in ifaces:
+            ifaces.append(ISupportErrorInfo)
+        cls.implements = tuple(ifaces)
+        cls._com_layout = _ClassLayout(cls, ifaces)
+        cls._com_qi = cls._com_layout.qi
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "ComObject":
+        self = object.__new__(cls)
+        self._com_setup(None)
+        return self
+
+    def _com_setup(self, outer: Any) -> None:
+        layout = self._com_layout
+        handle = ffi.new_handle(self)
+        vts = layout.plain if outer is None else layout.aggregated
+        block = ffi.new("void *[]", 2 * layout.nslots)
+        for k, vt in enumerate(vts):
+            block[2 * k] = vt
+            block[2 * k + 1] = handle
+        self._com_block = block
+        self._com_handle = handle
+        self._com_refs = 0
+        self._com_outer = None if outer is None else _cast("IUnknown *", outer)
+        self._com_inner = None
+        try:
+            from ole32_bindings.apartments import get_context_token
+
+            self._com_context = get_context_token()
+        except Exception:  # noqa: BLE001 - no apartment on this thread: no same-context fast path
+            self._com_context = None
+
+    # ---- counting --------------------------------------------------------------------------------------------
+
+    def _com_addref(self) -> int:
+        with _lock:
+            n = self._com_refs + 1
+            self._com_refs = n
+            if n == 1:
+                _live[id(self)] = self
+        return n
+
+    def _com_release(self) -> int:
+        with _lock:
+            n = self._com_refs - 1
+            if n < 0:
+                log.error("%s: Release with a count of 0 (an extra Release): ignored", type(self).__name__)
+                return 0
+            self._com_refs = n
+            if n == 0:
+                del _live[id(self)]
+        if n == 0:
+            self._com_destroy()
+        return n
+
+    def _com_destroy(self) -> None:
+        try:
+            self.final_release()
+        except Exception:  # noqa: BLE001 - destruction must finish
+            log.exception("%s.final_release raised", type(self).__name__)
+        inner = self._com_inner
+        if inner is not None:
+            self._com_inner = None
+            inner.lpVtbl.Release(inner)
+        block = self._com_block
+        for k in range(self._com_layout.nslots):
+            block[2 * k + 1] = _tomb_handle
+        _graveyard.append(block)
+        self._com_block = None
+        self._com_handle = None
+
+    def final_release(self) -> None:
+        """Called once when the COM count reaches 0 (override to free resources)."""
+
+    @property
+    def com_refcount(self) -> int:
+        return self._com_refs
+
+    @property
+    def com_destroyed(self) -> bool:
+        return self._com_block is None
+
+    # ---- pointers ----------------------------------------------------------------------------------------------
+
+    def query_raw(self, iid: Guid) -> Any:
+        """QueryInterface from Python: a new reference (the caller releases it) as a raw ``void *``."""
+        if self._com_block is None:
+            raise ReferenceError(f"{type(self).__name__} was destroyed (its COM count reached 0)")
+        k = self._com_qi.get(iid.bytes_le)
+        if k is None:
+            if self._com_inner is not None:
+                out = ffi.new("void **")
+                hr = self._com_inner.lpVtbl.QueryInterface(self._com_inner, iid._cdata or iid.cdata(ffi), out)
+                if hr < 0:
+                    from ole32_bindings.hresult import error_from_hresult
+
+                    raise error_from_hresult(hr)
+                return out[0]
+            from ole32_bindings.hresult import NoInterfaceError
+
+            raise NoInterfaceError(description=f"{type(self).__name__} does not implement {iid}")
+        if self._com_outer is not None and k != 0:
+            # Aggregated: the interface's IUnknown is the outer's, so the reference is counted there.
+            self._com_outer.lpVtbl.AddRef(self._com_outer)
+        else:
+            self._com_addref()
+        return _cast("void *", self._com_block + 2 * k)
+
+    def as_ptr(self, iface: type[Interface] = IUnknown) -> "_client.ComPtr":
+        """A client pointer to ``iface`` holding a new reference (release it)."""
+        return _client.client_class(iface).from_raw(self.query_raw(iface.iid))
+
+    def _com_raw_for_arg(self) -> Any:
+        """Passing the object itself as an [in] interface argument lends its identity pointer (no AddRef)."""
+        return _cast("void *", self._com_block)
+
+    def identity_raw(self) -> Any:
+        """The object's own IUnknown pointer, lent (no AddRef): valid while someone holds a reference."""
+        return _cast("void *", self._com_block)
+
+    @classmethod
+    def make(cls, *args: Any, **kwargs: Any) -> "_client.ComPtr":
+        """Create an object and return its IUnknown with the first reference (C++/WinRT's ``make<T>``).
+        ``__com_init__`` (if defined) runs while that reference is held."""
+        obj = cls(*args, **kwargs)
+        ptr = obj.as_ptr(IUnknown)
+        hook = getattr(obj, "__com_init__", None)
+        if hook is not None:
+            try:
+                hook()
+            except BaseException:
+                ptr.release()
+                raise
+        return ptr
+
+    @classmethod
+    def create_aggregated(cls, outer: Any, iid: Guid = IUnknown.iid, *args: Any, **kwargs: Any) -> Any:
+        """Create as the inner of ``outer`` (its controlling IUnknown, not AddRef'd). Only IID_IUnknown may be
+        asked for (else CLASS_E_NOAGGREGATION); returns the non-delegating IUnknown, count 1, owned by the outer."""
+        if outer is None or outer == _NULL:
+            raise ValueError("create_aggregated needs the outer's controlling IUnknown")
+        if iid != IUnknown.iid:
+            raise NoAggregationError(description=f"aggregation asks for IID_IUnknown, not {iid}")
+        obj = cls.__new__(cls)
+        obj._com_setup(outer)
+        obj.__init__(*args, **kwargs)
+        obj._com_addref()
+        return _cast("void *", obj._com_block)
+
+    def aggregate(self, inner_nondelegating_unknown: Any) -> None:
+        """Outer role: take ownership of an inner's non-delegating IUnknown; QI for IIDs we lack goes there."""
+        if self._com_inner is not None:
+            raise ValueError("this object already aggregates an inner")
+        self._com_inner = _cast("IUnknown *", inner_nondelegating_unknown)
+
+    # ---- ISupportErrorInfo, answered by every object ------------------------------------------------------
+
+    def InterfaceSupportsErrorInfo(self, riid: Guid) -> int:
+        """S_OK for the interfaces this class implements (their failures set IErrorInfo), S_FALSE otherwise."""
+        return S_OK if riid is not None and riid.bytes_le in self._com_qi else S_FALSE

@@ -1,0 +1,223 @@
+"""Server thunks: the native entry points of Python-implemented interfaces.
+
+For each (class, interface method) one cffi callback is made when the class is defined, never per instance. Its
+code is generated from the interface declaration with the conversions decided then: ``[in]`` values arrive as
+Python values (GUIDs as :class:`Guid`, strings as ``str``, interface pointers and buffers as raw ``void *``),
+``[out]`` pointers are checked for NULL before the implementation runs (E_POINTER) and filled from what it
+returns. ``this`` is typed ``void **``: every interface pointer of our objects points at ``[vtable, handle]``, so
+``this[1]`` is the object's cffi handle and the Python object is found in O(1).
+
+A Python exception never crosses into native code: a ComError returns its HRESULT, any other exception the
+documented mapping (``ole32_bindings.hresult.EXCEPTION_HRESULTS``, else E_FAIL); both set IErrorInfo
+(description = the exception text, source = the class) and are logged. Whatever escapes even that is caught by
+cffi's ``onerror`` (logged, E_UNEXPECTED returned): never a MessageBox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from ole32_bindings.dlls import ffi
+from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed
+
+from .declare import Interface, Method
+
+__all__ = ["make_thunk", "server_error", "on_callback_error", "TOMBSTONE"]
+
+log = logging.getLogger("vtables")
+
+E_POINTER = to_signed(0x80004003)
+E_UNEXPECTED = to_signed(0x8000FFFF)
+CO_E_OBJNOTCONNECTED = to_signed(0x800401FD)
+
+
+class _Tombstone:
+    """What a destroyed object's handle points at: calls through stale pointers land here and are refused."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<destroyed COM object>"
+
+
+TOMBSTONE = _Tombstone()
+
+
+def on_callback_error(exc_type: type, exc: BaseException, tb: Any) -> None:
+    """cffi ``onerror``: the last line of defence; log, never show a window."""
+    log.error("exception escaped a COM thunk (returned E_UNEXPECTED)", exc_info=(exc_type, exc, tb))
+
+
+def server_error(exc: BaseException, obj: Any, iface: type[Interface], method: str) -> int:
+    """Turn an exception raised by an implementation into its HRESULT and set IErrorInfo on this thread."""
+    hr = hresult_for_exception(exc)
+    source = type(obj).__name__
+    if isinstance(exc, ComError):
+        description = exc.description or str(exc)
+        log.debug("%s.%s returned %s", source, method, exc)
+    else:
+        description = f"{type(exc).__name__}: {exc}"
+        log.error("%s.%s raised; returning 0x%08X", source, method, hr, exc_info=exc)
+    try:
+        from ole32_bindings.errorinfo import set_error_info
+
+        set_error_info(description, exc.source if isinstance(exc, ComError) and exc.source else source, iface.iid)
+    except Exception:  # noqa: BLE001 - the HRESULT still goes back
+        log.exception("SetErrorInfo failed")
+    return to_signed(hr)
+
+
+def dead_call(iface: type[Interface], method: str) -> int:
+    log.error("call to %s::%s on a destroyed object (a stale pointer): refused", iface.__name__, method)
+    return CO_E_OBJNOTCONNECTED
+
+
+def _wstr_in(p: Any) -> str | None:
+    return None if p == ffi.NULL else ffi.string(p)
+
+
+def _guid_in(p: Any) -> Guid | None:
+    return None if p == ffi.NULL else Guid.from_bytes_le(ffi.unpack(ffi.cast("char *", p), 16))
+
+
+def _bstr_in(p: Any) -> str:
+    from ole32_bindings.memory import bstr_to_str
+
+    return bstr_to_str(p)
+
+
+def _write_guid(o: Any, g: Guid) -> None:
+    ffi.memmove(o, g.bytes_le, 16)
+
+
+def _write_wstr(o: Any, text: str | None, bstr: bool) -> None:
+    if text is None:
+        o[0] = ffi.NULL
+        return
+    if bstr:
+        from ole32_bindings.memory import bstr_from_str
+
+        o[0] = bstr_from_str(text)
+    else:
+        from ole32_bindings.memory import task_mem_alloc
+
+        units = text.encode("utf-16-le") + b"\x00\x00"
+        p = task_mem_alloc(len(units))
+        ffi.memmove(p, units, len(units))
+        o[0] = ffi.cast("LPOLESTR", p)
+
+
+def _write_iface(o: Any, value: Any, iid: Guid | None) -> None:
+    """Store a new reference to ``value`` (a Python COM object or a client pointer) as ``iid`` in ``*o``."""
+    if value is None:
+        o[0] = ffi.NULL
+        return
+    raw_query = getattr(value, "query_raw", None)
+    if raw_query is not None and iid is not None:
+        o[0] = raw_query(iid)  # Python object: QI, which AddRefs; the caller owns it
+        return
+    from .client import ComPtr
+
+    if isinstance(value, ComPtr):
+        if iid is None:
+            p = value.as_raw()
+            ffi.cast("IUnknown *", p).lpVtbl.AddRef(p)
+            o[0] = p
+        else:
+            o[0] = value.query(_iface_for(iid)).into_raw()
+        return
+    raise TypeError(f"cannot return {type(value).__name__} as an interface pointer")
+
+
+def _iface_for(iid: Guid) -> type[Interface]:
+    from .client import interface_by_iid
+    from .interfaces.unknown import IUnknown
+
+    found = interface_by_iid(iid)
+    if found is not None:
+        return found
+    return type(f"I_{iid}", (IUnknown,), {"iid": iid})
+
+
+def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[..., Any]) -> Any:
+    """The cffi callback for ``iface``'s slot ``m`` implemented by ``impl`` (``cls``'s method)."""
+    from .client import _by_name
+
+    params = m.params
+    names = [f"p{i}" for i in range(len(params))]
+    lines = [f"def thunk(this, {', '.join(names)}):" if names else "def thunk(this):"]
+    body = ["    self = _from_handle(this[1])", "    if self is _TOMB:", "        return _dead_call(_IFACE, _NAME)"]
+    call_args = []
+    results = []
+    for p, n in zip(params, names):
+        if p.direction == "out" and p.ctype.returned_when_out:
+            body.append(f"    if {n} == _NULL:")
+            body.append("        return _E_POINTER")
+            results.append((p, n))
+            continue
+        k = p.ctype.kind
+        if k == "guid" and p.ctype.depth == 1:
+            call_args.append(f"_guid_in({n})")
+        elif k == "wstr" and p.ctype.depth == 0:
+            call_args.append(f"_bstr_in({n})" if p.ctype.c.startswith("BSTR") else f"_wstr_in({n})")
+        else:
+            call_args.append(n)
+    body.append(f"    r = _impl(self, {', '.join(call_args)})" if call_args else "    r = _impl(self)")
+    env: dict[str, Any] = {}
+    if results:
+        if len(results) == 1:
+            body.append("    rs = (r,)")
+        else:
+            body.append("    rs = r")
+        for i, (p, n) in enumerate(results):
+            k = p.ctype.kind
+            if k in ("int", "float"):
+                body.append(f"    {n}[0] = rs[{i}]")
+            elif k == "guid":
+                body.append(f"    _write_guid({n}, rs[{i}])")
+            elif k == "wstr":
+                body.append(f"    _write_wstr({n}, rs[{i}], {p.ctype.c.startswith('BSTR')})")
+            elif k == "iface":
+                target = p.iid_is
+                if target is not None:
+                    idx = [q.name for q in params].index(target)
+                    body.append(f"    _write_iface({n}, rs[{i}], _guid_in({names[idx]}))")
+                else:
+                    declared = _by_name.get(p.ctype.interface or "")
+                    env[f"_IID_{i}"] = declared.iid if declared is not None else None
+                    body.append(f"    _write_iface({n}, rs[{i}], _IID_{i})")
+    if m.returns_hresult:
+        body.append("    return 0" if results else "    return 0 if r is None else r")
+    elif m.restype is not None and m.restype.kind == "void":
+        body.append("    return None")
+    else:
+        body.append("    return r")
+    # Failures: for an out-returning method the implementation's return is its outs, so success is S_OK.
+    lines.append("    try:")
+    lines.extend("    " + b for b in body)
+    lines.append("    except BaseException as e:")
+    for p, n in results:  # COM's rule: on failure every [out] interface pointer is NULL
+        if p.ctype.kind == "iface":
+            lines.append(f"        if {n} != _NULL:")
+            lines.append(f"            {n}[0] = _NULL")
+    lines.append("        return _server_error(e, _from_handle(this[1]), _IFACE, _NAME)")
+    src = "\n".join(lines) + "\n"
+    env.update({
+        "_from_handle": ffi.from_handle, "_TOMB": TOMBSTONE, "_dead_call": dead_call, "_IFACE": iface,
+        "_NAME": m.name, "_NULL": ffi.NULL, "_E_POINTER": E_POINTER, "_impl": impl, "_guid_in": _guid_in,
+        "_wstr_in": _wstr_in, "_bstr_in": _bstr_in, "_write_guid": _write_guid, "_write_wstr": _write_wstr,
+        "_write_iface": _write_iface, "_server_error": server_error,
+    })
+    if not m.returns_hresult:
+        # A non-HRESULT method cannot report failure: log it and return 0.
+        src = src.replace("        return _server_error(e, _from_handle(this[1]), _IFACE, _NAME)",
+                          "        _server_error(e, _from_handle(this[1]), _IFACE, _NAME)\n        return 0"
+                          if m.restype is None or m.restype.kind != "void" else
+                          "        _server_error(e, _from_handle(this[1]), _IFACE, _NAME)\n        return None")
+    exec(compile(src, f"<vtables thunk {cls.__name__}.{iface.__name__}.{m.name}>", "exec"), env)  # noqa: S102
+    kwargs: dict[str, Any] = {"onerror": on_callback_error}
+    if m.restype is not None and m.restype.kind != "void":
+        kwargs["error"] = E_UNEXPECTED if m.returns_hresult else 0
+    return ffi.callback(m.c_funcptr(), env["thunk"], **kwargs)

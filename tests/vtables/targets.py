@@ -1,0 +1,80 @@
+"""The bench-shaped interface and a Python implementation, shared by the vtables tests and benchmarks."""
+
+from ole32_bindings.guid import Guid
+from vtables import method
+from vtables.interfaces import IUnknown
+
+CLSID_PyTarget = Guid("{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E80}")
+
+
+class IBenchTarget(IUnknown):
+    iid = "{3D840911-8FC7-4C2A-9C7B-05A5F4A82DB5}"
+    Nothing = method("HRESULT Nothing()")
+    Work = method("HRESULT Work([in] LONG n, [out, retval] LONG *sum)")
+
+
+def make_classes():
+    """Runtime-only classes (defining a ComObject builds vtables, which needs the runtime)."""
+    from ole32_bindings import streams
+    from vtables.client import client_class
+    from vtables.interfaces import IClassFactory, IPersist, IStream
+    from vtables.object import ComObject
+
+    StreamPtr = client_class(IStream)
+
+    class PyTarget(ComObject, implements=[IBenchTarget, IPersist]):
+        def Nothing(self):
+            return None
+
+        def Work(self, n):
+            if n < 0:
+                raise ValueError(f"n must be >= 0, got {n}")
+            s = StreamPtr.from_raw(streams.create_stream_on_hglobal())
+            try:
+                from ole32_bindings.dlls import ffi
+
+                buf = ffi.new("LONG *")
+                for i in range(n):
+                    buf[0] = i
+                    s.Write(buf, 4)
+                s.Seek(ffi.new("LARGE_INTEGER *")[0], 0, ffi.NULL)
+                total = 0
+                for _ in range(n):
+                    s.Read(buf, 4)
+                    total += buf[0]
+                return total % 2**31
+            finally:
+                s.release()
+
+        def GetClassID(self):
+            return CLSID_PyTarget
+
+    class PyFactory(ComObject, implements=[IClassFactory]):
+        """Creates PyTargets, aggregatable (for the tests of the inner role)."""
+
+        def CreateInstance(self, outer, riid):
+            if outer != ffi_null():
+                return _AggregatedResult(PyTarget.create_aggregated(outer, riid))
+            obj = PyTarget()
+            return obj  # the thunk QIs it for riid (and refuses with E_NOINTERFACE)
+
+        def LockServer(self, lock):
+            return None
+
+    return PyTarget, PyFactory
+
+
+def ffi_null():
+    from ole32_bindings.dlls import ffi
+
+    return ffi.NULL
+
+
+class _AggregatedResult:
+    """A raw non-delegating IUnknown already holding its reference: handed out as is."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def query_raw(self, iid):
+        return self.raw

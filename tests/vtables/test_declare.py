@@ -1,0 +1,83 @@
+"""Interface declarations: parsing, layout, and the vtable order checked against mingw-w64's C vtables."""
+
+import re
+
+import pytest
+
+from vtables import Interface, InterfaceError, method
+from vtables import interfaces as I
+
+SLOTS = {
+    "IUnknown": 3, "IClassFactory": 5, "IPersist": 4, "IMarshal": 9, "IExternalConnection": 5,
+    "ISequentialStream": 5, "IStream": 14, "IGlobalInterfaceTable": 6, "IContextCallback": 4,
+    "IComThreadingInfo": 7, "ISupportErrorInfo": 4, "IErrorInfo": 8, "ICreateErrorInfo": 8, "IDispatch": 7,
+    "ITypeLib": 13, "ITypeInfo": 22, "ICreateTypeLib": 13, "ICreateTypeLib2": 17, "ICreateTypeInfo": 26,
+}
+HEADERS = ["objidl.h", "objidlbase.h", "oaidl.h", "unknwn.h", "unknwnbase.h", "ctxtcall.h", "oleauto.h"]
+
+
+def _mingw_vtable_order(name):
+    for h in HEADERS:
+        try:
+            with open(f"/usr/share/mingw-w64/include/{h}", encoding="latin-1") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        m = re.search(r"typedef struct %sVtbl \{(.*?)\} %sVtbl;" % (name, name), text, re.S)
+        if m:
+            return re.findall(r"\((?:STDMETHODCALLTYPE|WINAPI) \*(\w+)\)", m.group(1))
+    return None
+
+
+@pytest.mark.parametrize("name,slots", sorted(SLOTS.items()))
+def test_layout_sizes_and_order_match_the_sdk(name, slots):
+    iface = getattr(I, name)
+    assert len(iface.layout) == slots
+    assert [m.index for m in iface.layout] == list(range(slots))
+    order = _mingw_vtable_order(name)
+    assert order is not None, f"{name}Vtbl not found in mingw-w64's headers (run tools/provision)"
+    assert [m.name for m in iface.layout] == order
+
+
+def test_directions_and_c_signatures():
+    w = I.IMarshal.GetMarshalSizeMax
+    assert [p.direction for p in w.params] == ["in", "in", "in", "in", "in", "out"]
+    assert w.c_funcptr() == "HRESULT(*)(void **, const GUID *, void *, DWORD, void *, DWORD, DWORD *)"
+    assert [p.name for p in w.results] == ["pSize"]
+    qi = I.IUnknown.QueryInterface
+    assert qi.params[1].iid_is == "riid" and qi.params[1].ctype.kind == "iface"
+    read = I.ISequentialStream.Read
+    assert read.preserve_sig and [p.name for p in read.args] == ["pv", "cb"]
+
+
+def test_declaration_errors_are_caught_at_definition():
+    with pytest.raises(InterfaceError, match="no iid"):
+        class INoIid(I.IUnknown):  # noqa: F841
+            Foo = method("HRESULT Foo()")
+    with pytest.raises(InterfaceError, match="names differ"):
+        class IMismatch(I.IUnknown):  # noqa: F841
+            iid = "{11111111-0000-0000-0000-000000000001}"
+            Foo = method("HRESULT Bar()")
+    with pytest.raises(InterfaceError, match="must be a pointer"):
+        method("HRESULT Foo([out] LONG x)")
+    with pytest.raises(InterfaceError, match="cannot parse"):
+        method("this is not C")
+    with pytest.raises(ValueError, match="unknown C type"):
+        method("HRESULT Foo([in] struct_nobody_knows x)")
+    with pytest.raises(InterfaceError, match="unknown attribute"):
+        method("HRESULT Foo([in, sideways] LONG x)")
+
+
+def test_inheritance_appends_after_the_base():
+    class IBase(I.IUnknown):
+        iid = "{11111111-0000-0000-0000-000000000002}"
+        A = method("HRESULT A()")
+
+    class IDerived(IBase):
+        iid = "{11111111-0000-0000-0000-000000000003}"
+        B = method("HRESULT B([in] LONG x, [out, retval] LONG *y)")
+
+    assert [m.name for m in IDerived.layout] == ["QueryInterface", "AddRef", "Release", "A", "B"]
+    assert IDerived.B.index == 4 and IDerived.lineage == (IDerived, IBase, I.IUnknown)
+    assert "[4] HRESULT B" in IDerived.describe()
+    assert issubclass(IDerived, Interface)
