@@ -186,7 +186,7 @@ ServerExecFailureError = _typed("ServerExecFailureError", 0x80080005,
 ServerUnavailableError = _typed("ServerUnavailableError", 0x800706BA,
                                 "RPC_S_SERVER_UNAVAILABLE (as HRESULT): the server process is gone.")
 CallFailedError = _typed("CallFailedError", 0x800706BE, "RPC_S_CALL_FAILED (as HRESULT): the remote call failed.")
-ServerStoppingError = _typed("ServerStoppingError", 0x80004028,
+ServerStoppingError = _typed("ServerStoppingError", 0x80080008,
                              "CO_E_SERVER_STOPPING: the server is shutting down its class objects.")
 
 __all__ += [cls.__name__ for cls in _BY_HRESULT.values()]
