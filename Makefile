@@ -38,8 +38,12 @@ test-linux:
 test-wine:
 	$(WINPY) -m pytest -q -p no:cacheprovider --benchmark-disable tests
 
+# Until the full Enterprise Services comparison lands (bench/), `make bench` runs the pytest-benchmark benchmarks:
+# the call floor (CoGetCurrentProcess, Python vs C++) and the per-call paths of the object model.
+BENCH_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py
+
 bench: provision
-	$(WINPY) -m pytest -q -p no:cacheprovider tests/ole32_bindings/test_bench_call_floor.py --benchmark-only \
+	$(WINPY) -m pytest -q -p no:cacheprovider $(BENCH_FILES) --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name
 
 clean:

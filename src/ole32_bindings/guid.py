@@ -50,13 +50,14 @@ class Guid:
     @classmethod
     def from_bytes_le(cls, data: bytes) -> "Guid":
         """The GUID whose C struct bytes are ``data`` (exactly 16)."""
-        data = bytes(data)
+        if type(data) is not bytes:
+            data = bytes(data)
         if len(data) != 16:
             raise ValueError(f"a GUID is 16 bytes, got {len(data)}")
-        self = object.__new__(cls)
-        object.__setattr__(self, "bytes_le", data)
-        object.__setattr__(self, "_text", None)
-        object.__setattr__(self, "_cdata", None)
+        self = _new_object(cls)
+        _set_bytes(self, data)
+        _set_text(self, None)
+        _set_cdata(self, None)
         return self
 
     @classmethod
@@ -113,5 +114,12 @@ class Guid:
             object.__setattr__(self, "_cdata", c)
         return c
 
+
+# Slot setters used directly: Guid refuses __setattr__, and these are the cheapest way to fill a new value
+# (from_bytes_le runs for every GUID a COM call returns).
+_new_object = object.__new__
+_set_bytes = Guid.bytes_le.__set__  # type: ignore[attr-defined]
+_set_text = Guid._text.__set__  # type: ignore[attr-defined]
+_set_cdata = Guid._cdata.__set__  # type: ignore[attr-defined]
 
 GUID_NULL = Guid("{00000000-0000-0000-0000-000000000000}")

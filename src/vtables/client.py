@@ -134,8 +134,11 @@ def _iface_arg(x: Any) -> Any:
     return x  # raw cdata
 
 
+_guid_from_bytes = Guid.from_bytes_le
+
+
 def _guid_out(o: Any) -> Guid:
-    return Guid.from_bytes_le(_unpack(_cast("char *", o), 16))
+    return _guid_from_bytes(_buffer(o)[:])
 
 
 def _wstr_out(o: Any, ctype_c: str) -> str | None:
