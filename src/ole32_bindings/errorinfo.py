@@ -13,6 +13,7 @@ from .guid import Guid, GUID_NULL
 from ._util import guid_ptr
 from .hresult import check
 from .memory import bstr_to_str_and_free
+from .wellknown import IID_IErrorInfo as _IID_IErrorInfo
 
 __all__ = ["ErrorInfo", "set_error_info", "take_error_info", "clear_error_info", "create_error_info"]
 
@@ -22,7 +23,6 @@ _CreateErrorInfo = function("CreateErrorInfo")
 
 # Vtable slots (after IUnknown's 3). ICreateErrorInfo: SetGUID, SetSource, SetDescription, SetHelpFile,
 # SetHelpContext. IErrorInfo: GetGUID, GetSource, GetDescription, GetHelpFile, GetHelpContext.
-from .wellknown import IID_IErrorInfo as _IID_IErrorInfo
 
 
 class ErrorInfo(NamedTuple):

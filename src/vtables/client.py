@@ -34,6 +34,7 @@ from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, error_from_hresult
 from ole32_bindings.memory import bstr_to_str_and_free
 from ole32_bindings.apartments import get_context_token
+from ole32_bindings.wellknown import IID_ISupportErrorInfo as _ISEI
 
 from . import leaks as _leaks
 from .declare import Interface, Method
@@ -46,7 +47,6 @@ _NULL = ffi.NULL
 _cast = ffi.cast
 _new = ffi.new
 _buffer = ffi.buffer
-_unpack = ffi.unpack
 _ADDR = ffi.typeof("uintptr_t")
 _VOIDPP = ffi.typeof("void **")
 _VOIDPPP = ffi.typeof("void ***")
@@ -114,7 +114,6 @@ def _fail(hr: int, p: Any, iid: Guid) -> None:
     raise error_from_hresult(hr, description, source)
 
 
-_ISEI = Guid("{DF0B3D60-548F-101B-8E65-08002B2BD119}")
 
 
 def _guid_arg(g: Any) -> Any:
