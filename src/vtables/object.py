@@ -41,6 +41,7 @@ import logging
 import threading
 from typing import Any, ClassVar, Iterable
 
+from ole32_bindings.apartments import get_context_token
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import NoAggregationError, to_signed
@@ -260,8 +261,6 @@ class ComObject:
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
         self._com_inner = None
         try:
-            from ole32_bindings.apartments import get_context_token
-
             self._com_context = get_context_token()
         except Exception:  # noqa: BLE001 - no apartment on this thread: no same-context fast path
             self._com_context = None
