@@ -13,8 +13,7 @@ NULL = ffi.NULL
 
 def guid_ptr(g: Guid) -> Any:
     """The cached ``GUID *`` of a Guid (made once per value)."""
-    c = g._cdata
-    return c if c is not None else g.cdata(ffi)
+    return g.cdata(ffi)
 
 
 def require(ptr: Any, param: str, func: str) -> Any:

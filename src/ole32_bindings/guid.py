@@ -44,8 +44,6 @@ class Guid:
         object.__setattr__(
             self, "bytes_le", _FIELDS.pack(int(a, 16), int(b, 16), int(c, 16), bytes.fromhex(d + e))
         )
-        object.__setattr__(self, "_text", None)
-        object.__setattr__(self, "_cdata", None)
 
     @classmethod
     def from_bytes_le(cls, data: bytes) -> "Guid":
@@ -56,8 +54,6 @@ class Guid:
             raise ValueError(f"a GUID is 16 bytes, got {len(data)}")
         self = _new_object(cls)
         _set_bytes(self, data)
-        _set_text(self, None)
-        _set_cdata(self, None)
         return self
 
     @classmethod
@@ -77,13 +73,14 @@ class Guid:
         return _FIELDS.unpack(self.bytes_le)
 
     def __str__(self) -> str:
-        text = self._text
-        if text is None:
+        try:
+            return self._text
+        except AttributeError:  # the caches (_text, _cdata) are filled on first use
             d1, d2, d3, d4 = _FIELDS.unpack(self.bytes_le)
             h = d4.hex().upper()
             text = f"{{{d1:08X}-{d2:04X}-{d3:04X}-{h[:4]}-{h[4:]}}}"
             object.__setattr__(self, "_text", text)
-        return text
+            return text
 
     def __repr__(self) -> str:
         return f"Guid('{self}')"
@@ -107,19 +104,26 @@ class Guid:
 
         Native code must not keep the pointer beyond the ``Guid``'s lifetime; well-known GUIDs live forever.
         """
-        c = self._cdata
-        if c is None:
+        try:
+            return self._cdata
+        except AttributeError:
             c = ffi.new("GUID *")
             ffi.memmove(c, self.bytes_le, 16)
             object.__setattr__(self, "_cdata", c)
-        return c
+            return c
+
+
+def guid_from_16_bytes(data: bytes) -> Guid:
+    """A Guid from exactly 16 ``bytes`` the caller guarantees (no checks): for values read back from native
+    memory on the hot path. Everyone else uses ``Guid.from_bytes_le``."""
+    self = _new_object(Guid)
+    _set_bytes(self, data)
+    return self
 
 
 # Slot setters used directly: Guid refuses __setattr__, and these are the cheapest way to fill a new value
 # (from_bytes_le runs for every GUID a COM call returns).
 _new_object = object.__new__
 _set_bytes = Guid.bytes_le.__set__  # type: ignore[attr-defined]
-_set_text = Guid._text.__set__  # type: ignore[attr-defined]
-_set_cdata = Guid._cdata.__set__  # type: ignore[attr-defined]
 
 GUID_NULL = Guid("{00000000-0000-0000-0000-000000000000}")

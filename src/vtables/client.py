@@ -30,7 +30,7 @@ from typing import Any
 
 from ole32_bindings import errorinfo as _errorinfo
 from ole32_bindings.dlls import ffi
-from ole32_bindings.guid import Guid
+from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, error_from_hresult
 from ole32_bindings.memory import bstr_to_str_and_free
 from ole32_bindings.apartments import get_context_token
@@ -99,10 +99,10 @@ def _fail(hr: int, p: Any, iid: Guid) -> None:
     try:
         sei = _new("void **")
         unk = _cast("IUnknown *", p)
-        if unk.lpVtbl.QueryInterface(p, _ISEI._cdata or _ISEI.cdata(ffi), sei) == 0:
+        if unk.lpVtbl.QueryInterface(p, _ISEI.cdata(ffi), sei) == 0:
             try:
                 fn = _cast("HRESULT(*)(void *, const GUID *)", _cast(_VOIDPPP, sei[0])[0][3])
-                supported = fn(sei[0], iid._cdata or iid.cdata(ffi)) == 0
+                supported = fn(sei[0], iid.cdata(ffi)) == 0
             finally:
                 _cast("IUnknown *", sei[0]).lpVtbl.Release(sei[0])
             if supported:
@@ -118,7 +118,7 @@ def _fail(hr: int, p: Any, iid: Guid) -> None:
 
 def _guid_arg(g: Any) -> Any:
     if isinstance(g, Guid):
-        return g._cdata or g.cdata(ffi)
+        return g.cdata(ffi)
     if g is None:
         return _NULL
     return g  # a GUID * cdata
@@ -133,11 +133,8 @@ def _iface_arg(x: Any) -> Any:
     return x  # raw cdata
 
 
-_guid_from_bytes = Guid.from_bytes_le
-
-
 def _guid_out(o: Any) -> Guid:
-    return _guid_from_bytes(_buffer(o)[:])
+    return guid_from_16_bytes(_buffer(o)[:])
 
 
 def _wstr_out(o: Any, ctype_c: str) -> str | None:
@@ -240,7 +237,7 @@ class ComPtr:
         """QueryInterface: a new typed reference (E_NOINTERFACE raises NoInterfaceError)."""
         p = self.as_raw()
         out = _new("void **")
-        hr = _cast("IUnknown *", p).lpVtbl.QueryInterface(p, iface.iid._cdata or iface.iid.cdata(ffi), out)
+        hr = _cast("IUnknown *", p).lpVtbl.QueryInterface(p, iface.iid.cdata(ffi), out)
         if hr < 0:
             raise error_from_hresult(hr)
         return client_class(iface).from_raw(out[0])
@@ -348,7 +345,11 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                 call_args.append(a)
         else:
             o = f"o_{p.name}"
-            pre.append(f"    {o} = _new({p.ctype.c!r})")
+            env[f"_T_{p.name}"] = ffi.typeof(p.ctype.c)
+            # [out] values are read only after success, where COM says the callee wrote them: plain values need
+            # no zeroing; pointers (interfaces, strings) are zeroed so a careless callee cannot hand us garbage.
+            alloc = "_new_unzeroed" if p.ctype.kind in ("int", "float", "guid") else "_new"
+            pre.append(f"    {o} = {alloc}(_T_{p.name})")
             call_args.append(o)
             k = p.ctype.kind
             if k in ("int", "float"):
@@ -402,7 +403,7 @@ def _iface_named(name: str | None) -> type[Interface] | None:
 
 
 _BASE_ENV = {
-    "_new": _new, "_dead": _dead, "_fail": _fail, "_guid_arg": _guid_arg, "_iface_arg": _iface_arg,
+    "_new": _new, "_new_unzeroed": ffi.new_allocator(should_clear_after_alloc=False), "_dead": _dead, "_fail": _fail, "_guid_arg": _guid_arg, "_iface_arg": _iface_arg,
     "_guid_out": _guid_out, "_wstr_out": _wstr_out, "_bstr_in": _bstr_in, "_wrap_raw": wrap_raw,
     "_iface_of": _iface_of, "_iface_named": _iface_named,
 }

@@ -325,7 +325,7 @@ class ComObject:
         if k is None:
             if self._com_inner is not None:
                 out = ffi.new("void **")
-                hr = self._com_inner.lpVtbl.QueryInterface(self._com_inner, iid._cdata or iid.cdata(ffi), out)
+                hr = self._com_inner.lpVtbl.QueryInterface(self._com_inner, iid.cdata(ffi), out)
                 if hr < 0:
                     from ole32_bindings.hresult import error_from_hresult
 

@@ -113,6 +113,21 @@ def test_pywin32_get_class_id_on_cpp(benchmark, mta):
         del py
 
 
+def test_bare_cffi_call_on_cpp(benchmark, mta):
+    """The floor of any cffi ABI-mode call: the cast function pointer called directly, no wrapper at all. Compare
+    with pywin32's *whole* GetClassID (a C extension): this is why ours cannot be faster than pywin32 here."""
+    from ole32_bindings.dlls import ffi
+    from vtables.interfaces import IPersist
+
+    with _cpp_target() as b, b.query(IPersist) as persist:
+        raw = persist.as_raw()
+        fn = persist._fns[IPersist.GetClassID.index]
+        out = ffi.new("GUID *")
+        assert fn(raw, out) == 0 and bytes(ffi.buffer(out)) == persist.GetClassID().bytes_le
+        _info(benchmark, "bare cffi ABI call: IPersist::GetClassID on the C++ object, no wrapper")
+        benchmark(_loop(lambda: fn(raw, out)))
+
+
 def test_memory_per_live_object(mta, classes):
     """Memory per live Python COM object (tracemalloc, Python-side allocations incl. the native block)."""
     PyTarget, _ = classes
