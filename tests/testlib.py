@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,6 +31,16 @@ def load():
         ffi.cdef(f.read())
     # Wine's LoadLibrary needs an absolute path here (a relative one fails with error 0x57).
     return ffi, ffi.dlopen(os.path.abspath(DLL))
+
+
+def running_on_wine() -> bool:
+    """True under Wine (ntdll exports wine_get_version); tests use it only where Wine's documented behaviour
+    differs from Windows' (docs/wine.md), never to skip."""
+    if sys.platform != "win32":
+        return False
+    import ctypes
+
+    return hasattr(ctypes.WinDLL("ntdll.dll"), "wine_get_version")
 
 
 _guids: dict = {}

@@ -52,7 +52,7 @@ from .interfaces.errors import ISupportErrorInfo
 from .interfaces.unknown import IUnknown
 from .thunks import TOMBSTONE, make_thunk, on_callback_error
 
-__all__ = ["ComObject", "live_object_count", "live_objects"]
+__all__ = ["ComObject", "OwnedReference", "live_object_count", "live_objects"]
 
 log = logging.getLogger("vtables")
 
@@ -221,11 +221,28 @@ class _ClassLayout:
         self.aggregated = aggregated
 
 
+class OwnedReference:
+    """An interface pointer that already carries the caller's reference, returned from an implementation as an
+    [out] interface (``query_raw`` hands it over as is, once). Used for aggregated inners, whose non-delegating
+    IUnknown is the only thing that may be returned."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def query_raw(self, iid: Guid) -> Any:
+        raw, self.raw = self.raw, None
+        if raw is None:
+            raise ValueError("an OwnedReference is handed out once")
+        return raw
+
+
 class ComObject:
     """Base of Python-implemented COM objects; see the module doc for the rules it enforces."""
 
     __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_context",
-                 "__weakref__", "__dict__")
+                 "_com_on_destroy", "__weakref__", "__dict__")
     _com_layout: ClassVar[_ClassLayout]
     _com_qi: ClassVar[dict[bytes, int]]
     implements: ClassVar[tuple[type[Interface], ...]] = ()
@@ -260,6 +277,7 @@ class ComObject:
         self._com_refs = 0
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
         self._com_inner = None
+        self._com_on_destroy = None
         try:
             self._com_context = get_context_token()
         except Exception:  # noqa: BLE001 - no apartment on this thread: no same-context fast path
@@ -303,6 +321,13 @@ class ComObject:
         _graveyard.append(block)
         self._com_block = None
         self._com_handle = None
+        hook = self._com_on_destroy
+        if hook is not None:  # e.g. a server's CoReleaseServerProcess, after the object is fully gone
+            self._com_on_destroy = None
+            try:
+                hook()
+            except Exception:  # noqa: BLE001
+                log.exception("%s: on-destroy hook raised", type(self).__name__)
 
     def final_release(self) -> None:
         """Called once when the COM count reaches 0 (override to free resources)."""

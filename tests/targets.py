@@ -17,7 +17,8 @@ def make_classes():
     """Runtime-only classes (defining a ComObject builds vtables, which needs the runtime)."""
     from ole32_bindings import streams
     from vtables.client import client_class
-    from vtables.interfaces import IClassFactory, IPersist, IStream
+    from vtables.factory import ClassFactory
+    from vtables.interfaces import IPersist, IStream
     from vtables.object import ComObject
 
     StreamPtr = client_class(IStream)
@@ -49,32 +50,11 @@ def make_classes():
         def GetClassID(self):
             return CLSID_PyTarget
 
-    class PyFactory(ComObject, implements=[IClassFactory]):
-        """Creates PyTargets, aggregatable (for the tests of the inner role)."""
+    class PyFactory(ClassFactory):
+        """The class object of PyTarget (aggregatable, as ClassFactory allows by default)."""
 
-        def CreateInstance(self, outer, riid):
-            if outer != ffi_null():
-                return _AggregatedResult(PyTarget.create_aggregated(outer, riid))
-            obj = PyTarget()
-            return obj  # the thunk QIs it for riid (and refuses with E_NOINTERFACE)
-
-        def LockServer(self, lock):
-            return None
+        def __init__(self):
+            super().__init__(PyTarget)
 
     return PyTarget, PyFactory
 
-
-def ffi_null():
-    from ole32_bindings.dlls import ffi
-
-    return ffi.NULL
-
-
-class _AggregatedResult:
-    """A raw non-delegating IUnknown already holding its reference: handed out as is."""
-
-    def __init__(self, raw):
-        self.raw = raw
-
-    def query_raw(self, iid):
-        return self.raw

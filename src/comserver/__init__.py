@@ -1,0 +1,1 @@
+"""Class objects, registration and servers, above the object model."""

@@ -1,0 +1,66 @@
+"""Class objects registered in this process (CoRegisterClassObject), with every REGCLS flag, revoked on exit.
+
+    with ClassObjects() as reg:
+        reg.register(CLSID_Foo, ClassFactory(Foo), CLSCTX.INPROC_SERVER | CLSCTX.LOCAL_SERVER, REGCLS.MULTIPLEUSE)
+        ...  # CoCreateInstance(CLSID_Foo) now finds it, in this process (and, for LOCAL_SERVER, from others)
+
+``suspended=True`` registers each one with REGCLS_SUSPENDED and ``resume()`` makes them visible together
+(CoResumeClassObjects), as a LocalServer32 must. COM holds a reference on each class object until it is revoked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ole32_bindings import activation
+from ole32_bindings.constants import REGCLS
+from ole32_bindings.guid import Guid
+
+from vtables.interfaces import IUnknown
+
+__all__ = ["ClassObjects"]
+
+
+class ClassObjects:
+    def __init__(self, suspended: bool = False) -> None:
+        self.suspended = suspended
+        self.cookies: list[tuple[Guid, int]] = []
+
+    def register(self, clsid: Guid, class_object: Any, clsctx: int, flags: int = REGCLS.MULTIPLEUSE) -> int:
+        """CoRegisterClassObject; ``class_object`` is a Python COM object (e.g. a ClassFactory) or a raw pointer.
+        Returns the cookie."""
+        if self.suspended:
+            flags |= REGCLS.SUSPENDED
+        if hasattr(class_object, "query_raw"):
+            raw = class_object.query_raw(IUnknown.iid)
+            try:
+                cookie = activation.register_class_object(clsid, raw, clsctx, flags)
+            finally:
+                from ole32_bindings.pointers import release
+
+                release(raw)  # COM took its own reference
+        else:
+            cookie = activation.register_class_object(clsid, class_object, clsctx, flags)
+        self.cookies.append((clsid, cookie))
+        return cookie
+
+    def resume(self) -> None:
+        activation.resume_class_objects()
+
+    def revoke_all(self) -> None:
+        """Revoke every registration (newest first); COM releases its references to the class objects."""
+        errors = []
+        while self.cookies:
+            clsid, cookie = self.cookies.pop()
+            try:
+                activation.revoke_class_object(cookie)
+            except Exception as e:  # noqa: BLE001 - revoke the others, then report
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> "ClassObjects":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.revoke_all()

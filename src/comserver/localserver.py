@@ -1,0 +1,181 @@
+"""A LocalServer32 written in Python: the process COM starts with ``-Embedding`` to serve class objects.
+
+    server = LocalServer([(CLSID_Foo, Foo)], apartment="MTA", linger=5.0)
+    sys.exit(server.main(sys.argv[1:], registration))
+
+``main`` understands ``-RegServer`` / ``-UnregServer`` (write/remove the registry entries, and the type library
+when one is given) and ``-Embedding`` (or nothing: started by hand, then clients find it with no registry entry
+at all while it runs). Serving follows COM's rules for out-of-process servers, as ATL's CAtlExeModuleT does:
+
+* class objects are registered with REGCLS_SUSPENDED and made visible together by CoResumeClassObjects;
+* every live object and every LockServer(TRUE) holds CoAddRefServerProcess; when CoReleaseServerProcess
+  returns 0, COM has already suspended the class objects (new activations go to a new server); after ``linger``
+  seconds with the count still 0 the class objects are revoked and the process exits (ATL waits 5 s; tests set
+  it short). If an object arrives during the linger, the class objects are resumed and the server goes on;
+* a server that no client ever used exits after ``idle_timeout`` seconds;
+* an STA server pumps messages while it waits (calls arrive as messages); an MTA server just waits.
+
+Started by COM, the process inherits its client's std handles; ``main`` points them at NUL (or ``log_path``) so
+it never holds a client's pipes open.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any, Sequence
+
+from ole32_bindings import activation, apartments
+from ole32_bindings.constants import CLSCTX, COINIT, REGCLS
+from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import ComError
+
+from vtables.factory import ClassFactory
+from vtables.object import ComObject
+
+from .classobjects import ClassObjects
+from .registration import ServerRegistration, register, unregister
+
+__all__ = ["LocalServer", "ServerLock"]
+
+log = logging.getLogger("comserver")
+
+RPC_S_CALLPENDING = 0x80010115
+
+
+class ServerLock:
+    """The process lock: CoAddRefServerProcess / CoReleaseServerProcess, remembering when it last reached 0."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.used = False
+        self.zero_since: float | None = None
+        self.resumed = 0  # times the linger was interrupted by a new client
+        self._guard = threading.Lock()
+
+    def add(self) -> int:
+        with self._guard:
+            n = activation.add_ref_server_process()
+            self.count = n
+            self.used = True
+            if self.zero_since is not None:
+                # Back from 0 during the linger (a client held our class object): COM suspended the class
+                # objects when the count reached 0, so make them visible again and keep serving.
+                self.zero_since = None
+                self.resumed += 1
+                activation.resume_class_objects()
+        return n
+
+    def release(self) -> int:
+        with self._guard:
+            n = activation.release_server_process()
+            self.count = n
+            if n == 0:
+                self.zero_since = time.monotonic()  # COM has suspended our class objects already
+        return n
+
+
+class LocalServer:
+    def __init__(self, classes: Sequence[tuple[Guid, type[ComObject]]], apartment: str = "MTA",
+                 linger: float = 5.0, idle_timeout: float = 60.0, flags: int = REGCLS.MULTIPLEUSE) -> None:
+        if apartment not in ("MTA", "STA"):
+            raise ValueError("apartment is 'MTA' or 'STA'")
+        self.classes = list(classes)
+        self.apartment = apartment
+        self.linger = linger
+        self.idle_timeout = idle_timeout
+        self.flags = flags
+        self.lock = ServerLock()
+        self.factories: list[ClassFactory] = []
+        self.stop_requested = threading.Event()
+
+    # ---- serving ------------------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Serve until the last client is gone (plus the linger) or ``stop()``; returns the exit code."""
+        coinit = COINIT.APARTMENTTHREADED if self.apartment == "STA" else COINIT.MULTITHREADED
+        apartments.co_initialize(coinit)
+        try:
+            with ClassObjects(suspended=True) as objs:
+                for clsid, cls in self.classes:
+                    factory = ClassFactory(cls, lock=self.lock)
+                    self.factories.append(factory)
+                    objs.register(clsid, factory, CLSCTX.LOCAL_SERVER, self.flags)
+                objs.resume()
+                log.info("serving %s in the %s", ", ".join(str(c) for c, _ in self.classes), self.apartment)
+                self._wait_until_done(objs)
+                activation.suspend_class_objects()
+            log.info("class objects revoked; exiting")
+            return 0
+        finally:
+            self.factories.clear()
+            apartments.co_uninitialize()
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+
+    def _wait_until_done(self, objs: ClassObjects) -> None:
+        from ole32_bindings.win32 import Event
+
+        started = time.monotonic()
+        with Event() as tick:
+            while not self.stop_requested.is_set():
+                try:  # waits while serving: in an STA this pumps the calls that arrive as messages
+                    apartments.wait_for_handles([tick.handle], 50)
+                except ComError as e:
+                    if e.hresult != RPC_S_CALLPENDING:
+                        raise
+                lock = self.lock
+                now = time.monotonic()
+                if not lock.used:
+                    if now - started > self.idle_timeout:
+                        log.info("no client in %.1f s: exiting", self.idle_timeout)
+                        return
+                    continue
+                with lock._guard:
+                    zero_since = lock.zero_since
+                    if lock.count == 0 and zero_since is not None and now - zero_since >= self.linger:
+                        return
+
+    # ---- command line -------------------------------------------------------------------------------------------
+
+    def main(self, argv: Sequence[str], registration: ServerRegistration | None = None,
+             typelib: Any = None, log_path: str | None = None) -> int:
+        """``-RegServer`` | ``-UnregServer`` | ``-Embedding`` (or nothing). ``typelib``: an object with
+        ``register()``/``unregister()`` (see comserver.typelib) registered alongside."""
+        args = [a.lower().lstrip("-/") for a in argv]
+        if "regserver" in args:
+            if registration is None:
+                raise SystemExit("no registration given")
+            register(registration)
+            if typelib is not None:
+                typelib.register()
+            return 0
+        if "unregserver" in args:
+            if registration is None:
+                raise SystemExit("no registration given")
+            unregister(registration)
+            if typelib is not None:
+                typelib.unregister()
+            return 0
+        detach_std_handles(log_path)
+        return self.run()
+
+
+def detach_std_handles(log_path: str | None = None) -> None:
+    """Point fds 0-2 at NUL (stdout/stderr at ``log_path`` if given): a server COM started inherited its
+    client's std handles, and holding them would keep the client's pipes open."""
+    import sys
+
+    null = os.open(os.devnull, os.O_RDWR)
+    out = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) if log_path else null
+    for fd, target in ((0, null), (1, out), (2, out)):
+        try:
+            os.dup2(target, fd)
+        except OSError:
+            pass
+    if log_path:
+        logging.basicConfig(filename=None, stream=sys.stderr, level=logging.INFO,
+                            format="%(asctime)s %(process)d %(name)s %(message)s")

@@ -1,0 +1,76 @@
+"""Registering a LocalServer32 class in the registry, and removing it without leaving a key behind.
+
+What a class needs so COM can start its server: ``CLSID\\{clsid}`` (a name), ``CLSID\\{clsid}\\LocalServer32``
+(the command line, without ``-Embedding``: COM appends it, Wine included), optionally a ProgID (both directions),
+an AppID, and the type library that describes its custom interfaces (see ``comserver.typelib``).
+
+The hive is a parameter: per-user ``HKEY_CURRENT_USER\\Software\\Classes`` is the usual choice on Windows (no
+elevation); ``HKEY_CLASSES_ROOT`` writes where every user sees it, and it is the only place Wine 8 looks for
+CLSIDs (a class registered only under HKCU gives REGDB_E_CLASSNOTREG there).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from ole32_bindings import registry
+from ole32_bindings.guid import Guid
+
+__all__ = ["ServerRegistration", "register", "unregister", "python_command", "HKCR", "HKCU_CLASSES"]
+
+#: (hive, root) pairs for the two usual places.
+HKCR = (registry.HKEY_CLASSES_ROOT, "")
+HKCU_CLASSES = (registry.HKEY_CURRENT_USER, "Software\\Classes")
+
+
+def python_command(script: str, *args: str) -> str:
+    """The command line that runs ``script`` with this Python (absolute paths, quoted)."""
+    parts = [sys.executable, os.path.abspath(script), *args]
+    return " ".join(f'"{p}"' if " " in p or not p else p for p in parts)
+
+
+@dataclass
+class ServerRegistration:
+    clsid: Guid
+    name: str
+    command: str
+    progid: str | None = None
+    appid: Guid | None = None
+    place: tuple[Any, str] = field(default=HKCR)
+
+    def _key(self, *parts: str) -> str:
+        root = self.place[1]
+        return "\\".join(([root] if root else []) + list(parts))
+
+    @property
+    def keys(self) -> list[str]:
+        """Every key this registration owns (removed by ``unregister``)."""
+        keys = [self._key("CLSID", str(self.clsid))]
+        if self.progid:
+            keys.append(self._key(self.progid))
+        if self.appid is not None:
+            keys.append(self._key("AppID", str(self.appid)))
+        return keys
+
+
+def register(reg: ServerRegistration) -> None:
+    """Write the registration (idempotent: registering twice leaves the same keys)."""
+    hive = reg.place[0]
+    clsid_key = reg._key("CLSID", str(reg.clsid))
+    registry.set_value(hive, clsid_key, None, reg.name)
+    registry.set_value(hive, clsid_key + "\\LocalServer32", None, reg.command)
+    if reg.progid:
+        registry.set_value(hive, clsid_key + "\\ProgID", None, reg.progid)
+        registry.set_value(hive, reg._key(reg.progid), None, reg.name)
+        registry.set_value(hive, reg._key(reg.progid, "CLSID"), None, str(reg.clsid))
+    if reg.appid is not None:
+        registry.set_value(hive, clsid_key, "AppID", str(reg.appid))
+        registry.set_value(hive, reg._key("AppID", str(reg.appid)), None, reg.name)
+
+
+def unregister(reg: ServerRegistration) -> int:
+    """Remove every key of the registration; returns how many existed (0 the second time: harmless)."""
+    return sum(1 for key in reg.keys if registry.delete_tree(reg.place[0], key))
