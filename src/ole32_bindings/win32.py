@@ -13,6 +13,7 @@ __all__ = [
     "format_message", "create_event", "set_event", "reset_event", "wait_for_single_object", "close_handle",
     "current_thread_id", "current_process_id", "get_message", "peek_message", "dispatch_message",
     "post_thread_message", "post_quit_message", "msg_wait_for_multiple_objects", "pump_messages", "Event",
+    "wait_process", "terminate_process",
 ]
 
 _FormatMessageW = function("FormatMessageW")
@@ -117,6 +118,45 @@ class Event:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_OpenProcess = function("OpenProcess")
+_TerminateProcess = function("TerminateProcess")
+_GetExitCodeProcess = function("GetExitCodeProcess")
+_SYNCHRONIZE = 0x00100000
+_PROCESS_TERMINATE = 0x0001
+_PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
+STILL_ACTIVE = 259
+
+
+def wait_process(pid: int, timeout_ms: int) -> int | None:
+    """Wait for process ``pid`` to exit: its exit code, or None if it still runs after ``timeout_ms``.
+    A pid that no longer exists counts as exited (code -1)."""
+    h = _OpenProcess(_SYNCHRONIZE | _PROCESS_QUERY_LIMITED_INFORMATION, 0, pid)
+    if h == ffi.NULL:
+        return -1
+    try:
+        if wait_for_single_object(h, timeout_ms) != 0:
+            return None
+        code = ffi.new("DWORD *")
+        _GetExitCodeProcess(h, code)
+        return code[0]
+    finally:
+        _CloseHandle(h)
+
+
+def terminate_process(pid: int, exit_code: int = 1) -> bool:
+    """TerminateProcess by id; False when there was no such process."""
+    h = _OpenProcess(_PROCESS_TERMINATE | _SYNCHRONIZE, 0, pid)
+    if h == ffi.NULL:
+        return False
+    try:
+        if not _TerminateProcess(h, exit_code):
+            raise _win32_error("TerminateProcess")
+        wait_for_single_object(h, 5000)
+        return True
+    finally:
+        _CloseHandle(h)
 
 
 def get_message(msg: Any) -> int:

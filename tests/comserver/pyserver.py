@@ -1,0 +1,57 @@
+"""A LocalServer32 written with comserver, for the tests: PyTarget (IBenchTarget, IPersist) under CLSID_PyServer.
+
+    python pyserver.py [-RegServer | -UnregServer | -Embedding] [-Apartment STA|MTA] [-Linger SECONDS]
+                       [-Idle SECONDS] [-PidFile PATH] [-Log PATH]
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE)]  # tests/, for targets.py
+
+from ole32_bindings.guid import Guid  # noqa: E402
+
+CLSID_PyServer = Guid("{5B0D1F3A-7C2E-4A19-8E5D-3F6A7B8C9D01}")
+
+
+def option(argv, name, default=None):
+    lowered = [a.lower() for a in argv]
+    key = "-" + name.lower()
+    if key in lowered:
+        i = lowered.index(key)
+        return argv[i + 1]
+    return default
+
+
+def registration(command_args=()):
+    from comserver.registration import ServerRegistration, python_command
+
+    return ServerRegistration(CLSID_PyServer, "ole32-bindings test server",
+                              python_command(os.path.abspath(__file__), *command_args),
+                              progid="Ole32Bindings.TestServer.1",
+                              appid=CLSID_PyServer)
+
+
+def main(argv):
+    from comserver.localserver import LocalServer
+    from targets import make_classes
+
+    pid_file = option(argv, "PidFile")
+    serving = not any(a.lower() in ("-regserver", "-unregserver") for a in argv)
+    if pid_file and serving:
+        with open(pid_file, "w") as f:
+            f.write(str(os.getpid()))
+    PyTarget, _ = make_classes()
+    server = LocalServer([(CLSID_PyServer, PyTarget)], apartment=option(argv, "Apartment", "MTA"),
+                         linger=float(option(argv, "Linger", "0.2")), idle_timeout=float(option(argv, "Idle", "20")))
+    extra = []
+    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log"):
+        value = option(argv, name)
+        if value is not None:
+            extra += ["-" + name, value]
+    return server.main(argv, registration(extra), log_path=option(argv, "Log"))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

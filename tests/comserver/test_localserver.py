@@ -1,0 +1,124 @@
+"""A LocalServer32 written in Python: started by hand and found without a registry entry; registered and
+started by COM (cold) and found running (warm); lock counting and clean shutdown; registration removal."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from testlib import ROOT
+
+pytestmark = pytest.mark.runtime
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "pyserver.py")
+sys.path.insert(0, HERE)
+from pyserver import CLSID_PyServer, registration  # noqa: E402
+
+
+def _activate(clsid, iface, timeout=30.0):
+    """CoCreateInstance(LOCAL_SERVER), retrying while the server is still registering its class objects."""
+    from ole32_bindings import activation
+    from ole32_bindings.constants import CLSCTX
+    from ole32_bindings.hresult import ComError
+    from vtables.client import client_class
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client_class(iface).from_raw(activation.create_instance(clsid, iface.iid, CLSCTX.LOCAL_SERVER))
+        except ComError as e:
+            if e.name != "REGDB_E_CLASSNOTREG" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def server_pid_file(tmp_path):
+    """A pid file for the server under test; whatever server wrote it is ended by id afterwards."""
+    from ole32_bindings import win32
+
+    path = str(tmp_path / "server.pid")
+    yield path
+    if os.path.exists(path):
+        pid = int(open(path).read())
+        if win32.wait_process(pid, 0) is None:
+            win32.terminate_process(pid)
+            pytest.fail(f"server {pid} was still running after the test (terminated)")
+
+
+def _server_exit_code(pid_file, timeout_ms=15000):
+    from ole32_bindings import win32
+
+    deadline = time.monotonic() + 10
+    while not os.path.exists(pid_file) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(open(pid_file).read())
+    return win32.wait_process(pid, timeout_ms)
+
+
+@pytest.mark.parametrize("apartment", ["MTA", "STA"])
+def test_started_by_hand_found_without_registry(mta, server_pid_file, apartment):
+    from ole32_bindings.registry import HKEY_CLASSES_ROOT, key_exists
+    from vtables.interfaces import IPersist
+
+    assert not key_exists(HKEY_CLASSES_ROOT, f"CLSID\\{CLSID_PyServer}")
+    proc = subprocess.Popen([sys.executable, SERVER, "-Embedding", "-Apartment", apartment, "-Linger", "0.2",
+                             "-PidFile", server_pid_file], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        p = _activate(CLSID_PyServer, IPersist)
+        q = _activate(CLSID_PyServer, IPersist)  # a second client object: the lock count is 2
+        assert p.GetClassID() == q.GetClassID()
+        assert type(p).__name__ == "IPersistPtr"  # a proxy: calls go through COM to the other process
+        p.release()
+        time.sleep(0.6)  # past the linger: the server must still be there for q
+        assert proc.poll() is None
+        q.release()
+        assert proc.wait(15) == 0  # last release -> linger -> revoke -> clean exit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_registered_cold_then_warm_then_gone(mta, server_pid_file):
+    from comserver.registration import register, unregister
+    from ole32_bindings.registry import HKEY_CLASSES_ROOT, key_exists
+    from vtables.interfaces import IPersist
+
+    reg = registration(["-Linger", "1.0", "-PidFile", server_pid_file])
+    register(reg)
+    register(reg)  # registering twice is harmless
+    try:
+        assert key_exists(HKEY_CLASSES_ROOT, f"CLSID\\{CLSID_PyServer}\\LocalServer32")
+        t0 = time.perf_counter()
+        cold = _activate(CLSID_PyServer, IPersist, timeout=0)  # COM starts the server
+        cold_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        warm = _activate(CLSID_PyServer, IPersist, timeout=0)  # the running server answers
+        warm_s = time.perf_counter() - t0
+        print(f"cold activation {cold_s:.3f} s, warm {warm_s * 1000:.1f} ms")
+        assert warm_s < cold_s
+        assert cold.GetClassID() == warm.GetClassID()
+        cold.release()
+        warm.release()
+        assert _server_exit_code(server_pid_file) == 0  # no server process is left behind
+    finally:
+        assert unregister(reg) == 3  # CLSID, ProgID, AppID keys
+        assert unregister(reg) == 0  # removing twice is harmless
+    for key in reg.keys:
+        assert not key_exists(HKEY_CLASSES_ROOT, key)
+
+
+def test_unknown_clsid_is_typed_class_not_registered(mta):
+    from ole32_bindings import activation
+    from ole32_bindings.constants import CLSCTX
+    from ole32_bindings.guid import Guid
+    from ole32_bindings.hresult import ClassNotRegisteredError
+    from vtables.interfaces import IUnknown
+
+    with pytest.raises(ClassNotRegisteredError):
+        activation.create_instance(Guid("{0BADC0DE-1111-4000-8000-000000000001}"), IUnknown.iid, CLSCTX.LOCAL_SERVER)
