@@ -122,3 +122,36 @@ def test_unknown_clsid_is_typed_class_not_registered(mta):
 
     with pytest.raises(ClassNotRegisteredError):
         activation.create_instance(Guid("{0BADC0DE-1111-4000-8000-000000000001}"), IUnknown.iid, CLSCTX.LOCAL_SERVER)
+
+
+def test_comtypes_and_pywin32_clients_use_the_python_server(mta, server_pid_file):
+    sys.coinit_flags = 0  # comtypes and pythoncom initialise COM on import: the MTA, like this test thread
+    import comtypes
+    import comtypes.client
+    import pythoncom
+    from comtypes import IPersist as CtPersist
+
+    proc = subprocess.Popen([sys.executable, SERVER, "-Embedding", "-Linger", "0.2", "-PidFile", server_pid_file],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        from vtables.interfaces import IPersist
+
+        _activate(CLSID_PyServer, IPersist).release()  # wait until it serves; it lingers 0.2 s, then a new one...
+        # ...would be needed, so hold one object while the other libraries connect
+        keep = _activate(CLSID_PyServer, IPersist)
+        py = pythoncom.CoCreateInstance(str(CLSID_PyServer), None, pythoncom.CLSCTX_LOCAL_SERVER,
+                                        pythoncom.IID_IPersist)
+        assert str(py.GetClassID()) == str(keep.GetClassID())
+        ct = comtypes.client.CreateObject(comtypes.GUID(str(CLSID_PyServer)), clsctx=comtypes.CLSCTX_LOCAL_SERVER,
+                                          interface=CtPersist)
+        assert str(ct.GetClassID()) == str(keep.GetClassID())
+        del py, ct
+        import gc
+
+        gc.collect()
+        keep.release()
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
