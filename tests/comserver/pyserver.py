@@ -24,13 +24,13 @@ def option(argv, name, default=None):
     return default
 
 
-def registration(command_args=()):
+def registration(command_args=(), clsid=CLSID_PyServer):
     from comserver.registration import ServerRegistration, python_command
 
-    return ServerRegistration(CLSID_PyServer, "ole32-bindings test server",
+    return ServerRegistration(clsid, "ole32-bindings test server",
                               python_command(os.path.abspath(__file__), *command_args),
                               progid="Ole32Bindings.TestServer.1",
-                              appid=CLSID_PyServer)
+                              appid=clsid)
 
 
 def main(argv):
@@ -43,14 +43,26 @@ def main(argv):
         with open(pid_file, "w") as f:
             f.write(str(os.getpid()))
     PyTarget, _ = make_classes()
-    server = LocalServer([(CLSID_PyServer, PyTarget)], apartment=option(argv, "Apartment", "MTA"),
+    served = PyTarget
+    if option(argv, "Fail"):  # every CreateInstance fails with this HRESULT (tests of error propagation)
+        from ole32_bindings.hresult import error_from_hresult
+
+        failure = int(option(argv, "Fail"), 0)
+
+        class Failing(PyTarget):
+            def __init__(self):
+                raise error_from_hresult(failure, "refused by -Fail")
+
+        served = Failing
+    clsid = Guid(option(argv, "Clsid", str(CLSID_PyServer)))
+    server = LocalServer([(clsid, served)], apartment=option(argv, "Apartment", "MTA"),
                          linger=float(option(argv, "Linger", "0.2")), idle_timeout=float(option(argv, "Idle", "20")))
     extra = []
-    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log"):
+    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid"):
         value = option(argv, name)
         if value is not None:
             extra += ["-" + name, value]
-    return server.main(argv, registration(extra), log_path=option(argv, "Log"))
+    return server.main(argv, registration(extra, clsid), log_path=option(argv, "Log"))
 
 
 if __name__ == "__main__":
