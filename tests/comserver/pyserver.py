@@ -8,7 +8,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(HERE)]  # tests/, for targets.py
+sys.path[:0] = [os.path.dirname(os.path.dirname(HERE))]  # the repository root, for bench.benchtarget
 
 from ole32_bindings.guid import Guid  # noqa: E402
 
@@ -35,7 +35,7 @@ def registration(command_args=(), clsid=CLSID_PyServer):
 
 def main(argv):
     from comserver.localserver import LocalServer
-    from targets import make_classes
+    from bench.benchtarget import make_classes
 
     pid_file = option(argv, "PidFile")
     serving = not any(a.lower() in ("-regserver", "-unregserver") for a in argv)

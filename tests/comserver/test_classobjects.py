@@ -3,7 +3,7 @@
 import pytest
 
 from testlib import guid, load, running_on_wine
-from targets import CLSID_PyTarget, IBenchTarget, make_classes
+from bench.benchtarget import CLSID_PyTarget, IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from testlib import guid, load
-from targets import CLSID_PyTarget, IBenchTarget, make_classes
+from bench.benchtarget import CLSID_PyTarget, IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
 

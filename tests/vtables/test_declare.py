@@ -81,3 +81,20 @@ def test_inheritance_appends_after_the_base():
     assert IDerived.B.index == 4 and IDerived.lineage == (IDerived, IBase, I.IUnknown)
     assert "[4] HRESULT B" in IDerived.describe()
     assert issubclass(IDerived, Interface)
+
+
+def test_every_slot_type_is_known_to_the_bindings_cdef():
+    """Each method's C function pointer type parses with the bindings' declarations (else the first client or
+    server of that interface would fail at run time with 'undefined type name')."""
+    import cffi
+
+    from ole32_bindings import _declarations
+
+    ffi = cffi.FFI()
+    ffi.cdef(_declarations.full_cdef())
+    checked = 0
+    for name in I.__all__:
+        for m in getattr(I, name).layout:
+            ffi.typeof(m.c_funcptr())
+            checked += 1
+    assert checked == sum(SLOTS.values())

@@ -3,7 +3,7 @@
 import pytest
 
 from testlib import guid, load
-from targets import IBenchTarget, make_classes
+from bench.benchtarget import IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
 

@@ -97,6 +97,7 @@ typedef struct _COSERVERINFO {
 typedef struct tagMULTI_QI { const IID *pIID; void *pItf; HRESULT hr; } MULTI_QI;
 
 typedef struct tagComCallData { DWORD dwDispid; DWORD dwReserved; void *pUserDefined; } ComCallData;
+typedef HRESULT (*PFNCONTEXTCALL)(ComCallData *pParam);
 
 typedef struct tagVARIANT {
     VARTYPE vt;
@@ -142,6 +143,11 @@ typedef struct tagFUNCDESC {
     CALLCONV callconv; SHORT cParams; SHORT cParamsOpt; SHORT oVft; SHORT cScodes; ELEMDESC elemdescFunc;
     WORD wFuncFlags;
 } FUNCDESC;
+typedef int32_t VARKIND;
+typedef struct tagVARDESC {
+    MEMBERID memid; LPOLESTR lpstrSchema; union { ULONG oInst; VARIANT *lpvarValue; }; ELEMDESC elemdescVar;
+    WORD wVarFlags; VARKIND varkind;
+} VARDESC;
 typedef struct tagTYPEATTR {
     GUID guid; LCID lcid; DWORD dwReserved; MEMBERID memidConstructor; MEMBERID memidDestructor;
     LPOLESTR lpstrSchema; ULONG cbSizeInstance; TYPEKIND typekind; WORD cFuncs; WORD cVars; WORD cImplTypes;

@@ -1,4 +1,5 @@
-"""The bench-shaped interface and a Python implementation, shared by the vtables tests and benchmarks."""
+"""IBenchTarget (the benchmark contract of bench/README.md) and its Python implementation, used by `make bench`
+and by the object-model and server tests."""
 
 from ole32_bindings.guid import Guid
 from vtables import method
