@@ -7,9 +7,9 @@ CXX_WIN := x86_64-w64-mingw32-g++
 CXXFLAGS_WIN := -O2 -std=c++17 -Wall -static -static-libgcc -static-libstdc++
 NATIVE := build/native
 FFI_OUT := src/ole32_bindings/_ffi.py
-FFI_SRC := build_ffi.py $(wildcard ffi_src/*.py)
+FFI_SRC := build_ffi.py $(wildcard ffi_src/*.py) $(wildcard src/ole32_bindings/_declarations/*.py)
 
-.PHONY: all provision generated native test test-linux test-wine bench bench-quick clean
+.PHONY: all provision generated native test test-linux test-wine bench bench-micro clean
 
 all: test
 
@@ -21,11 +21,41 @@ generated: $(FFI_OUT)
 $(FFI_OUT): $(FFI_SRC)
 	$(VENV_PY) build_ffi.py
 
-native: $(NATIVE)/vtables_testlib.dll
+native: $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
+	$(NATIVE)/bench_cpp_client.exe
 
 $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def)
 	@mkdir -p $(NATIVE)
 	$(CXX_WIN) $(CXXFLAGS_WIN) -shared -o $@ $(filter %.cpp,$^) $(filter %.def,$^) -lole32 -loleaut32 -luuid
+
+# The benchmark's native counterparts (native/bench/README.md). widl makes IBenchTarget's type library (registered
+# at run time by `bench_cpp_server.exe -RegServer`) and the C++ header the two exes include.
+WIDL := widl
+BENCH_IDL := native/bench/benchtarget.idl
+BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h
+
+$(NATIVE)/benchtarget.tlb: $(BENCH_IDL)
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -t -o $@ $<
+
+$(NATIVE)/benchtarget.h: $(BENCH_IDL)
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -h -o $@ $<
+
+$(NATIVE)/bench_cpp_server.exe: native/bench/server.cpp $(BENCH_DEPS) | $(NATIVE)/benchtarget.tlb
+	$(CXX_WIN) $(CXXFLAGS_WIN) -mwindows -I$(NATIVE) -o $@ $< -lole32 -loleaut32 -luuid -lshell32 -ladvapi32
+
+$(NATIVE)/bench_cpp_client.exe: native/bench/client.cpp $(BENCH_DEPS)
+	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -o $@ $< -lole32 -loleaut32 -luuid -ladvapi32
+
+# The reference type library of tests/comserver/test_typelib.py: widl's compilation of the same interfaces that the
+# test declares in Python (compiled here, on the Linux side: the tests run under Wine, where widl is not at hand).
+TYPELIB_OUT := build/typelib
+native: $(TYPELIB_OUT)/benchtarget_widl.tlb
+
+$(TYPELIB_OUT)/benchtarget_widl.tlb: tests/comserver/benchtarget_widl.idl
+	@mkdir -p $(TYPELIB_OUT)
+	widl --win64 -t -o $@ $<
 
 # Tests: first the COM-free tests on Linux CPython (fast inner loop), then everything under Wine.
 test: provision
@@ -33,17 +63,22 @@ test: provision
 	@$(MAKE) -s test-wine
 
 test-linux:
-	cd $(ROOT) && PYTHONPATH=src $(VENV_PY) -m pytest -q -m "not runtime" -p no:cacheprovider tests
+	cd $(ROOT) && PYTHONPATH=src $(VENV_PY) -m pytest -q -m "not runtime" -p no:cacheprovider tests bench
 
 test-wine:
-	$(WINPY) -m pytest -q -p no:cacheprovider --benchmark-disable tests
+	$(WINPY) -m pytest -q -p no:cacheprovider --benchmark-disable tests bench
 
-# Until the full Enterprise Services comparison lands (bench/), `make bench` runs the pytest-benchmark benchmarks:
-# the call floor (CoGetCurrentProcess, Python vs C++) and the per-call paths of the object model.
-BENCH_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py
+# The main job: the Enterprise Services comparison (bench/README.md). `make bench QUICK=1` is the quick mode.
+# bench-micro: the pytest-benchmark micro-benchmarks of the bindings and the object model.
+BENCH_ARGS := $(if $(QUICK),--quick,)
+MICRO_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py
 
 bench: provision
-	$(WINPY) -m pytest -q -p no:cacheprovider $(BENCH_FILES) --benchmark-only \
+	$(WINPY) bench/run.py $(BENCH_ARGS)
+	$(VENV_PY) bench/chart.py
+
+bench-micro: provision
+	$(WINPY) -m pytest -q -p no:cacheprovider $(MICRO_FILES) --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name
 
 clean:

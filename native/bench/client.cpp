@@ -1,0 +1,583 @@
+// bench_cpp_client.exe: the native C++ client of the benchmark rows. Writes ONE line of JSON to stdout.
+//
+//   bench_cpp_client.exe <row> <clsid> <iterations> [n]
+//
+// Rows (see README.md for what each one times):
+//   activate_local  call_nothing_local  call_work_local  activate_cold
+//   activate_inproc_registered  createinstance_factory  call_nothing_inproc  call_work_inproc
+//   cross_apartment_nothing  cross_apartment_work                      (= the _mta_to_sta variants)
+//   cross_apartment_nothing_mta_to_sta  cross_apartment_work_mta_to_sta  (MTA client, object in an STA)
+//   cross_apartment_nothing_sta_to_mta  cross_apartment_work_sta_to_mta  (STA client, object in the MTA)
+// n: Work's argument for the *_work_* rows (default 100; Work(100) must return 4950).
+//
+// Success: exit code 0 and {"row":..., "clsid":..., "iterations":..., "total_seconds":..., "seconds_per_op":...,
+// "check":..., ...}. Failure: exit code 1 (2 for a usage error) and {"row":..., "error":"...", "hresult":"0x..."}.
+// Timing: QueryPerformanceCounter around the whole timed loop (total_seconds); rows whose operation takes
+// microseconds or more also time each operation and report min/median/max of those.
+#include "bench_object.h"
+#include <tlhelp32.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace {
+
+using bench::BenchFactory;
+
+// ---- JSON output --------------------------------------------------------------------------------------------
+std::string Escape(const char *s) {
+    std::string out;
+    for (; *s; ++s) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { out += '\\'; out += (char)c; }
+        else if (c < 0x20) { char b[8]; snprintf(b, sizeof b, "\\u%04x", c); out += b; }
+        else out += (char)c;
+    }
+    return out;
+}
+
+class Json {
+public:
+    Json &Str(const char *k, const char *v) { Key(k); m_s += '"'; m_s += Escape(v); m_s += '"'; return *this; }
+    Json &Str(const char *k, const std::string &v) { return Str(k, v.c_str()); }
+    Json &Num(const char *k, double v) { char b[64]; snprintf(b, sizeof b, "%.9g", v); Key(k); m_s += b; return *this; }
+    Json &Int(const char *k, long long v) { char b[32]; snprintf(b, sizeof b, "%lld", v); Key(k); m_s += b; return *this; }
+    Json &Bool(const char *k, bool v) { Key(k); m_s += v ? "true" : "false"; return *this; }
+    Json &Hr(const char *k, HRESULT hr) { char b[16]; snprintf(b, sizeof b, "0x%08lX", (unsigned long)hr); return Str(k, b); }
+    void Print() {
+        fputs(("{" + m_s + "}\n").c_str(), stdout);
+        fflush(stdout);
+    }
+
+private:
+    void Key(const char *k) {
+        if (!m_s.empty()) m_s += ", ";
+        m_s += '"'; m_s += Escape(k); m_s += "\": ";
+    }
+    std::string m_s;
+};
+
+std::string g_row = "";
+std::string g_clsid = "";
+
+[[noreturn]] void Fail(const char *what, HRESULT hr, int code = 1) {
+    Json j;
+    j.Str("row", g_row).Str("clsid", g_clsid).Str("error", what).Hr("hresult", hr);
+    j.Print();
+    exit(code);
+}
+
+void Check(HRESULT hr, const char *what) {
+    if (FAILED(hr)) Fail(what, hr);
+}
+
+// ---- timing -------------------------------------------------------------------------------------------------
+LARGE_INTEGER g_freq;
+inline LONGLONG Now() {
+    LARGE_INTEGER t;
+    QueryPerformanceCounter(&t);
+    return t.QuadPart;
+}
+inline double Seconds(LONGLONG ticks) { return (double)ticks / (double)g_freq.QuadPart; }
+
+struct Timing {
+    long long iterations = 0;
+    double total = 0;
+    std::vector<double> samples;  // per-op seconds, when collected
+};
+
+// Runs op `warmup` times untimed, then `iterations` times timed. Every op must succeed (else Fail(what)).
+// With perOp, each operation is also timed on its own.
+template <class Op>
+Timing Measure(long long iterations, long long warmup, bool perOp, const char *what, Op op) {
+    for (long long i = 0; i < warmup; ++i) Check(op(), what);
+    Timing t;
+    t.iterations = iterations;
+    if (perOp) {
+        t.samples.reserve((size_t)iterations);
+        LONGLONG start = Now();
+        for (long long i = 0; i < iterations; ++i) {
+            LONGLONG a = Now();
+            HRESULT hr = op();
+            LONGLONG b = Now();
+            if (FAILED(hr)) Fail(what, hr);
+            t.samples.push_back(Seconds(b - a));
+        }
+        t.total = Seconds(Now() - start);
+    } else {
+        LONGLONG start = Now();
+        for (long long i = 0; i < iterations; ++i) {
+            HRESULT hr = op();
+            if (FAILED(hr)) Fail(what, hr);
+        }
+        t.total = Seconds(Now() - start);
+    }
+    return t;
+}
+
+Json Report(const Timing &t, long long warmup, const std::string &check) {
+    Json j;
+    j.Str("row", g_row).Str("clsid", g_clsid).Int("iterations", t.iterations).Num("total_seconds", t.total);
+    j.Num("seconds_per_op", t.iterations ? t.total / (double)t.iterations : 0.0);
+    j.Str("check", check);
+    j.Int("warmup", warmup);
+    if (!t.samples.empty()) {
+        std::vector<double> s = t.samples;
+        std::sort(s.begin(), s.end());
+        size_t n = s.size();
+        double median = (n % 2) ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        j.Num("op_min_seconds", s.front()).Num("op_median_seconds", median).Num("op_max_seconds", s.back());
+    }
+    j.Str("timer", "QueryPerformanceCounter").Int("qpc_frequency", g_freq.QuadPart);
+    j.Int("client_pid", (long long)GetCurrentProcessId());
+    return j;
+}
+
+// ---- helpers ------------------------------------------------------------------------------------------------
+struct Com {
+    explicit Com(DWORD model) {
+        HRESULT hr = CoInitializeEx(nullptr, model);
+        if (FAILED(hr)) Fail("CoInitializeEx", hr);
+    }
+    ~Com() { CoUninitialize(); }
+};
+
+IBenchTarget *CreateLocal(const CLSID &clsid) {
+    IBenchTarget *t = nullptr;
+    Check(CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IBenchTarget, reinterpret_cast<void **>(&t)),
+          "CoCreateInstance(CLSCTX_LOCAL_SERVER, IID_IBenchTarget)");
+    return t;
+}
+
+std::string WorkCheck(IBenchTarget *t, LONG n) {
+    LONG sum = -1;
+    Check(t->Work(n, &sum), "IBenchTarget::Work");
+    LONG want = bench::ExpectedWork(n);
+    if (sum != want) {
+        char b[96];
+        snprintf(b, sizeof b, "Work(%ld) returned %ld, expected %ld", (long)n, (long)sum, (long)want);
+        Fail(b, E_UNEXPECTED);
+    }
+    char b[32];
+    snprintf(b, sizeof b, "work=%ld", (long)sum);
+    return b;
+}
+
+bool IsProxy(IUnknown *p) {
+    IClientSecurity *cs = nullptr;
+    if (SUCCEEDED(p->QueryInterface(IID_IClientSecurity, reinterpret_cast<void **>(&cs))) && cs) {
+        cs->Release();
+        return true;
+    }
+    return false;
+}
+
+bool ClsidInHkcr(const CLSID &clsid) {
+    wchar_t s[39], path[64];
+    bench::GuidToWString(clsid, s);
+    _snwprintf(path, 64, L"CLSID\\%ls", s);
+    HKEY k = nullptr;
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ, &k) != ERROR_SUCCESS) return false;
+    RegCloseKey(k);
+    return true;
+}
+
+// The file name (lowercase) of the exe registered as the class's LocalServer32, or "" if none.
+std::wstring RegisteredServerExe(const CLSID &clsid) {
+    wchar_t s[39], path[80];
+    bench::GuidToWString(clsid, s);
+    _snwprintf(path, 80, L"CLSID\\%ls\\LocalServer32", s);
+    wchar_t value[1024];
+    DWORD size = sizeof value;
+    if (RegGetValueW(HKEY_CLASSES_ROOT, path, nullptr, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, nullptr, value, &size) !=
+        ERROR_SUCCESS)
+        return L"";
+    std::wstring cmd(value), exe;
+    if (!cmd.empty() && cmd[0] == L'"') {
+        size_t end = cmd.find(L'"', 1);
+        exe = cmd.substr(1, end == std::wstring::npos ? std::wstring::npos : end - 1);
+    } else {
+        exe = cmd.substr(0, cmd.find(L' '));
+    }
+    size_t slash = exe.find_last_of(L"\\/");
+    if (slash != std::wstring::npos) exe = exe.substr(slash + 1);
+    for (auto &c : exe) c = (wchar_t)towlower(c);
+    return exe;
+}
+
+struct Proc {
+    DWORD pid, parent;
+    std::wstring exe;  // lowercase
+};
+
+std::vector<Proc> Processes() {
+    std::vector<Proc> out;
+    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+    if (snap == INVALID_HANDLE_VALUE) return out;
+    PROCESSENTRY32W pe;
+    pe.dwSize = sizeof pe;
+    for (BOOL ok = Process32FirstW(snap, &pe); ok; ok = Process32NextW(snap, &pe)) {
+        std::wstring exe(pe.szExeFile);
+        for (auto &c : exe) c = (wchar_t)towlower(c);
+        out.push_back({pe.th32ProcessID, pe.th32ParentProcessID, exe});
+    }
+    CloseHandle(snap);
+    return out;
+}
+
+// Processes running `exe`, other than this process and its ancestors (a harness may run the same interpreter).
+std::vector<DWORD> ServerInstances(const std::wstring &exe) {
+    std::vector<Proc> all = Processes();
+    std::vector<DWORD> ancestors;
+    DWORD cur = GetCurrentProcessId();
+    for (int depth = 0; depth < 32 && cur; ++depth) {
+        ancestors.push_back(cur);
+        DWORD parent = 0;
+        for (const Proc &p : all)
+            if (p.pid == cur) parent = p.parent;
+        if (std::find(ancestors.begin(), ancestors.end(), parent) != ancestors.end()) break;
+        cur = parent;
+    }
+    std::vector<DWORD> out;
+    for (const Proc &p : all)
+        if (p.exe == exe && std::find(ancestors.begin(), ancestors.end(), p.pid) == ancestors.end())
+            out.push_back(p.pid);
+    return out;
+}
+
+std::string Narrow(const std::wstring &w) {
+    char b[1024];
+    int n = WideCharToMultiByte(CP_UTF8, 0, w.c_str(), -1, b, sizeof b, nullptr, nullptr);
+    return n > 0 ? std::string(b) : std::string();
+}
+
+// ---- rows: out-of-process -----------------------------------------------------------------------------------
+int RowActivateLocal(const CLSID &clsid, long long iters) {
+    Com com(COINIT_MULTITHREADED);
+    LONGLONG a = Now();
+    IBenchTarget *keeper = CreateLocal(clsid);  // keeps the server up for the whole loop
+    double keeperSeconds = Seconds(Now() - a);
+    Check(keeper->Nothing(), "IBenchTarget::Nothing");
+    const long long warmup = 3;
+    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_LOCAL_SERVER) + Release", [&]() -> HRESULT {
+        IBenchTarget *p = nullptr;
+        HRESULT hr = CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IBenchTarget,
+                                      reinterpret_cast<void **>(&p));
+        if (SUCCEEDED(hr)) p->Release();
+        return hr;
+    });
+    bool proxy = IsProxy(keeper);
+    keeper->Release();
+    char check[48];
+    snprintf(check, sizeof check, "activated=%lld", iters + warmup);
+    Json j = Report(t, warmup, check);
+    j.Num("keeper_activation_seconds", keeperSeconds).Bool("proxy", proxy).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+int RowCallLocal(const CLSID &clsid, long long iters, bool work, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    LONGLONG a = Now();
+    IBenchTarget *t = CreateLocal(clsid);
+    double activation = Seconds(Now() - a);
+    std::string check = work ? WorkCheck(t, n) : std::string("nothing=S_OK");
+    Check(t->Nothing(), "IBenchTarget::Nothing");
+    const long long warmup = 5;
+    Timing tm = work ? Measure(iters, warmup, true, "IBenchTarget::Work", [&]() -> HRESULT {
+                           LONG sum = 0;
+                           return t->Work(n, &sum);
+                       })
+                     : Measure(iters, warmup, true, "IBenchTarget::Nothing", [&]() { return t->Nothing(); });
+    if (work) check = WorkCheck(t, n);  // still right after the loop
+    bool proxy = IsProxy(t);
+    t->Release();
+    Json j = Report(tm, warmup, check);
+    if (work) j.Int("n", n);
+    j.Num("activation_seconds", activation).Bool("proxy", proxy).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+int RowActivateCold(const CLSID &clsid) {
+    Com com(COINIT_MULTITHREADED);
+    std::wstring exe = RegisteredServerExe(clsid);
+    if (exe.empty()) Fail("no HKCR\\CLSID\\{clsid}\\LocalServer32 registered", REGDB_E_CLASSNOTREG);
+
+    // Cold means not running: wait (up to 10 s) for a lingering instance of a previous row to go.
+    LONGLONG waitStart = Now();
+    std::vector<DWORD> running = ServerInstances(exe);
+    while (!running.empty() && Seconds(Now() - waitStart) < 10.0) {
+        Sleep(50);
+        running = ServerInstances(exe);
+    }
+    double waitedForOld = Seconds(Now() - waitStart);
+    if (!running.empty()) Fail("the server is already running (not a cold activation)", E_FAIL);
+
+    std::vector<Proc> before = Processes();
+    LONGLONG a = Now();
+    IBenchTarget *t = nullptr;
+    HRESULT hr = CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IBenchTarget,
+                                  reinterpret_cast<void **>(&t));
+    LONGLONG b = Now();
+    Check(hr, "CoCreateInstance(CLSCTX_LOCAL_SERVER, IID_IBenchTarget)");
+    Check(t->Nothing(), "IBenchTarget::Nothing");
+
+    // The new server process: a new process running the registered exe (preferring a child of ours: Wine starts
+    // LocalServer32 exes from the client process).
+    DWORD serverPid = 0;
+    int best = 0;
+    for (const Proc &p : Processes()) {
+        bool isNew = std::none_of(before.begin(), before.end(), [&](const Proc &q) { return q.pid == p.pid; });
+        if (!isNew) continue;
+        int score = (p.exe == exe ? 2 : 0) + (p.parent == GetCurrentProcessId() ? 1 : 0);
+        if (score > best) { best = score; serverPid = p.pid; }
+    }
+    HANDLE proc = serverPid ? OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, serverPid) : nullptr;
+
+    LONGLONG r = Now();
+    t->Release();
+    bool exited = false;
+    double exitSeconds = -1;
+    DWORD exitCode = 0;
+    if (proc) {
+        exited = WaitForSingleObject(proc, 10000) == WAIT_OBJECT_0;
+        exitSeconds = Seconds(Now() - r);
+        if (exited) GetExitCodeProcess(proc, &exitCode);
+        CloseHandle(proc);
+    }
+
+    Timing tm;
+    tm.iterations = 1;
+    tm.total = Seconds(b - a);
+    Json j = Report(tm, 0, "nothing=S_OK");
+    j.Str("server_exe", Narrow(exe)).Int("server_pid", serverPid).Bool("server_child_of_client", best & 1);
+    j.Bool("server_exited", exited).Num("server_exit_seconds_after_release", exitSeconds);
+    if (exited) j.Int("server_exit_code", (long long)exitCode);
+    j.Num("waited_for_previous_instance_seconds", waitedForOld).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+// ---- rows: in-process ---------------------------------------------------------------------------------------
+int RowActivateInprocRegistered(const CLSID &clsid, long long iters) {
+    Com com(COINIT_MULTITHREADED);
+    BenchFactory *f = new BenchFactory();
+    DWORD cookie = 0;
+    Check(CoRegisterClassObject(clsid, f, CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie),
+          "CoRegisterClassObject(CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE)");
+    const long long warmup = 100;
+    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_INPROC_SERVER) + Release", [&]() -> HRESULT {
+        IBenchTarget *p = nullptr;
+        HRESULT hr = CoCreateInstance(clsid, nullptr, CLSCTX_INPROC_SERVER, IID_IBenchTarget,
+                                      reinterpret_cast<void **>(&p));
+        if (SUCCEEDED(hr)) p->Release();
+        return hr;
+    });
+    CoRevokeClassObject(cookie);
+    f->Release();
+    char check[48];
+    snprintf(check, sizeof check, "created=%lld", iters + warmup);
+    Json j = Report(t, warmup, check);
+    j.Bool("clsid_in_hkcr", ClsidInHkcr(clsid)).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+int RowCreateInstanceFactory(long long iters) {
+    Com com(COINIT_MULTITHREADED);
+    IClassFactory *volatile f = new BenchFactory();
+    const long long warmup = 1000;
+    Timing t = Measure(iters, warmup, false, "IClassFactory::CreateInstance + Release", [&]() -> HRESULT {
+        IBenchTarget *p = nullptr;
+        HRESULT hr = f->CreateInstance(nullptr, IID_IBenchTarget, reinterpret_cast<void **>(&p));
+        if (SUCCEEDED(hr)) p->Release();
+        return hr;
+    });
+    f->Release();
+    char check[48];
+    snprintf(check, sizeof check, "created=%lld", iters + warmup);
+    Json j = Report(t, warmup, check);
+    j.Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+int RowCallInproc(long long iters, bool work, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    BenchFactory *f = new BenchFactory();
+    IBenchTarget *obj = nullptr;
+    Check(f->CreateInstance(nullptr, IID_IBenchTarget, reinterpret_cast<void **>(&obj)),
+          "IClassFactory::CreateInstance");
+    f->Release();
+    IBenchTarget *volatile t = obj;  // an indirect call every time: no devirtualisation
+    std::string check = work ? WorkCheck(obj, n) : std::string("nothing=S_OK");
+    const long long warmup = work ? 10 : 1000;
+    Timing tm = work ? Measure(iters, warmup, true, "IBenchTarget::Work", [&]() -> HRESULT {
+                           LONG sum = 0;
+                           return t->Work(n, &sum);
+                       })
+                     : Measure(iters, warmup, false, "IBenchTarget::Nothing", [&]() { return t->Nothing(); });
+    obj->Release();
+    Json j = Report(tm, warmup, check);
+    if (work) j.Int("n", n);
+    j.Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+// ---- rows: cross-apartment ----------------------------------------------------------------------------------
+struct Host {
+    DWORD model = COINIT_APARTMENTTHREADED;
+    IStream *stream = nullptr;  // the marshaled IBenchTarget
+    HANDLE ready = nullptr;     // set once `stream` (or `hr`) is there
+    HANDLE stop = nullptr;      // MTA host: set to end it (an STA host gets WM_QUIT)
+    HRESULT hr = S_OK;
+};
+
+DWORD WINAPI HostThread(void *arg) {
+    Host *h = static_cast<Host *>(arg);
+    MSG msg;
+    PeekMessageW(&msg, nullptr, 0, 0, PM_NOREMOVE);  // a message queue before anyone posts WM_QUIT
+    h->hr = CoInitializeEx(nullptr, h->model);
+    if (FAILED(h->hr)) {
+        SetEvent(h->ready);
+        return 1;
+    }
+    BenchFactory *f = new BenchFactory();
+    IBenchTarget *obj = nullptr;
+    h->hr = f->CreateInstance(nullptr, IID_IBenchTarget, reinterpret_cast<void **>(&obj));
+    f->Release();
+    // Pin the object's stubs while the client calls it (bench::StubPin: Wine 8 RpcServerUnregisterIf race).
+    bench::StubPin pin;
+    if (SUCCEEDED(h->hr)) h->hr = pin.Add(obj, IID_IBenchTarget);
+    if (SUCCEEDED(h->hr)) h->hr = pin.Add(obj, IID_IUnknown);
+    if (SUCCEEDED(h->hr)) h->hr = CoMarshalInterThreadInterfaceInStream(IID_IBenchTarget, obj, &h->stream);
+    SetEvent(h->ready);
+    if (SUCCEEDED(h->hr)) {
+        if (h->model == COINIT_APARTMENTTHREADED) {
+            while (GetMessageW(&msg, nullptr, 0, 0) > 0) {
+                TranslateMessage(&msg);
+                DispatchMessageW(&msg);
+            }
+        } else {
+            WaitForSingleObject(h->stop, INFINITE);
+        }
+    }
+    pin.ReleaseAll();
+    if (obj) obj->Release();
+    CoUninitialize();
+    return 0;
+}
+
+int RowCrossApartment(long long iters, bool work, LONG n, bool staToMta) {
+    const DWORD clientModel = staToMta ? COINIT_APARTMENTTHREADED : COINIT_MULTITHREADED;
+    Com com(clientModel);
+    Host h;
+    h.model = staToMta ? COINIT_MULTITHREADED : COINIT_APARTMENTTHREADED;
+    h.ready = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    h.stop = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    DWORD tid = 0;
+    HANDLE thread = CreateThread(nullptr, 0, HostThread, &h, 0, &tid);
+    if (!thread) Fail("CreateThread", HRESULT_FROM_WIN32(GetLastError()));
+    WaitForSingleObject(h.ready, INFINITE);
+    if (FAILED(h.hr)) Fail("object thread: CoInitializeEx / CreateInstance / CoMarshalInterThreadInterfaceInStream",
+                           h.hr);
+
+    IBenchTarget *t = nullptr;
+    HRESULT hr = CoGetInterfaceAndReleaseStream(h.stream, IID_IBenchTarget, reinterpret_cast<void **>(&t));
+    if (FAILED(hr))
+        Fail(hr == E_NOINTERFACE || hr == REGDB_E_IIDNOTREG
+                 ? "CoGetInterfaceAndReleaseStream: no proxy/stub for IBenchTarget (run bench_cpp_server.exe "
+                   "-RegServer to register the type library)"
+                 : "CoGetInterfaceAndReleaseStream",
+             hr);
+    std::string check = work ? WorkCheck(t, n) : std::string("nothing=S_OK");
+    Check(t->Nothing(), "IBenchTarget::Nothing");
+    const long long warmup = 10;
+    Timing tm = work ? Measure(iters, warmup, true, "IBenchTarget::Work", [&]() -> HRESULT {
+                           LONG sum = 0;
+                           return t->Work(n, &sum);
+                       })
+                     : Measure(iters, warmup, true, "IBenchTarget::Nothing", [&]() { return t->Nothing(); });
+    if (work) check = WorkCheck(t, n);
+    bool proxy = IsProxy(t);
+    t->Release();
+
+    if (staToMta) SetEvent(h.stop);
+    else PostThreadMessageW(tid, WM_QUIT, 0, 0);
+    WaitForSingleObject(thread, 10000);
+    CloseHandle(thread);
+    CloseHandle(h.ready);
+    CloseHandle(h.stop);
+
+    Json j = Report(tm, warmup, check);
+    if (work) j.Int("n", n);
+    j.Str("client_apartment", staToMta ? "STA" : "MTA").Str("object_apartment", staToMta ? "MTA" : "STA");
+    j.Bool("proxy", proxy);
+    j.Print();
+    return 0;
+}
+
+void Usage() {
+    fputs("usage: bench_cpp_client.exe <row> <clsid> <iterations> [n]\n"
+          "rows: activate_local call_nothing_local call_work_local activate_cold activate_inproc_registered\n"
+          "      createinstance_factory call_nothing_inproc call_work_inproc cross_apartment_nothing\n"
+          "      cross_apartment_work cross_apartment_{nothing,work}_{mta_to_sta,sta_to_mta}\n",
+          stderr);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    QueryPerformanceFrequency(&g_freq);
+    if (argc < 4 || argc > 5) {
+        Usage();
+        if (argc >= 2) g_row = argv[1];
+        Fail("usage: bench_cpp_client.exe <row> <clsid> <iterations> [n]", E_INVALIDARG, 2);
+    }
+    g_row = argv[1];
+    g_clsid = argv[2];
+
+    // The CLSID, with or without braces.
+    std::string s = argv[2];
+    if (!s.empty() && s[0] != '{') s = "{" + s + "}";
+    wchar_t ws[64];
+    CLSID clsid;
+    if (s.size() != 38 || !MultiByteToWideChar(CP_ACP, 0, s.c_str(), -1, ws, 64) || FAILED(IIDFromString(ws, &clsid)))
+        Fail("bad clsid", E_INVALIDARG, 2);
+    char canon[39];
+    bench::GuidToString(clsid, canon);
+    g_clsid = canon;
+
+    char *end = nullptr;
+    long long iters = strtoll(argv[3], &end, 10);
+    if (*end || iters < 1) Fail("iterations must be a positive integer", E_INVALIDARG, 2);
+    LONG n = 100;
+    if (argc == 5) {
+        long v = strtol(argv[4], &end, 10);
+        if (*end || v < 0) Fail("n must be a non-negative integer", E_INVALIDARG, 2);
+        n = (LONG)v;
+    }
+
+    const std::string row = g_row;
+    if (row == "activate_local") return RowActivateLocal(clsid, iters);
+    if (row == "call_nothing_local") return RowCallLocal(clsid, iters, false, n);
+    if (row == "call_work_local") return RowCallLocal(clsid, iters, true, n);
+    if (row == "activate_cold") return RowActivateCold(clsid);
+    if (row == "activate_inproc_registered") return RowActivateInprocRegistered(clsid, iters);
+    if (row == "createinstance_factory") return RowCreateInstanceFactory(iters);
+    if (row == "call_nothing_inproc") return RowCallInproc(iters, false, n);
+    if (row == "call_work_inproc") return RowCallInproc(iters, true, n);
+    if (row == "cross_apartment_nothing" || row == "cross_apartment_nothing_mta_to_sta")
+        return RowCrossApartment(iters, false, n, false);
+    if (row == "cross_apartment_work" || row == "cross_apartment_work_mta_to_sta")
+        return RowCrossApartment(iters, true, n, false);
+    if (row == "cross_apartment_nothing_sta_to_mta") return RowCrossApartment(iters, false, n, true);
+    if (row == "cross_apartment_work_sta_to_mta") return RowCrossApartment(iters, true, n, true);
+    Usage();
+    Fail("unknown row", E_INVALIDARG, 2);
+}
