@@ -17,15 +17,18 @@ object says (ISupportErrorInfo) that it sets one. Each method's code is generate
 argument conversions decided at declaration time; function pointers are cast once per (vtable, interface).
 
 Same-context fast path: when ``from_raw``/``from_borrowed`` sees one of this process's Python-implemented
-objects living in the caller's own context, the wrapper calls the Python methods directly (no vtable, no FFI),
-like the serviced-component proxy that calls the real object when the contexts match. A pointer from another
-apartment or process is a proxy, and always goes through COM.
+objects created on the caller's own thread (so in the caller's apartment and context), the wrapper calls the
+Python methods directly (no vtable, no FFI), like the serviced-component proxy that calls the real object when
+the contexts match. Anything else takes COM's path: a pointer from another apartment or process is a proxy, and
+our object used from another MTA thread is called through its vtable (a thread that left and re-entered COM
+in another apartment type between creating an object and calling it is not detected).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from threading import get_ident as _get_ident
 from typing import Any
 
 from ole32_bindings import errorinfo as _errorinfo
@@ -33,7 +36,6 @@ from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, error_from_hresult
 from ole32_bindings.memory import bstr_to_str_and_free
-from ole32_bindings.apartments import get_context_token
 from ole32_bindings.wellknown import IID_ISupportErrorInfo as _ISEI
 
 from . import leaks as _leaks
@@ -283,7 +285,7 @@ class ComPtr:
 
 def _fast_or_none(cls: type[ComPtr], p: Any) -> ComPtr | None:
     obj = object_from_pointer(p)
-    if obj is None or obj._com_context != get_context_token():
+    if obj is None or obj._com_thread != _get_ident():  # another thread: maybe another apartment, so COM's path
         return None
     fast_cls = _fast_class(cls)
     self = object.__new__(fast_cls)

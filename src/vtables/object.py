@@ -39,9 +39,9 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+from threading import get_ident as _get_ident
 from typing import Any, ClassVar, Iterable
 
-from ole32_bindings.apartments import get_context_token
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import NoAggregationError, to_signed
@@ -178,7 +178,8 @@ _client.object_from_pointer = _object_from_pointer
 class _ClassLayout:
     """Per-class data built once: interfaces by slot, QI map, the two vtable sets, and block templates."""
 
-    __slots__ = ("interfaces", "qi", "vtables", "callbacks", "plain", "aggregated", "nslots")
+    __slots__ = ("interfaces", "qi", "vtables", "callbacks", "plain", "aggregated", "nslots", "block_type",
+                 "plain_block", "aggregated_block")
 
     def __init__(self, cls: type, interfaces: list[type[Interface]]) -> None:
         self.interfaces = [IUnknown] + interfaces
@@ -219,6 +220,10 @@ class _ClassLayout:
             raise InterfaceError(f"{cls.__name__} does not implement {', '.join(missing)}")
         self.plain = plain
         self.aggregated = aggregated
+        # Templates of an object's block, [vtable, handle] per slot, the handles filled in per object.
+        self.block_type = ffi.typeof(f"void *[{2 * self.nslots}]")
+        self.plain_block = [x for vt in plain for x in (vt, None)]
+        self.aggregated_block = [x for vt in aggregated for x in (vt, None)]
 
 
 class OwnedReference:
@@ -241,7 +246,7 @@ class OwnedReference:
 class ComObject:
     """Base of Python-implemented COM objects; see the module doc for the rules it enforces."""
 
-    __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_context",
+    __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_thread",
                  "_com_on_destroy", "__weakref__", "__dict__")
     _com_layout: ClassVar[_ClassLayout]
     _com_qi: ClassVar[dict[bytes, int]]
@@ -267,21 +272,17 @@ class ComObject:
     def _com_setup(self, outer: Any) -> None:
         layout = self._com_layout
         handle = ffi.new_handle(self)
-        vts = layout.plain if outer is None else layout.aggregated
-        block = ffi.new("void *[]", 2 * layout.nslots)
-        for k, vt in enumerate(vts):
-            block[2 * k] = vt
-            block[2 * k + 1] = handle
-        self._com_block = block
+        values = (layout.plain_block if outer is None else layout.aggregated_block).copy()
+        values[1::2] = [handle] * layout.nslots  # [vtable_k, handle] for every slot k
+        self._com_block = ffi.new(layout.block_type, values)
         self._com_handle = handle
         self._com_refs = 0
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
         self._com_inner = None
         self._com_on_destroy = None
-        try:
-            self._com_context = get_context_token()
-        except Exception:  # noqa: BLE001 - no apartment on this thread: no same-context fast path
-            self._com_context = None
+        # The apartment an object lives in is its creating thread's: the same-context fast path compares threads
+        # (an STA is one thread; for an MTA object another MTA thread simply takes the vtable path).
+        self._com_thread = _get_ident()
 
     # ---- counting --------------------------------------------------------------------------------------------
 
