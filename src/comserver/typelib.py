@@ -28,7 +28,7 @@ from ole32_bindings.guid import Guid
 from vtables.declare import Interface, Method, Param
 from vtables.ctypes_ import CType
 
-__all__ = ["TypeLibError", "build_type_library", "check_automation", "register_type_library",
+__all__ = ["TypeLibError", "GeneratedTypeLibrary", "build_type_library", "check_automation", "register_type_library",
            "unregister_type_library", "type_library_layout", "VT_NAMES"]
 
 IID_IUnknown = Guid("{00000000-0000-0000-C000-000000000046}")
@@ -496,3 +496,24 @@ def type_library_layout(path: str) -> dict[str, Any]:
                 name = info.GetDocumentation(MEMBERID_NIL)[0]
                 result["interfaces"].append(_describe_interface(ffi, info, name))
     return result
+
+
+@dataclass
+class GeneratedTypeLibrary:
+    """A type library made from declarations and registered with a server (``LocalServer.main(typelib=...)``):
+    ``register()`` builds the .tlb at ``path`` and registers it; ``unregister()`` undoes the registration (the file
+    stays, as oleaut32 reads it while unregistering; harmless when not registered)."""
+
+    path: str
+    libid: Guid
+    name: str
+    interfaces: Sequence[type[Interface]]
+    version: tuple[int, int] = (1, 0)
+
+    def register(self) -> Guid:
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        build_type_library(self.path, self.libid, self.name, self.interfaces, self.version)
+        return register_type_library(self.path)
+
+    def unregister(self) -> bool:
+        return unregister_type_library(self.libid, self.version)

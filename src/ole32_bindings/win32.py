@@ -13,7 +13,7 @@ __all__ = [
     "format_message", "create_event", "set_event", "reset_event", "wait_for_single_object", "close_handle",
     "current_thread_id", "current_process_id", "get_message", "peek_message", "dispatch_message",
     "post_thread_message", "post_quit_message", "msg_wait_for_multiple_objects", "pump_messages", "Event",
-    "wait_process", "terminate_process",
+    "wait_process", "terminate_process", "processes",
 ]
 
 _FormatMessageW = function("FormatMessageW")
@@ -157,6 +157,24 @@ def terminate_process(pid: int, exit_code: int = 1) -> bool:
         return True
     finally:
         _CloseHandle(h)
+
+
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, exe name) of every process (a Toolhelp32 snapshot)."""
+    snap = function("CreateToolhelp32Snapshot")(0x2, 0)  # TH32CS_SNAPPROCESS
+    if snap == ffi.cast("HANDLE", -1):
+        raise _win32_error("CreateToolhelp32Snapshot")
+    try:
+        entry = ffi.new("PROCESSENTRY32W *")
+        entry.dwSize = ffi.sizeof("PROCESSENTRY32W")
+        found = []
+        ok = function("Process32FirstW")(snap, entry)
+        while ok:
+            found.append((entry.th32ProcessID, entry.th32ParentProcessID, ffi.string(entry.szExeFile)))
+            ok = function("Process32NextW")(snap, entry)
+        return found
+    finally:
+        _CloseHandle(snap)
 
 
 def get_message(msg: Any) -> int:

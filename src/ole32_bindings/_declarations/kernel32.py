@@ -4,6 +4,13 @@ DLL = "kernel32.dll"
 FALLBACKS = ()
 
 CDEF = r"""
+typedef struct tagPROCESSENTRY32W {
+    DWORD dwSize; DWORD cntUsage; DWORD th32ProcessID; ULONG_PTR th32DefaultHeapID; DWORD th32ModuleID;
+    DWORD cntThreads; DWORD th32ParentProcessID; LONG pcPriClassBase; DWORD dwFlags; WCHAR szExeFile[260];
+} PROCESSENTRY32W;
+HANDLE CreateToolhelp32Snapshot(DWORD dwFlags, DWORD th32ProcessID);
+BOOL Process32FirstW(HANDLE hSnapshot, PROCESSENTRY32W *lppe);
+BOOL Process32NextW(HANDLE hSnapshot, PROCESSENTRY32W *lppe);
 DWORD FormatMessageW(DWORD dwFlags, const void *lpSource, DWORD dwMessageId, DWORD dwLanguageId, LPWSTR lpBuffer, DWORD nSize, void *Arguments);
 HANDLE LocalFree(HANDLE hMem);
 LPVOID GlobalLock(HGLOBAL hMem);

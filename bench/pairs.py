@@ -1,0 +1,609 @@
+"""The client -> server pairs of each row: how each one is prepared, checked and timed.
+
+A pair is a ``Pair(row, client, server, make)`` where ``make()`` prepares everything (objects, apartments,
+registrations) and returns a ``Measure``: ``check()`` (correctness before speed: Work(100) == 4950, the pointer
+kinds the row promises) and ``sample(iterations) -> seconds per operation``, then ``close()`` (refcounts back to
+zero). A pair that cannot run here is ``NotAvailable(reason)``, shown as n/a with that reason.
+
+Clients: ``cpp`` (native loops: bench_cpp_client.exe for rows it times in its own process, the testlib DLL loaded
+in this process for in-process rows on Python objects), ``ours`` (vtables), ``comtypes``, ``pywin32``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ole32_bindings import activation, apartments, marshaling, win32
+from ole32_bindings.constants import CLSCTX, COINIT, WM_QUIT
+from ole32_bindings.dlls import ffi
+
+from vtables.client import client_class
+from vtables.factory import ClassFactory
+from vtables.interfaces import IClassFactory, IUnknown
+
+from .benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_PyBenchServer, CLSID_PyTarget,
+                          IBenchTarget, make_classes)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CPP_CLIENT = os.path.join(ROOT, "build", "native", "bench_cpp_client.exe")
+TESTLIB_HEADER = os.path.join(ROOT, "native", "testlib", "testlib_api.h")
+TESTLIB_DLL = os.path.join(ROOT, "build", "native", "vtables_testlib.dll")
+
+PyTarget, PyFactory = make_classes()
+BenchPtr = client_class(IBenchTarget)
+
+
+class NotAvailable(Exception):
+    """This pair cannot run on this runtime; the message says why (shown in the table)."""
+
+
+@dataclass
+class Measure:
+    sample: Callable[[int], float]
+    check: Callable[[], str] = lambda: "ok"
+    close: Callable[[], None] = lambda: None
+    #: iterations of one sample when the pair cannot calibrate itself (external processes)
+    fixed_iterations: int | None = None
+
+
+@dataclass
+class Pair:
+    row: str
+    client: str
+    server: str
+    make: Callable[[], Measure]
+    note: str = ""
+
+
+@dataclass
+class Result:
+    pair: Pair
+    samples: list[float] = field(default_factory=list)
+    iterations: int = 0
+    check: str = ""
+    error: str = ""
+
+
+# ---- shared native helpers ------------------------------------------------------------------------------------
+
+_testlib: Any = None
+
+
+def testlib() -> tuple[Any, Any]:
+    """The native testlib DLL in this process (its loops are the in-process C++ client)."""
+    global _testlib
+    if _testlib is None:
+        import cffi
+
+        f = cffi.FFI()
+        f.cdef("typedef int32_t HRESULT; typedef uint32_t ULONG; typedef uint32_t DWORD; typedef int32_t LONG;"
+               "typedef int64_t LONG64; typedef struct { uint32_t Data1; uint16_t Data2; uint16_t Data3;"
+               " uint8_t Data4[8]; } GUID;")
+        with open(TESTLIB_HEADER, encoding="utf-8") as h:
+            f.cdef(h.read())
+        _testlib = (f, f.dlopen(os.path.abspath(TESTLIB_DLL)))
+    return _testlib
+
+
+def _tl_guid(g: Any) -> Any:
+    f, _ = testlib()
+    c = f.new("GUID *")
+    f.memmove(c, g.bytes_le, 16)
+    return c
+
+
+def _check_hr(hr: int, what: str) -> None:
+    if hr != 0:
+        raise RuntimeError(f"{what} failed: 0x{hr & 0xFFFFFFFF:08X}")
+
+
+def cpp_object() -> Any:
+    """A new C++ bench target (testlib) as our client pointer."""
+    f, lib = testlib()
+    out = f.new("void **")
+    _check_hr(lib.TL_CreateBenchTarget(f.NULL, _tl_guid(IBenchTarget.iid), out), "TL_CreateBenchTarget")
+    return BenchPtr.from_raw(ffi.cast("void *", int(f.cast("uintptr_t", out[0]))))
+
+
+def cpp_factory() -> Any:
+    f, lib = testlib()
+    out = f.new("void **")
+    _check_hr(lib.TL_CreateClassFactory(_tl_guid(IClassFactory.iid), out), "TL_CreateClassFactory")
+    return client_class(IClassFactory).from_raw(ffi.cast("void *", int(f.cast("uintptr_t", out[0]))))
+
+
+def _per_op(fn: Callable[[], Any], iterations: int) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) / iterations
+
+
+def _loop(fn: Callable[[], Any]) -> Callable[[int], float]:
+    def sample(iterations: int) -> float:
+        t0 = time.perf_counter()
+        for _ in range(iterations):
+            fn()
+        return (time.perf_counter() - t0) / iterations
+    return sample
+
+
+def _work_check(call_work: Callable[[int], int]) -> str:
+    got = call_work(100)
+    if got != 4950:
+        raise RuntimeError(f"Work(100) returned {got}, not 4950")
+    return "work=4950"
+
+
+# ---- the C++ client process -----------------------------------------------------------------------------------
+
+def cpp_client_row(row: str, clsid: Any, iterations: int, n: int | None = None) -> dict[str, Any]:
+    """Run bench_cpp_client.exe for one sample. Its stdout is a file, never our pipe: a server COM starts for it
+    inherits its std handles."""
+    args = [CPP_CLIENT, row, str(clsid), str(iterations)] + ([str(n)] if n is not None else [])
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=300)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace").strip().splitlines()
+    data = json.loads(text[-1]) if text else {"error": "no output"}
+    if proc.returncode != 0 or "error" in data:
+        raise RuntimeError(f"bench_cpp_client {row}: {data.get('error')} {data.get('hresult', '')}".strip())
+    return data
+
+
+def cpp_exe_measure(row: str, clsid: Any, iterations: int, n: int | None = None) -> Measure:
+    def sample(it: int) -> float:
+        return float(cpp_client_row(row, clsid, it, n)["seconds_per_op"])
+
+    def check() -> str:
+        return str(cpp_client_row(row, clsid, max(1, min(iterations, 3)), n).get("check", "ok"))
+
+    return Measure(sample, check, fixed_iterations=iterations)
+
+
+# ---- apartments -----------------------------------------------------------------------------------------------
+
+class StaHost:
+    """A thread in its own STA, pumping messages, that creates objects there and hands out marshaled streams."""
+
+    def __init__(self) -> None:
+        self.thread_id = 0
+        self._ready = threading.Event()
+        self._requests: list[tuple[Callable[[], Any], threading.Event, dict]] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("STA host did not start")
+
+    def _run(self) -> None:
+        apartments.co_initialize(COINIT.APARTMENTTHREADED)
+        self.thread_id = win32.current_thread_id()
+        msg = ffi.new("MSG *")
+        win32.peek_message(msg, remove=False)  # makes sure this thread has a message queue before anyone posts
+        self._ready.set()
+        try:
+            while True:
+                r = win32.get_message(msg)
+                if r <= 0:
+                    break
+                if msg.message == 0x8000 + 1:  # WM_APP + 1: run the queued requests on this thread
+                    while self._requests:
+                        fn, done, box = self._requests.pop(0)
+                        try:
+                            box["value"] = fn()
+                        except BaseException as e:  # noqa: BLE001 - handed back to the caller
+                            box["error"] = e
+                        done.set()
+                    continue
+                win32.dispatch_message(msg)
+        finally:
+            apartments.co_uninitialize()
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Run fn on the STA thread (its result must be safe to hand over, e.g. a marshaled stream)."""
+        done, box = threading.Event(), {}
+        self._requests.append((fn, done, box))
+        win32.post_thread_message(self.thread_id, 0x8000 + 1)
+        if not done.wait(60):
+            raise RuntimeError("STA host did not answer")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    def close(self) -> None:
+        win32.post_thread_message(self.thread_id, WM_QUIT)
+        self._thread.join(30)
+
+
+def _marshal_out(ptr: Any) -> Any:
+    """Marshal a client pointer for another apartment (a stream holding a reference); the pointer is released."""
+    stream = marshaling.marshal_inter_thread_interface_in_stream(IBenchTarget.iid, ptr.as_raw())
+    ptr.release()
+    return stream
+
+
+def _unmarshal_in(stream: Any) -> Any:
+    return BenchPtr.from_raw(marshaling.get_interface_and_release_stream(stream, IBenchTarget.iid))
+
+
+class _Recording(PyTarget):
+    """Our target that remembers the thread its calls run on (checked before a cross-apartment row is timed)."""
+
+    last_thread = 0
+
+    def Nothing(self) -> None:
+        _Recording.last_thread = win32.current_thread_id()
+        return None
+
+
+def cross_apartment_ours_to_ours(work: bool, client_in_sta: bool) -> Measure:
+    """MTA client -> our object in an STA (or STA client -> our object in the MTA), through a real proxy."""
+    host = StaHost()
+    if not client_in_sta:
+        stream = host.call(lambda: _marshal_out(_Recording().as_ptr(IBenchTarget)))
+        proxy = _unmarshal_in(stream)
+        object_thread = host.thread_id
+
+        def check() -> str:
+            if type(proxy).__name__.endswith("Direct"):
+                raise RuntimeError("expected a proxy, got the object itself")
+            proxy.Nothing()
+            if _Recording.last_thread != object_thread or object_thread == win32.current_thread_id():
+                raise RuntimeError("the call did not run on the object's STA thread")
+            return _work_check(proxy.Work) + ", proxy, ran on the STA thread"
+
+        sample = _loop((lambda: proxy.Work(100)) if work else proxy.Nothing)
+
+        def close() -> None:
+            proxy.release()
+            host.close()
+
+        return Measure(sample, check, close)
+    # STA client, object in the MTA (created on this MTA thread, marshaled to the STA host, called there)
+    stream = _marshal_out(_Recording().as_ptr(IBenchTarget))
+    holder: dict = {}
+    host.call(lambda: holder.setdefault("proxy", _unmarshal_in(stream)))
+    proxy = holder["proxy"]
+
+    def check_sta() -> str:
+        def body() -> str:
+            if type(proxy).__name__.endswith("Direct"):
+                raise RuntimeError("expected a proxy")
+            proxy.Nothing()
+            if _Recording.last_thread == win32.current_thread_id():
+                raise RuntimeError("the call ran on the STA client's thread, not in the MTA")
+            return _work_check(proxy.Work) + ", proxy, ran in the MTA"
+        return host.call(body)
+
+    def sample_sta(it: int) -> float:
+        f = (lambda: proxy.Work(100)) if work else proxy.Nothing
+        return host.call(lambda: _loop(f)(it))
+
+    def close_sta() -> None:
+        host.call(proxy.release)
+        host.close()
+
+    return Measure(sample_sta, check_sta, close_sta)
+
+
+def cross_apartment_ours_to_cpp(work: bool) -> Measure:
+    host = StaHost()
+    stream = host.call(lambda: _marshal_out(cpp_object()))
+    proxy = _unmarshal_in(stream)
+    sample = _loop((lambda: proxy.Work(100)) if work else proxy.Nothing)
+
+    def close() -> None:
+        proxy.release()
+        host.close()
+
+    return Measure(sample, lambda: _work_check(proxy.Work) + ", proxy", close)
+
+
+def cross_apartment_cpp_to_ours(work: bool) -> Measure:
+    """The native loop (testlib, this MTA thread) calling our object that lives in an STA, through its proxy."""
+    f, lib = testlib()
+    host = StaHost()
+    stream = host.call(lambda: _marshal_out(PyTarget().as_ptr(IBenchTarget)))
+    proxy = _unmarshal_in(stream)
+    raw = f.cast("void *", int(ffi.cast("uintptr_t", proxy.as_raw())))
+    last = f.new("LONG *")
+
+    def sample(it: int) -> float:
+        if work:
+            return _per_op(lambda: _check_hr(lib.TL_LoopWork(raw, it, 100, last), "TL_LoopWork"), it)
+        return _per_op(lambda: _check_hr(lib.TL_LoopNothing(raw, it), "TL_LoopNothing"), it)
+
+    def check() -> str:
+        _check_hr(lib.TL_LoopWork(raw, 1, 100, last), "TL_LoopWork")
+        if last[0] != 4950:
+            raise RuntimeError(f"Work(100) returned {last[0]}")
+        return "work=4950, proxy"
+
+    def close() -> None:
+        proxy.release()
+        host.close()
+
+    return Measure(sample, check, close)
+
+
+# ---- in-process activation ------------------------------------------------------------------------------------
+
+class InprocRegistrations:
+    """Class objects registered in this process for rows 1a (each language's own factory, the same way)."""
+
+    def __init__(self) -> None:
+        from comserver.classobjects import ClassObjects
+
+        self.objs = ClassObjects()
+        self.py_factory = ClassFactory(PyTarget)
+        self.objs.register(CLSID_PyTarget, self.py_factory, CLSCTX.INPROC_SERVER)
+        self.cpp_factory = cpp_factory()
+        self.objs.register(CLSID_CppBenchTarget, self.cpp_factory.as_raw(), CLSCTX.INPROC_SERVER)
+
+    def close(self) -> None:
+        self.objs.revoke_all()
+        self.cpp_factory.release()
+
+
+def activate_ours(clsid: Any, clsctx: int) -> Measure:
+    create = activation.create_instance
+    iid = IBenchTarget.iid
+
+    def once() -> None:
+        BenchPtr.from_raw(create(clsid, iid, clsctx)).release()
+
+    def check() -> str:
+        with BenchPtr.from_raw(create(clsid, iid, clsctx)) as p:
+            return _work_check(p.Work)
+
+    return Measure(_loop(once), check)
+
+
+def activate_cpp_loop(clsid: Any, clsctx: int) -> Measure:
+    """The native loop in this process: CoCreateInstance + Release (testlib TL_LoopCoCreateInstance)."""
+    f, lib = testlib()
+    c, i = _tl_guid(clsid), _tl_guid(IBenchTarget.iid)
+
+    def sample(it: int) -> float:
+        return _per_op(lambda: _check_hr(lib.TL_LoopCoCreateInstance(c, int(clsctx), i, it), "CoCreateInstance"), it)
+
+    return Measure(sample, lambda: (sample(1), "created")[1])
+
+
+def createinstance_ours(cf: Any) -> Measure:
+    """IClassFactory::CreateInstance + final Release from our client, on a factory already held (``cf``: our
+    IClassFactory client pointer, which this measure releases)."""
+    iid = IBenchTarget.iid
+
+    def once() -> None:
+        cf.CreateInstance(None, iid).release()
+
+    def check() -> str:
+        with cf.CreateInstance(None, iid) as p:
+            return _work_check(p.Work)
+
+    return Measure(_loop(once), check, cf.release)
+
+
+def createinstance_cpp_loop(factory_raw: Any) -> Measure:
+    f, lib = testlib()
+    raw = f.cast("void *", int(ffi.cast("uintptr_t", factory_raw)))
+    i = _tl_guid(IBenchTarget.iid)
+
+    def sample(it: int) -> float:
+        return _per_op(lambda: _check_hr(lib.TL_LoopCreateInstance(raw, i, it), "CreateInstance"), it)
+
+    return Measure(sample, lambda: (sample(1), "created")[1])
+
+
+# ---- same-context calls ---------------------------------------------------------------------------------------
+
+def call_ours(ptr: Any, work: bool) -> Measure:
+    sample = _loop((lambda: ptr.Work(100)) if work else ptr.Nothing)
+    return Measure(sample, lambda: _work_check(ptr.Work), ptr.release)
+
+
+def call_cpp_loop(ptr: Any, work: bool) -> Measure:
+    f, lib = testlib()
+    raw = f.cast("void *", int(ffi.cast("uintptr_t", ptr.as_raw())))
+    last = f.new("LONG *")
+
+    def sample(it: int) -> float:
+        if work:
+            return _per_op(lambda: _check_hr(lib.TL_LoopWork(raw, it, 100, last), "TL_LoopWork"), it)
+        return _per_op(lambda: _check_hr(lib.TL_LoopNothing(raw, it), "TL_LoopNothing"), it)
+
+    def check() -> str:
+        _check_hr(lib.TL_LoopWork(raw, 1, 100, last), "TL_LoopWork")
+        if last[0] != 4950:
+            raise RuntimeError(f"Work(100) returned {last[0]}")
+        return "work=4950"
+
+    return Measure(sample, check, ptr.release)
+
+
+# ---- out of process -------------------------------------------------------------------------------------------
+
+def _local(clsid: Any) -> Any:
+    return BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER))
+
+
+def oop_activate_ours(clsid: Any) -> Measure:
+    keeper = _local(clsid)  # keeps the server running: this row is "server already running"
+
+    def once() -> None:
+        _local(clsid).release()
+
+    def close() -> None:
+        keeper.release()
+        wait_servers_gone()
+
+    return Measure(_loop(once), lambda: _work_check(keeper.Work), close)
+
+
+def oop_call_ours(clsid: Any, work: bool) -> Measure:
+    p = _local(clsid)
+
+    def close() -> None:
+        p.release()
+        wait_servers_gone()
+
+    return Measure(_loop((lambda: p.Work(100)) if work else p.Nothing), lambda: _work_check(p.Work), close)
+
+
+SERVER_EXES = ("bench_cpp_server.exe",)
+
+
+def server_pids() -> list[int]:
+    """Running bench servers: the C++ exe, and python.exe processes running bench/pyserver.py (children we know
+    by their parent: COM starts them from the activating process)."""
+    me = os.getpid()
+    procs = win32.processes()
+    return [pid for pid, parent, exe in procs
+            if exe.lower() in SERVER_EXES or (exe.lower() == "python.exe" and parent == me)]
+
+
+def wait_servers_gone(timeout: float = 15.0) -> None:
+    """Wait until no bench server runs. One that outlives its last client is an error; it is not killed here:
+    under Wine a killed server breaks its CLSID until wineserver restarts (end_servers does it at the end)."""
+    deadline = time.monotonic() + timeout
+    while server_pids():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"bench server(s) {server_pids()} still running {timeout:.0f} s after the last client")
+        time.sleep(0.05)
+
+
+def end_servers() -> list[int]:
+    """End, by process id, any bench server still running (the runner's last step)."""
+    left = server_pids()
+    for pid in left:
+        win32.terminate_process(pid)
+    return left
+
+
+def oop_cold_ours(clsid: Any) -> Measure:
+    def sample(_: int) -> float:
+        wait_servers_gone()
+        t0 = time.perf_counter()
+        p = _local(clsid)
+        dt = time.perf_counter() - t0
+        p.release()
+        wait_servers_gone()
+        return dt
+
+    def check() -> str:
+        wait_servers_gone()
+        with _local(clsid) as p:
+            r = _work_check(p.Work)
+        wait_servers_gone()
+        return r
+
+    return Measure(sample, check, fixed_iterations=1)
+
+
+# ---- comtypes and pywin32 clients ----------------------------------------------------------------------------
+
+def comtypes_interface() -> Any:
+    """IBenchTarget declared the comtypes way (what a comtypes user writes)."""
+    import ctypes
+
+    import comtypes
+
+    class CtBenchTarget(comtypes.IUnknown):
+        _iid_ = comtypes.GUID(str(IBenchTarget.iid))
+        _methods_ = [
+            comtypes.COMMETHOD([], comtypes.HRESULT, "Nothing"),
+            comtypes.COMMETHOD([], comtypes.HRESULT, "Work", (["in"], ctypes.c_long, "n"),
+                               (["out", "retval"], ctypes.POINTER(ctypes.c_long), "sum")),
+        ]
+
+    return CtBenchTarget
+
+
+_ct_iface: Any = None
+
+
+def ct_iface() -> Any:
+    global _ct_iface
+    if _ct_iface is None:
+        _ct_iface = comtypes_interface()
+    return _ct_iface
+
+
+def comtypes_from_ours(ptr: Any) -> Any:
+    """A comtypes pointer to the object behind one of our pointers (AddRef'd by comtypes' QueryInterface)."""
+    import ctypes
+
+    import comtypes
+
+    unk = ctypes.cast(ctypes.c_void_p(ptr.address()), ctypes.POINTER(comtypes.IUnknown))
+    unk.AddRef()  # comtypes releases this one when `unk` is collected
+    return unk.QueryInterface(ct_iface())
+
+
+def call_comtypes(ptr: Any, work: bool) -> Measure:
+    try:
+        ct = comtypes_from_ours(ptr)
+    except BaseException:
+        ptr.release()
+        raise
+    holder = {"ct": ct}
+
+    def close() -> None:
+        holder.clear()
+        import gc
+
+        gc.collect()
+        ptr.release()
+
+    f = (lambda: ct.Work(100)) if work else ct.Nothing
+    return Measure(_loop(f), lambda: _work_check(ct.Work), close)
+
+
+def activate_comtypes(clsid: Any, clsctx: int) -> Measure:
+    import comtypes
+
+    g = comtypes.GUID(str(clsid))
+    iface = ct_iface()
+
+    def once() -> None:
+        comtypes.CoCreateInstance(g, iface, clsctx)  # released when the result is collected, at once
+
+    def check() -> str:
+        return _work_check(comtypes.CoCreateInstance(g, iface, clsctx).Work)
+
+    return Measure(_loop(once), check)
+
+
+def activate_pywin32(clsid: Any, clsctx: int) -> Measure:
+    import pythoncom
+
+    s = str(clsid)
+
+    def once() -> None:
+        pythoncom.CoCreateInstance(s, None, clsctx, pythoncom.IID_IUnknown)
+
+    return Measure(_loop(once), lambda: (once(), "created (IUnknown: pywin32 cannot call IBenchTarget)")[1])
+
+
+def createinstance_comtypes(clsid: Any) -> Measure:
+    import comtypes
+
+    from comtypes.server import IClassFactory as CtClassFactory
+
+    cf = comtypes.CoGetClassObject(comtypes.GUID(str(clsid)), CLSCTX.INPROC_SERVER, None, CtClassFactory)
+    iface = ct_iface()
+
+    def once() -> None:
+        cf.CreateInstance(interface=iface)
+
+    def check() -> str:
+        return _work_check(cf.CreateInstance(interface=iface).Work)
+
+    return Measure(_loop(once), check)

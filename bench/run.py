@@ -1,0 +1,422 @@
+"""`make bench`: the Enterprise Services article's Table 1 and out-of-process figures, reproduced on one COM runtime.
+
+    tools/winpy bench/run.py [--quick] [--rounds N] [--rows 1a,2,...] [--out bench/results]
+
+Python (ours) in the article's "managed" role, native C++ as the "unmanaged solution" (ratio 1), comtypes and
+pywin32 beside them. Every pair is checked before it is timed (Work(100) == 4950, no object left alive); pairs of
+a row are timed interleaved, round after round, so machine noise hits every column alike. Output: a table on the
+terminal, bench/results/latest.json (schema in bench/README.md) and latest.md; `make bench` then draws latest.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform  # the harness keeps _wmi away (docs/wine.md); platform.python_version is safe
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+sys.coinit_flags = 0  # comtypes and pythoncom initialise COM on import: the MTA, like this runner's thread
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from ole32_bindings import apartments  # noqa: E402
+from ole32_bindings.constants import CLSCTX  # noqa: E402
+
+from bench import pairs as P  # noqa: E402
+from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_PyBenchServer,  # noqa: E402
+                               CLSID_PyTarget, IBenchTarget)
+
+
+@dataclass
+class Row:
+    id: str
+    title: str
+    article: float | None  # the article's managed/unmanaged ratio for this row
+    target: float | None  # ours/C++ target from the issue
+    sample_seconds: float  # time one sample should take (calibration)
+
+
+ROWS = [
+    Row("1a", "in-process activation, factory registered in-process (CoCreateInstance + Release)", 3.5, 1.2, 0.05),
+    Row("1b", "in-process activation through InprocServer32 (registry lookup every time)", 3.5, None, 0.1),
+    Row("1c", "IClassFactory::CreateInstance + Release on a factory already held", 3.5, 18.0, 0.05),
+    Row("2", "same-context do-nothing call", None, None, 0.05),
+    Row("3", "cross-apartment do-nothing call, MTA client -> object in an STA", 2.0, 1.05, 0.1),
+    Row("3s", "cross-apartment do-nothing call, STA client -> object in the MTA", 2.0, 1.05, 0.1),
+    Row("4", "cross-apartment do-work call, Work(100), MTA client -> object in an STA", 2.0, 1.05, 0.1),
+    Row("5", "out-of-process activation, server already running", 2.0, 1.2, 0.2),
+    Row("6", "out-of-process cold activation, server not running", None, None, 0.0),
+    Row("7", "out-of-process do-nothing call", 3.0, 1.05, 0.2),
+    Row("8", "out-of-process do-work call, Work(100)", 3.0, 1.05, 0.2),
+]
+
+CPP = "cpp"
+
+
+def _inproc_setup(state: dict) -> Any:
+    if "inproc" not in state:
+        state["inproc"] = P.InprocRegistrations()
+    return state["inproc"]
+
+
+def _registry_inproc(state: dict) -> None:
+    """Row 1b: the C++ DLL as an InprocServer32 under HKCR (what every COM client would find)."""
+    if "registry" in state:
+        return
+    from ole32_bindings import registry
+
+    key = f"CLSID\\{CLSID_CppBenchTarget}"
+    dll = os.path.abspath(P.TESTLIB_DLL)
+    registry.set_value(registry.HKEY_CLASSES_ROOT, key, None, "ole32-bindings C++ bench target (testlib)")
+    registry.set_value(registry.HKEY_CLASSES_ROOT, key + "\\InprocServer32", None, dll)
+    registry.set_value(registry.HKEY_CLASSES_ROOT, key + "\\InprocServer32", "ThreadingModel", "Both")
+    state["registry"] = key
+
+
+def pair_table(state: dict) -> list[P.Pair]:
+    """Every client -> server pair of every row; n/a pairs raise NotAvailable with the reason."""
+    inproc = CLSCTX.INPROC_SERVER
+    local = CLSCTX.LOCAL_SERVER
+    L: list[P.Pair] = []
+
+    def add(row: str, client: str, server: str, make: Callable[[], P.Measure], note: str = "") -> None:
+        L.append(P.Pair(row, client, server, make, note))
+
+    def na(reason: str) -> Callable[[], P.Measure]:
+        def make() -> P.Measure:
+            raise P.NotAvailable(reason)
+        return make
+
+    # 1a: each language registers its own factory in the client's process, the same way
+    add("1a", CPP, CPP, lambda: P.cpp_exe_measure("activate_inproc_registered", CLSID_CppBenchTarget, 20000))
+    add("1a", "ours", "ours", lambda: (_inproc_setup(state), P.activate_ours(CLSID_PyTarget, inproc))[1])
+    add("1a", "ours", CPP, lambda: (_inproc_setup(state), P.activate_ours(CLSID_CppBenchTarget, inproc))[1])
+    add("1a", CPP, "ours", lambda: (_inproc_setup(state), P.activate_cpp_loop(CLSID_PyTarget, inproc))[1])
+    add("1a", "comtypes", "ours", lambda: (_inproc_setup(state), P.activate_comtypes(CLSID_PyTarget, inproc))[1])
+    add("1a", "pywin32", "ours", lambda: (_inproc_setup(state), P.activate_pywin32(CLSID_PyTarget, inproc))[1])
+    # 1b: a registry-found InprocServer32 (the C++ DLL)
+    add("1b", CPP, CPP, lambda: (_registry_inproc(state), P.activate_cpp_loop(CLSID_CppBenchTarget, inproc))[1],
+        "native loop in the Python process")
+    add("1b", "ours", CPP, lambda: (_registry_inproc(state), P.activate_ours(CLSID_CppBenchTarget, inproc))[1])
+    add("1b", "comtypes", CPP,
+        lambda: (_registry_inproc(state), P.activate_comtypes(CLSID_CppBenchTarget, inproc))[1])
+    add("1b", "pywin32", CPP, lambda: (_registry_inproc(state), P.activate_pywin32(CLSID_CppBenchTarget, inproc))[1])
+    add("1b", "ours", "ours", na("no InprocServer32 host DLL for Python classes yet (pywin32's pythoncom and "
+                                 "comtypes' server DLL are such hosts)"))
+    # 1c: CreateInstance on a factory already held
+    add("1c", CPP, CPP, lambda: P.cpp_exe_measure("createinstance_factory", CLSID_CppBenchTarget, 200000))
+    add("1c", "ours", "ours", lambda: P.createinstance_ours(
+        P.client_class(P.IClassFactory).from_raw(P.ClassFactory(P.PyTarget).query_raw(P.IClassFactory.iid),
+                                                 direct=False)))
+    add("1c", "ours", CPP, lambda: P.createinstance_ours(P.cpp_factory()))
+    add("1c", CPP, "ours", lambda: _cpp_createinstance_on_ours(state))
+    add("1c", "comtypes", "ours",
+        lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PyTarget))[1])
+    add("1c", "pywin32", "ours", na("pythoncom exposes no CoGetClassObject, so a pywin32 client cannot hold a "
+                                    "class factory of an in-process class"))
+    # 2: same context
+    add("2", CPP, CPP, lambda: P.cpp_exe_measure("call_nothing_inproc", CLSID_CppBenchTarget, 2_000_000))
+    add("2", "ours", "ours", lambda: P.call_ours(P.PyTarget().as_ptr(IBenchTarget), False),
+        "same-context direct call")
+    add("2", "ours", CPP, lambda: P.call_ours(P.cpp_object(), False))
+    add("2", CPP, "ours", lambda: P.call_cpp_loop(P.PyTarget().as_ptr(IBenchTarget), False))
+    add("2", "comtypes", CPP, lambda: P.call_comtypes(P.cpp_object(), False))
+    add("2", "comtypes", "ours", lambda: P.call_comtypes(P.PyTarget().as_ptr(IBenchTarget), False))
+    pyw = "pywin32 calls only IDispatch and interfaces it was built with (or registered through its universal " \
+          "gateway); IBenchTarget is neither"
+    add("2", "pywin32", CPP, na(pyw))
+    # 3, 3s, 4: cross-apartment, through real proxies (no free-threaded marshaler)
+    add("3", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_mta_to_sta", CLSID_CppBenchTarget, 2000))
+    add("3", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=False))
+    add("3", "ours", CPP, lambda: P.cross_apartment_ours_to_cpp(False))
+    add("3", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(False))
+    add("3s", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_sta_to_mta", CLSID_CppBenchTarget, 2000))
+    add("3s", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=True))
+    add("4", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_work_mta_to_sta", CLSID_CppBenchTarget, 500, 100))
+    add("4", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(True, client_in_sta=False))
+    add("4", "ours", CPP, lambda: P.cross_apartment_ours_to_cpp(True))
+    add("4", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(True))
+    # 5-8: out of process
+    for client, server, clsid in ((CPP, CPP, CLSID_CppBenchServer), (CPP, "ours", CLSID_PyBenchServer)):
+        add("5", client, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))
+        add("6", client, server, lambda c=clsid: P.cpp_exe_measure("activate_cold", c, 1))
+        add("7", client, server, lambda c=clsid: P.cpp_exe_measure("call_nothing_local", c, 300))
+        add("8", client, server, lambda c=clsid: P.cpp_exe_measure("call_work_local", c, 100, 100))
+    for server, clsid in ((CPP, CLSID_CppBenchServer), ("ours", CLSID_PyBenchServer)):
+        add("5", "ours", server, lambda c=clsid: P.oop_activate_ours(c))
+        add("6", "ours", server, lambda c=clsid: P.oop_cold_ours(c))
+        add("7", "ours", server, lambda c=clsid: P.oop_call_ours(c, False))
+        add("8", "ours", server, lambda c=clsid: P.oop_call_ours(c, True))
+    return L
+
+
+def _cpp_createinstance_on_ours(state: dict) -> P.Measure:
+    factory = P.ClassFactory(P.PyTarget)
+    raw = factory.query_raw(P.IClassFactory.iid)
+    m = P.createinstance_cpp_loop(raw)
+
+    def close() -> None:
+        from ole32_bindings.pointers import release
+
+        release(raw)
+
+    return P.Measure(m.sample, m.check, close)
+
+
+# ---- running ---------------------------------------------------------------------------------------------------
+
+def calibrate(m: P.Measure, seconds: float) -> int:
+    if m.fixed_iterations is not None:
+        return m.fixed_iterations
+    n = 1
+    while True:
+        per_op = m.sample(n)
+        if per_op * n >= seconds / 4 or n >= 10_000_000:
+            return max(1, int(seconds / max(per_op, 1e-9)))
+        n *= 4
+
+
+def progress(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
+    """Row by row: prepare and check every pair (correctness before speed), calibrate, then time the pairs
+    interleaved round after round, then close them all before the next row (so a cold-activation row finds no
+    server running)."""
+    state: dict = {}
+    table = pair_table(state)
+    results: dict[tuple, P.Result] = {}
+    scale = 0.25 if quick else 1.0
+    t_start = time.monotonic()
+
+    def say(text: str) -> None:
+        progress(f"[bench {time.monotonic() - t_start:6.1f}s] {text}")
+
+    try:
+        for row in rows:
+            measures: dict[tuple, P.Measure] = {}
+            try:
+                for p in (p for p in table if p.row == row.id):
+                    key = (p.row, p.client, p.server)
+                    res = results[key] = P.Result(p)
+                    try:
+                        m = p.make()
+                        measures[key] = m  # closed below whatever happens next
+                        res.check = m.check()
+                    except P.NotAvailable as e:
+                        res.error = f"n/a: {e}"
+                    except Exception as e:  # noqa: BLE001 - reported as a failed pair, not timed
+                        res.error = f"failed check: {type(e).__name__}: {e}"
+                        measures.pop(key, None)
+                    say(f"{row.id:>3} {p.client:>8} -> {p.server:<5} {res.check or res.error}")
+                timed = {k: m for k, m in measures.items() if not results[k].error}
+                for key, m in timed.items():
+                    results[key].iterations = calibrate(m, row.sample_seconds * scale) if row.sample_seconds else 1
+                for r in range(rounds):
+                    for key, m in timed.items():
+                        if results[key].error:
+                            continue
+                        try:
+                            results[key].samples.append(m.sample(results[key].iterations))
+                        except Exception as e:  # noqa: BLE001
+                            results[key].error = f"failed in round {r + 1}: {type(e).__name__}: {e}"
+                say(f"{row.id:>3} timed: {rounds} rounds")
+            finally:
+                for key, m in measures.items():
+                    try:
+                        m.close()
+                    except Exception as e:  # noqa: BLE001
+                        results[key].error = results[key].error or f"failed to close: {e}"
+                measures.clear()
+    finally:
+        left = P.end_servers()
+        if left:
+            progress(f"ended leftover bench servers {left}")
+        if "inproc" in state:
+            state["inproc"].close()
+        if "registry" in state:
+            from ole32_bindings import registry
+
+            registry.delete_tree(registry.HKEY_CLASSES_ROOT, state["registry"])
+    import gc
+
+    from vtables import leaks
+
+    gc.collect()  # comtypes and pywin32 release their pointers when collected
+    return report(rows, results, rounds, quick, leaks.snapshot())
+
+
+def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state: dict) -> dict[str, Any]:
+    out_rows = []
+    for row in rows:
+        base = results.get((row.id, CPP, CPP))
+        base_med = statistics.median(base.samples) if base and base.samples else None
+        pairs_out = []
+        for (rid, client, server), res in results.items():
+            if rid != row.id:
+                continue
+            entry: dict[str, Any] = {"client": client, "server": server, "check": res.check,
+                                     "iterations": res.iterations, "note": res.pair.note}
+            if res.samples and not res.error:
+                med = statistics.median(res.samples)
+                entry.update(min=min(res.samples), median=med, max=max(res.samples), samples=res.samples,
+                             ratio=(med / base_med) if base_med else None)
+            else:
+                entry["error"] = res.error or "no samples"
+            pairs_out.append(entry)
+        ours = next((p for p in pairs_out if p["client"] == "ours" and p["server"] == "ours" and "ratio" in p), None)
+        met = None
+        if row.target is not None and ours is not None and ours["ratio"] is not None:
+            met = ours["ratio"] <= row.target
+        out_rows.append({"id": row.id, "title": row.title, "article_ratio": row.article, "target": row.target,
+                         "target_met": met, "pairs": pairs_out})
+    return {
+        "schema": "ole32-bindings.bench/1",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "quick": quick, "rounds": rounds,
+        "environment": environment(),
+        "clsids": {"ours_inproc": str(CLSID_PyTarget), "ours_localserver": str(CLSID_PyBenchServer),
+                   "cpp_inproc": str(CLSID_CppBenchTarget), "cpp_localserver": str(CLSID_CppBenchServer)},
+        "leaks_after_run": leak_state,
+        "note": "Under Wine there are no COM+ contexts: the article's cross-context rows are cross-apartment here.",
+        "rows": out_rows,
+    }
+
+
+def environment() -> dict[str, Any]:
+    import ctypes
+
+    env: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count()}
+    try:
+        ntdll = ctypes.WinDLL("ntdll.dll")
+        get = ntdll.wine_get_version
+        get.restype = ctypes.c_char_p
+        env["wine"] = get().decode()
+    except (AttributeError, OSError):
+        env["wine"] = None
+        env["windows"] = sys.getwindowsversion().major
+    for mod in ("cffi", "comtypes"):
+        try:
+            env[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001
+            env[mod] = None
+    try:
+        import win32api
+
+        env["pywin32"] = win32api.GetFileVersionInfo(win32api.__file__, "\\")["FileVersionLS"] >> 16
+    except Exception:  # noqa: BLE001
+        env["pywin32"] = None
+    return env
+
+
+def fmt_time(s: float) -> str:
+    if s >= 1:
+        return f"{s:.3f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3f} ms"
+    return f"{s * 1e6:.3f} µs"
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    lines = [f"# Benchmark results ({data['date']}{', quick' if data['quick'] else ''})", "",
+             f"Environment: {json.dumps(data['environment'])}. {data['note']}", "",
+             "Ratio = median / median of C++ client -> C++ server in the same run (the article's unmanaged "
+             "solution = 1). Article: the managed/unmanaged ratio the article reports for that row.", ""]
+    for row in data["rows"]:
+        met = {True: "met", False: "MISSED", None: "-"}[row["target_met"]]
+        lines.append(f"## {row['id']}. {row['title']}")
+        lines.append(f"Article ratio: {row['article_ratio'] or '-'}; target ours/C++: "
+                     f"{('≤ ' + str(row['target'])) if row['target'] else '-'} ({met})")
+        lines.append("")
+        lines.append("| client → server | min | median | max | ratio to C++ | check |")
+        lines.append("|---|---|---|---|---|---|")
+        for p in row["pairs"]:
+            if "median" in p:
+                ratio = f"{p['ratio']:.2f}" if p["ratio"] is not None else "-"
+                lines.append(f"| {p['client']} → {p['server']} | {fmt_time(p['min'])} | {fmt_time(p['median'])} | "
+                             f"{fmt_time(p['max'])} | {ratio} | {p['check']} |")
+            else:
+                lines.append(f"| {p['client']} → {p['server']} | | | | | {p['error']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_terminal(data: dict[str, Any]) -> str:
+    out = []
+    for row in data["rows"]:
+        met = {True: "met", False: "MISSED", None: ""}[row["target_met"]]
+        tgt = f"target ≤{row['target']} {met}" if row["target"] else ""
+        art = f"article {row['article_ratio']}" if row["article_ratio"] else ""
+        out.append(f"{row['id']:>3}  {row['title']}   [{art}{'; ' if art and tgt else ''}{tgt}]")
+        for p in row["pairs"]:
+            name = f"{p['client']} -> {p['server']}"
+            if "median" in p:
+                ratio = f"x{p['ratio']:.2f}" if p["ratio"] is not None else ""
+                out.append(f"       {name:<20} {fmt_time(p['median']):>12}  ({fmt_time(p['min'])} .. "
+                           f"{fmt_time(p['max'])})  {ratio}")
+            else:
+                out.append(f"       {name:<20} {p['error']}")
+    return "\n".join(out)
+
+
+def register_servers() -> None:
+    """Register both LocalServer32s (idempotent): the C++ exe registers itself and widl's type library; ours
+    registers its CLSID and the type library generated from the Python declaration (same LIBID and layout)."""
+    import subprocess
+    import tempfile
+
+    exe = os.path.join(ROOT, "build", "native", "bench_cpp_server.exe")
+    with tempfile.TemporaryFile() as out:
+        rc = subprocess.run([exe, "-RegServer"], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            timeout=60).returncode
+    if rc != 0:
+        raise SystemExit(f"bench_cpp_server.exe -RegServer failed ({rc})")
+    from bench import pyserver
+    from comserver.registration import register
+
+    register(pyserver.registration())
+    pyserver.typelib().register()
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="3 rounds, shorter samples (about 2 minutes)")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--rows", default=None, help="comma-separated row ids (default: all)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    args = ap.parse_args(argv)
+    rows = [r for r in ROWS if args.rows is None or r.id in args.rows.split(",")]
+    rounds = args.rounds or (3 if args.quick else 5)
+    apartments.co_initialize()
+    try:
+        register_servers()
+        data = run(rows, rounds, args.quick)
+    finally:
+        apartments.co_uninitialize()
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "latest.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+    with open(os.path.join(args.out, "latest.md"), "w", encoding="utf-8") as f:
+        f.write(render_markdown(data) + "\n")
+    progress(render_terminal(data))
+    failed = [p for r in data["rows"] for p in r["pairs"] if p.get("error", "").startswith("failed")]
+    leaks = data["leaks_after_run"]
+    if leaks["live_objects"] or leaks["held_references"]:
+        from vtables.object import live_objects
+
+        progress(f"LEAK after the run: {leaks}: {[type(o).__name__ for o in live_objects()]}")
+        return 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
