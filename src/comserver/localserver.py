@@ -13,7 +13,11 @@ at all while it runs). Serving follows COM's rules for out-of-process servers, a
   seconds with the count still 0 the class objects are revoked and the process exits (ATL waits 5 s; tests set
   it short). If an object arrives during the linger, the class objects are resumed and the server goes on;
 * a server that no client ever used exits after ``idle_timeout`` seconds;
-* an STA server pumps messages while it waits (calls arrive as messages); an MTA server just waits.
+* an STA server pumps messages while it waits (calls arrive as messages); an MTA server just waits;
+* ``pin_stubs`` (default on) keeps a table-strong marshal of each class object (as IClassFactory and IUnknown)
+  for the server's life, released before the class objects are revoked. Windows' SCM keeps a class object's stub
+  alive the same way; without it, Wine 8's rpcrt4 can hang in RpcServerUnregisterIf when a factory stub is torn
+  down while a call on it finishes (native/bench/README.md has the analysis), which stalls activation loops.
 
 Started by COM, the process inherits its client's std handles; ``main`` points them at NUL (or ``log_path``) so
 it never holds a client's pipes open.
@@ -33,6 +37,7 @@ from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError
 
 from vtables.factory import ClassFactory
+from vtables.interfaces import IClassFactory, IUnknown
 from vtables.object import ComObject
 
 from .classobjects import ClassObjects
@@ -79,7 +84,8 @@ class ServerLock:
 
 class LocalServer:
     def __init__(self, classes: Sequence[tuple[Guid, type[ComObject]]], apartment: str = "MTA",
-                 linger: float = 5.0, idle_timeout: float = 60.0, flags: int = REGCLS.MULTIPLEUSE) -> None:
+                 linger: float = 5.0, idle_timeout: float = 60.0, flags: int = REGCLS.MULTIPLEUSE,
+                 pin_stubs: bool = True) -> None:
         if apartment not in ("MTA", "STA"):
             raise ValueError("apartment is 'MTA' or 'STA'")
         self.classes = list(classes)
@@ -87,6 +93,7 @@ class LocalServer:
         self.linger = linger
         self.idle_timeout = idle_timeout
         self.flags = flags
+        self.pin_stubs = pin_stubs
         self.lock = ServerLock()
         self.factories: list[ClassFactory] = []
         self.stop_requested = threading.Event()
@@ -98,15 +105,25 @@ class LocalServer:
         coinit = COINIT.APARTMENTTHREADED if self.apartment == "STA" else COINIT.MULTITHREADED
         apartments.co_initialize(coinit)
         try:
+            pins: list[Any] = []
             with ClassObjects(suspended=True) as objs:
-                for clsid, cls in self.classes:
-                    factory = ClassFactory(cls, lock=self.lock)
-                    self.factories.append(factory)
-                    objs.register(clsid, factory, CLSCTX.LOCAL_SERVER, self.flags)
-                objs.resume()
-                log.info("serving %s in the %s", ", ".join(str(c) for c, _ in self.classes), self.apartment)
-                self._wait_until_done(objs)
-                activation.suspend_class_objects()
+                try:
+                    for clsid, cls in self.classes:
+                        factory = ClassFactory(cls, lock=self.lock)
+                        self.factories.append(factory)
+                        objs.register(clsid, factory, CLSCTX.LOCAL_SERVER, self.flags)
+                        if self.pin_stubs:
+                            pins += [_pin(factory, IClassFactory.iid), _pin(factory, IUnknown.iid)]
+                    objs.resume()
+                    log.info("serving %s in the %s", ", ".join(str(c) for c, _ in self.classes), self.apartment)
+                    self._wait_until_done(objs)
+                    activation.suspend_class_objects()
+                finally:
+                    for stream in pins:
+                        _unpin(stream)
+            # No new activation reaches us now; an object a request in flight created just before the
+            # suspension still has its client, so serve it to the end instead of cutting it off.
+            self._serve_remaining()
             log.info("class objects revoked; exiting")
             return 0
         finally:
@@ -115,6 +132,22 @@ class LocalServer:
 
     def stop(self) -> None:
         self.stop_requested.set()
+
+    def _serve_remaining(self, timeout: float = 60.0) -> None:
+        from ole32_bindings.win32 import Event
+
+        deadline = time.monotonic() + timeout
+        with Event() as tick:
+            while self.lock.count > 0 and not self.stop_requested.is_set():
+                if time.monotonic() > deadline:
+                    log.warning("%d object(s) still held %.0f s after shutdown began: exiting anyway",
+                                self.lock.count, timeout)
+                    return
+                try:
+                    apartments.wait_for_handles([tick.handle], 50)
+                except ComError as e:
+                    if e.hresult != RPC_S_CALLPENDING:
+                        raise
 
     def _wait_until_done(self, objs: ClassObjects) -> None:
         from ole32_bindings.win32 import Event
@@ -162,6 +195,38 @@ class LocalServer:
             return 0
         detach_std_handles(log_path)
         return self.run()
+
+
+def _pin(obj: ComObject, iid: Guid) -> Any:
+    """A table-strong marshal of ``obj`` as ``iid`` in a new stream (it holds a reference until unpinned)."""
+    from ole32_bindings import marshaling, streams
+    from ole32_bindings.constants import MSHCTX, MSHLFLAGS
+
+    stream = streams.create_stream_on_hglobal()
+    raw = obj.query_raw(iid)
+    try:
+        marshaling.marshal_interface(stream, iid, raw, MSHCTX.LOCAL, MSHLFLAGS.TABLESTRONG)
+    finally:
+        from ole32_bindings.pointers import release
+
+        release(raw)
+    return stream
+
+
+def _unpin(stream: Any) -> None:
+    """Release a table-strong marshal (CoReleaseMarshalData from the start of its stream) and the stream."""
+    from ole32_bindings import marshaling
+    from ole32_bindings.dlls import ffi
+    from ole32_bindings.pointers import release
+
+    try:
+        seek = ffi.cast("HRESULT(*)(void *, LARGE_INTEGER, DWORD, ULARGE_INTEGER *)", ffi.cast("void ***", stream)[0][5])
+        seek(stream, ffi.new("LARGE_INTEGER *")[0], 0, ffi.NULL)
+        marshaling.release_marshal_data(stream)
+    except Exception:  # noqa: BLE001 - shutting down: log, release the rest
+        log.exception("releasing a pinned class object failed")
+    finally:
+        release(stream)
 
 
 def detach_std_handles(log_path: str | None = None) -> None:
