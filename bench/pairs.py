@@ -440,42 +440,34 @@ def oop_activate_ours(clsid: Any) -> Measure:
     def once() -> None:
         _local(clsid).release()
 
-    def close() -> None:
-        keeper.release()
-        wait_servers_gone()
-
-    return Measure(_loop(once), lambda: _work_check(keeper.Work), close)
+    return Measure(_loop(once), lambda: _work_check(keeper.Work), keeper.release)
 
 
 def oop_call_ours(clsid: Any, work: bool) -> Measure:
     p = _local(clsid)
-
-    def close() -> None:
-        p.release()
-        wait_servers_gone()
-
-    return Measure(_loop((lambda: p.Work(100)) if work else p.Nothing), lambda: _work_check(p.Work), close)
+    return Measure(_loop((lambda: p.Work(100)) if work else p.Nothing), lambda: _work_check(p.Work), p.release)
 
 
-SERVER_EXES = ("bench_cpp_server.exe",)
-
-
-def server_pids() -> list[int]:
-    """Running bench servers: the C++ exe, and python.exe processes running bench/pyserver.py (children we know
-    by their parent: COM starts them from the activating process)."""
+def server_pids(clsid: Any = None) -> list[int]:
+    """Running bench servers (all, or those serving ``clsid``): the C++ exe, and python.exe processes that COM
+    started from this process for our server (their parent is the activating process)."""
     me = os.getpid()
-    procs = win32.processes()
-    return [pid for pid, parent, exe in procs
-            if exe.lower() in SERVER_EXES or (exe.lower() == "python.exe" and parent == me)]
+    want_cpp = clsid is None or clsid == CLSID_CppBenchServer
+    want_ours = clsid is None or clsid == CLSID_PyBenchServer
+    return [pid for pid, parent, exe in win32.processes()
+            if (want_cpp and exe.lower() == "bench_cpp_server.exe")
+            or (want_ours and exe.lower() == "python.exe" and parent == me)]
 
 
-def wait_servers_gone(timeout: float = 15.0) -> None:
-    """Wait until no bench server runs. One that outlives its last client is an error; it is not killed here:
-    under Wine a killed server breaks its CLSID until wineserver restarts (end_servers does it at the end)."""
+def wait_servers_gone(clsid: Any = None, timeout: float = 15.0) -> None:
+    """Wait until no server of ``clsid`` (default: any bench server) runs. One that outlives its last client is
+    an error; it is not killed here: under Wine a killed server breaks its CLSID until wineserver restarts
+    (end_servers does it at the very end)."""
     deadline = time.monotonic() + timeout
-    while server_pids():
+    while server_pids(clsid):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"bench server(s) {server_pids()} still running {timeout:.0f} s after the last client")
+            raise RuntimeError(f"server(s) {server_pids(clsid)} of {clsid} still running {timeout:.0f} s after "
+                               "the last client")
         time.sleep(0.05)
 
 
@@ -489,19 +481,19 @@ def end_servers() -> list[int]:
 
 def oop_cold_ours(clsid: Any) -> Measure:
     def sample(_: int) -> float:
-        wait_servers_gone()
+        wait_servers_gone(clsid)
         t0 = time.perf_counter()
         p = _local(clsid)
         dt = time.perf_counter() - t0
         p.release()
-        wait_servers_gone()
+        wait_servers_gone(clsid)  # and no server left behind after the last client
         return dt
 
     def check() -> str:
-        wait_servers_gone()
+        wait_servers_gone(clsid)
         with _local(clsid) as p:
             r = _work_check(p.Work)
-        wait_servers_gone()
+        wait_servers_gone(clsid)
         return r
 
     return Measure(sample, check, fixed_iterations=1)

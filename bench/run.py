@@ -238,9 +238,14 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
                         results[key].error = results[key].error or f"failed to close: {e}"
                 measures.clear()
     finally:
-        left = P.end_servers()
-        if left:
-            progress(f"ended leftover bench servers {left}")
+        try:
+            P.wait_servers_gone()  # no server may outlive its last client
+            left: list[int] = []
+        except RuntimeError as e:
+            progress(f"ERROR: {e}")
+            left = P.end_servers()
+            progress(f"ended leftover bench servers {left} by pid")
+        state["servers_left"] = left
         if "inproc" in state:
             state["inproc"].close()
         if "registry" in state:
@@ -252,7 +257,9 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
     from vtables import leaks
 
     gc.collect()  # comtypes and pywin32 release their pointers when collected
-    return report(rows, results, rounds, quick, leaks.snapshot())
+    data = report(rows, results, rounds, quick, leaks.snapshot())
+    data["servers_left_running"] = state.get("servers_left", [])
+    return data
 
 
 def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state: dict) -> dict[str, Any]:
@@ -410,6 +417,9 @@ def main(argv: list[str]) -> int:
     progress(render_terminal(data))
     failed = [p for r in data["rows"] for p in r["pairs"] if p.get("error", "").startswith("failed")]
     leaks = data["leaks_after_run"]
+    if data["servers_left_running"]:
+        progress(f"servers outlived their clients: {data['servers_left_running']}")
+        return 1
     if leaks["live_objects"] or leaks["held_references"]:
         from vtables.object import live_objects
 
