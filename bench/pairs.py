@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ole32_bindings import activation, apartments, marshaling, win32
-from ole32_bindings.constants import CLSCTX, COINIT, WM_QUIT
+from ole32_bindings.constants import CLSCTX
 from ole32_bindings.dlls import ffi
 
+from marshalling.sta import StaThread
 from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory, IUnknown
@@ -169,56 +170,7 @@ def cpp_exe_measure(row: str, clsid: Any, iterations: int, n: int | None = None)
 
 # ---- apartments -----------------------------------------------------------------------------------------------
 
-class StaHost:
-    """A thread in its own STA, pumping messages, that creates objects there and hands out marshaled streams."""
-
-    def __init__(self) -> None:
-        self.thread_id = 0
-        self._ready = threading.Event()
-        self._requests: list[tuple[Callable[[], Any], threading.Event, dict]] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("STA host did not start")
-
-    def _run(self) -> None:
-        apartments.co_initialize(COINIT.APARTMENTTHREADED)
-        self.thread_id = win32.current_thread_id()
-        msg = ffi.new("MSG *")
-        win32.peek_message(msg, remove=False)  # makes sure this thread has a message queue before anyone posts
-        self._ready.set()
-        try:
-            while True:
-                r = win32.get_message(msg)
-                if r <= 0:
-                    break
-                if msg.message == 0x8000 + 1:  # WM_APP + 1: run the queued requests on this thread
-                    while self._requests:
-                        fn, done, box = self._requests.pop(0)
-                        try:
-                            box["value"] = fn()
-                        except BaseException as e:  # noqa: BLE001 - handed back to the caller
-                            box["error"] = e
-                        done.set()
-                    continue
-                win32.dispatch_message(msg)
-        finally:
-            apartments.co_uninitialize()
-
-    def call(self, fn: Callable[[], Any]) -> Any:
-        """Run fn on the STA thread (its result must be safe to hand over, e.g. a marshaled stream)."""
-        done, box = threading.Event(), {}
-        self._requests.append((fn, done, box))
-        win32.post_thread_message(self.thread_id, 0x8000 + 1)
-        if not done.wait(60):
-            raise RuntimeError("STA host did not answer")
-        if "error" in box:
-            raise box["error"]
-        return box.get("value")
-
-    def close(self) -> None:
-        win32.post_thread_message(self.thread_id, WM_QUIT)
-        self._thread.join(30)
+StaHost = StaThread  # the STA with a message pump that hosts objects for the cross-apartment rows
 
 
 def _marshal_out(ptr: Any) -> Any:

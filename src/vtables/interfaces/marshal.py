@@ -14,7 +14,7 @@ class IMarshal(IUnknown):
                               "[in, unique] void *pv, [in] DWORD dwDestContext, [in, unique] void *pvDestContext, "
                               "[in] DWORD mshlflags)")
     UnmarshalInterface = method("HRESULT UnmarshalInterface([in, unique] IStream *pStm, [in] REFIID riid, "
-                                "[out] void **ppv)")
+                                "[out, iid_is(riid)] void **ppv)")
     ReleaseMarshalData = method("HRESULT ReleaseMarshalData([in, unique] IStream *pStm)")
     DisconnectObject = method("HRESULT DisconnectObject([in] DWORD dwReserved)")
 

@@ -1,0 +1,1 @@
+"""Apartments, marshalling tools and IMarshal implemented in Python, above the object model."""

@@ -1,0 +1,224 @@
+"""The IMarshal tracer: every IMarshal call the runtime makes around an object, logged, then forwarded to the
+standard marshaler.
+
+    trace = MarshalTrace()
+    with TracingUnmarshaler.installed(trace):           # the unmarshal side, registered in this process
+        traced = MarshalTracer.wrap(ptr.as_raw(), trace)  # a new reference to the wrapper (release it)
+        ... CoMarshalInterface(stream, iid, traced, ...) / CoUnmarshalInterface / CoReleaseMarshalData ...
+    for event in trace.events: print(event)
+
+How it works, with COM's rules where the code relies on them:
+
+* ``MarshalTracer`` answers QueryInterface(IMarshal) itself and hands every other IID to the wrapped object
+  (blind forwarding: the wrapper holds one reference on it, released when the wrapper dies). CoMarshalInterface
+  asks the wrapper for IMarshal, so the runtime's marshal-side calls reach us: GetUnmarshalClass,
+  GetMarshalSizeMax, MarshalInterface, DisconnectObject. Each is forwarded to the standard marshaler of the
+  wrapped object (CoGetStandardMarshal), and MarshalInterface records the bytes the standard marshaler wrote
+  (the stream position ends where the standard marshaler left it, as COM requires).
+* GetUnmarshalClass names ``CLSID_TracingUnmarshaler``, so the OBJREF is OBJREF_CUSTOM around the standard
+  marshaler's data, and the receiving side creates a ``TracingUnmarshaler`` (its class object must be registered
+  in that process: ``installed()``), which records UnmarshalInterface and ReleaseMarshalData and forwards them
+  to a standard marshaler instance (CoCreateInstance(CLSID_StdMarshal)) reading the same bytes.
+* Each event has the method, its arguments, the thread and apartment it ran in, and the bytes written or read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from ole32_bindings import activation, apartments, marshaling, win32
+from ole32_bindings.constants import CLSCTX, MSHCTX, MSHLFLAGS
+from ole32_bindings.dlls import ffi
+from ole32_bindings.guid import Guid
+from ole32_bindings.wellknown import CLSID_StdMarshal
+
+from vtables.client import client_class
+from vtables.factory import ClassFactory
+from vtables.interfaces import IMarshal, IStream, IUnknown
+from vtables.object import ComObject, OwnedReference
+
+__all__ = ["MarshalTrace", "TraceEvent", "MarshalTracer", "TracingUnmarshaler", "CLSID_TracingUnmarshaler"]
+
+CLSID_TracingUnmarshaler = Guid("{5E1C7A3B-9D2F-4B6E-8C1A-0F2E3D4C5B61}")
+
+StreamPtr = client_class(IStream)
+MarshalPtr = client_class(IMarshal)
+
+
+@dataclass
+class TraceEvent:
+    method: str
+    args: dict[str, Any]
+    thread: int
+    apartment: str
+    data: bytes = b""
+    hresult: int = 0
+    at: float = field(default_factory=time.perf_counter)
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.args.items())
+        extra = f" wrote/read {len(self.data)} bytes" if self.data else ""
+        return f"[thread {self.thread} {self.apartment}] IMarshal::{self.method}({args}){extra}"
+
+
+class MarshalTrace:
+    """The record of IMarshal calls (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.events: list[TraceEvent] = []
+        self._guard = threading.Lock()
+
+    def add(self, method: str, data: bytes = b"", **args: Any) -> TraceEvent:
+        try:
+            apt = apartments.get_apartment_type()[0].name
+        except Exception:  # noqa: BLE001 - a thread outside COM
+            apt = "none"
+        event = TraceEvent(method, args, win32.current_thread_id(), apt, data)
+        with self._guard:
+            self.events.append(event)
+        return event
+
+    def methods(self) -> list[str]:
+        return [e.method for e in self.events]
+
+
+def _stream_position(stream: Any) -> int:
+    pos = ffi.new("ULARGE_INTEGER *")
+    s = StreamPtr.from_borrowed(stream, direct=False)
+    try:
+        s.Seek(ffi.new("LARGE_INTEGER *")[0], 1, pos)  # STREAM_SEEK_CUR: where we are
+    finally:
+        s.release()
+    return int(pos.QuadPart)
+
+
+def _read_back(stream: Any, start: int, end: int) -> bytes:
+    """The bytes between ``start`` and ``end`` of ``stream``; the position is left at ``end``."""
+    if end <= start:
+        return b""
+    s = StreamPtr.from_borrowed(stream, direct=False)
+    try:
+        li = ffi.new("LARGE_INTEGER *")
+        li.QuadPart = start
+        s.Seek(li[0], 0, ffi.NULL)
+        buf = ffi.new("char[]", end - start)
+        _, n = s.Read(buf, end - start)
+        return ffi.buffer(buf, n)[:]
+    finally:
+        s.release()
+
+
+class MarshalTracer(ComObject, implements=[IMarshal]):
+    """Wraps an object: our IMarshal, traced and forwarded to the standard marshaler; every other IID goes to
+    the object. Make it with ``wrap``."""
+
+    def __init__(self, target: Any, trace: MarshalTrace) -> None:
+        self.trace = trace
+        self.target = target  # an IUnknown pointer we hold one reference on (released with us)
+
+    @classmethod
+    def wrap(cls, target_raw: Any, trace: MarshalTrace) -> Any:
+        """A new reference (raw IUnknown, the caller releases it) to a tracer around ``target_raw`` (borrowed)."""
+        from ole32_bindings.pointers import query_interface
+
+        unk = query_interface(target_raw, IUnknown.iid)  # the reference the tracer keeps
+        obj = cls(unk, trace)
+        obj.aggregate(unk)  # unknown IIDs go to the target; released when the tracer dies
+        return obj.query_raw(IUnknown.iid)
+
+    def _standard(self, riid: Guid, dest: int, flags: int) -> Any:
+        return MarshalPtr.from_raw(marshaling.get_standard_marshal(riid, self.target, dest, flags))
+
+    def GetUnmarshalClass(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> Guid:
+        self.trace.add("GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0")
+        return CLSID_TracingUnmarshaler
+
+    def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
+        with self._standard(riid, dest, flags) as std:
+            size = std.GetMarshalSizeMax(riid, pv, dest, pvdest, flags)
+        self.trace.add("GetMarshalSizeMax", riid=riid, dest=MSHCTX(dest).name, size=size)
+        return size
+
+    def MarshalInterface(self, stream: Any, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> None:
+        start = _stream_position(stream)
+        with self._standard(riid, dest, flags) as std:
+            std.MarshalInterface(stream, riid, pv, dest, pvdest, flags)
+        end = _stream_position(stream)
+        self.trace.add("MarshalInterface", _read_back(stream, start, end), riid=riid, dest=MSHCTX(dest).name,
+                       flags=MSHLFLAGS(flags).name or "0")
+
+    def UnmarshalInterface(self, stream: Any, riid: Guid) -> Any:
+        raise NotImplementedError("the marshal side is never asked to unmarshal: TracingUnmarshaler is")
+
+    def ReleaseMarshalData(self, stream: Any) -> None:
+        raise NotImplementedError("the marshal side is never asked to release marshal data")
+
+    def DisconnectObject(self, reserved: int) -> None:
+        self.trace.add("DisconnectObject", reserved=reserved)
+        marshaling.disconnect_object(self.target)
+
+
+class TracingUnmarshaler(ComObject, implements=[IMarshal]):
+    """The unmarshal class the tracer names: records and forwards to a standard marshaler instance."""
+
+    trace: MarshalTrace | None = None  # set by installed()
+
+    def _standard(self, stream: Any) -> Any:
+        """A standard marshaler instance to read the data: CLSID_StdMarshal where the runtime makes it creatable;
+        otherwise (Wine 8) one from CoGetStandardMarshal, whose unmarshaling reads only the stream."""
+        from ole32_bindings.hresult import ComError
+
+        try:
+            return MarshalPtr.from_raw(activation.create_instance(CLSID_StdMarshal, IMarshal.iid,
+                                                                  CLSCTX.INPROC_SERVER))
+        except ComError:
+            return MarshalPtr.from_raw(marshaling.get_standard_marshal(IUnknown.iid, stream))
+
+    def UnmarshalInterface(self, stream: Any, riid: Guid) -> OwnedReference:
+        start = _stream_position(stream)
+        with self._standard(stream) as std:
+            ptr = std.UnmarshalInterface(stream, riid)
+        end = _stream_position(stream)
+        data = _read_back(stream, start, end)
+        self._record("UnmarshalInterface", data, riid=riid)
+        return OwnedReference(ptr.into_raw())
+
+    def ReleaseMarshalData(self, stream: Any) -> None:
+        start = _stream_position(stream)
+        with self._standard(stream) as std:
+            std.ReleaseMarshalData(stream)
+        self._record("ReleaseMarshalData", _read_back(stream, start, _stream_position(stream)))
+
+    def _record(self, method: str, data: bytes = b"", **args: Any) -> None:
+        if TracingUnmarshaler.trace is not None:
+            TracingUnmarshaler.trace.add(method, data, **args)
+
+    def GetUnmarshalClass(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> Guid:
+        raise NotImplementedError
+
+    def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
+        raise NotImplementedError
+
+    def MarshalInterface(self, stream: Any, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> None:
+        raise NotImplementedError
+
+    def DisconnectObject(self, reserved: int) -> None:
+        return None
+
+    @classmethod
+    @contextlib.contextmanager
+    def installed(cls, trace: MarshalTrace) -> Iterator[None]:
+        """Register the unmarshal class in this process (all apartments) for the duration, recording into trace."""
+        from comserver.classobjects import ClassObjects
+
+        cls.trace = trace
+        with ClassObjects() as objs:
+            objs.register(CLSID_TracingUnmarshaler, ClassFactory(cls), CLSCTX.INPROC_SERVER)
+            try:
+                yield
+            finally:
+                cls.trace = None
