@@ -10,6 +10,7 @@ CLSID_PyTarget = Guid("{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E80}")        # ours, i
 CLSID_PyBenchServer = Guid("{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A02}")   # ours, LocalServer32 (bench/pyserver.py)
 CLSID_CppBenchServer = Guid("{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}")  # C++, LocalServer32 (native/bench/server.cpp)
 CLSID_CppBenchTarget = Guid("{B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A01}")  # C++, in-process (native/testlib DLL)
+CLSID_CtTarget = Guid("{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E81}")        # comtypes, in-process (bench/pairs.py)
 #: IBenchTarget's type library (the same LIBID for widl's and ours: both describe the same interface).
 LIBID_BenchTarget = Guid("{3D840911-8FC7-4C2A-9C7B-05A5F4A82DB6}")
 

@@ -15,21 +15,21 @@ import json
 import os
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ole32_bindings import activation, apartments, marshaling, win32
+from ole32_bindings import activation, marshaling, win32
 from ole32_bindings.constants import CLSCTX
 from ole32_bindings.dlls import ffi
 
 from marshalling.sta import StaThread
 from vtables.client import client_class
 from vtables.factory import ClassFactory
-from vtables.interfaces import IClassFactory, IUnknown
+from vtables.interfaces import IClassFactory
 
-from .benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_PyBenchServer, CLSID_PyTarget,
+from .benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtTarget, CLSID_PyBenchServer,
+                          CLSID_PyTarget,
                           IBenchTarget, make_classes)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -244,9 +244,10 @@ def cross_apartment_ours_to_ours(work: bool, client_in_sta: bool) -> Measure:
     return Measure(sample_sta, check_sta, close_sta)
 
 
-def cross_apartment_ours_to_cpp(work: bool) -> Measure:
+def cross_apartment_ours_to(make_obj: Callable[[], Any], work: bool) -> Measure:
+    """Our MTA client -> an object ``make_obj()`` creates in an STA, through its proxy."""
     host = StaHost()
-    stream = host.call(lambda: _marshal_out(cpp_object()))
+    stream = host.call(lambda: _marshal_out(make_obj()))
     proxy = _unmarshal_in(stream)
     sample = _loop((lambda: proxy.Work(100)) if work else proxy.Nothing)
 
@@ -257,11 +258,16 @@ def cross_apartment_ours_to_cpp(work: bool) -> Measure:
     return Measure(sample, lambda: _work_check(proxy.Work) + ", proxy", close)
 
 
-def cross_apartment_cpp_to_ours(work: bool) -> Measure:
-    """The native loop (testlib, this MTA thread) calling our object that lives in an STA, through its proxy."""
+def cross_apartment_ours_to_cpp(work: bool) -> Measure:
+    return cross_apartment_ours_to(cpp_object, work)
+
+
+def cross_apartment_cpp_to_ours(work: bool, make_obj: Callable[[], Any] | None = None) -> Measure:
+    """The native loop (testlib, this MTA thread) calling an object that lives in an STA (ours by default),
+    through its proxy."""
     f, lib = testlib()
     host = StaHost()
-    stream = host.call(lambda: _marshal_out(PyTarget().as_ptr(IBenchTarget)))
+    stream = host.call(lambda: _marshal_out(make_obj() if make_obj else PyTarget().as_ptr(IBenchTarget)))
     proxy = _unmarshal_in(stream)
     raw = f.cast("void *", int(ffi.cast("uintptr_t", proxy.as_raw())))
     last = f.new("LONG *")
@@ -291,12 +297,18 @@ class InprocRegistrations:
 
     def __init__(self) -> None:
         from comserver.classobjects import ClassObjects
+        from ole32_bindings.pointers import release
 
         self.objs = ClassObjects()
         self.py_factory = ClassFactory(PyTarget)
         self.objs.register(CLSID_PyTarget, self.py_factory, CLSCTX.INPROC_SERVER)
         self.cpp_factory = cpp_factory()
         self.objs.register(CLSID_CppBenchTarget, self.cpp_factory.as_raw(), CLSCTX.INPROC_SERVER)
+        ct = comtypes_factory_raw()
+        try:
+            self.objs.register(CLSID_CtTarget, ct, CLSCTX.INPROC_SERVER)
+        finally:
+            release(ct)
 
     def close(self) -> None:
         self.objs.revoke_all()
@@ -551,3 +563,90 @@ def createinstance_comtypes(clsid: Any) -> Measure:
         return _work_check(cf.CreateInstance(interface=iface).Work)
 
     return Measure(_loop(once), check)
+
+
+# ---- comtypes and pywin32 servers -----------------------------------------------------------------------------
+
+_ct_server: Any = None
+
+
+def comtypes_server() -> Any:
+    """IBenchTarget implemented the comtypes way (a COMObject), Work going through the runtime's stream like
+    every other implementation (comtypes declares no IStream: a comtypes user declares the part they use)."""
+    global _ct_server
+    if _ct_server is not None:
+        return _ct_server
+    import ctypes
+
+    import comtypes
+    from comtypes import COMMETHOD, GUID, HRESULT, COMObject
+
+    class CtSequentialStream(comtypes.IUnknown):
+        _iid_ = GUID("{0C733A30-2A1C-11CE-ADE5-00AA0044773D}")
+        _methods_ = [
+            COMMETHOD([], HRESULT, "Read", (["in"], ctypes.c_void_p, "pv"), (["in"], ctypes.c_ulong, "cb"),
+                      (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbRead")),
+            COMMETHOD([], HRESULT, "Write", (["in"], ctypes.c_void_p, "pv"), (["in"], ctypes.c_ulong, "cb"),
+                      (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbWritten")),
+        ]
+
+    class CtStream(CtSequentialStream):
+        _iid_ = GUID("{0000000C-0000-0000-C000-000000000046}")
+        _methods_ = [
+            COMMETHOD([], HRESULT, "Seek", (["in"], ctypes.c_longlong, "dlibMove"), (["in"], ctypes.c_ulong, "origin"),
+                      (["out"], ctypes.POINTER(ctypes.c_ulonglong), "newpos")),
+        ]
+
+    create_stream = ctypes.oledll.ole32.CreateStreamOnHGlobal
+    iface = ct_iface()
+
+    class CtTarget(COMObject):
+        _com_interfaces_ = [iface]
+
+        def Nothing(self) -> None:
+            return None
+
+        def Work(self, n: int) -> int:
+            stream = ctypes.POINTER(CtStream)()
+            create_stream(None, True, ctypes.byref(stream))
+            value = ctypes.c_long()
+            for i in range(n):
+                value.value = i
+                stream.Write(ctypes.addressof(value), 4)
+            stream.Seek(0, 0)
+            total = 0
+            for _ in range(n):
+                stream.Read(ctypes.addressof(value), 4)
+                total += value.value
+            return total % 2**31
+
+    _ct_server = CtTarget
+    return CtTarget
+
+
+def comtypes_object() -> Any:
+    """A new comtypes-implemented object, as our client pointer (one reference, ours)."""
+    obj = comtypes_server()()
+    ct = obj.QueryInterface(ct_iface())  # comtypes' own reference, released when `ct` is collected
+    return BenchPtr.from_borrowed(ffi.cast("void *", ctypes_address(ct)))
+
+
+def ctypes_address(ptr: Any) -> int:
+    import ctypes
+
+    return ctypes.cast(ptr, ctypes.c_void_p).value
+
+
+def comtypes_factory_raw() -> Any:
+    """comtypes' own class factory for the comtypes class, as a raw IClassFactory pointer (a new reference)."""
+    import comtypes
+    from comtypes.server import IClassFactory as CtClassFactory
+    from comtypes.server.inprocserver import ClassFactory as CtFactory
+
+    cf = CtFactory(comtypes_server()).QueryInterface(CtClassFactory)
+    raw = ffi.cast("void *", ctypes_address(cf))
+    from ole32_bindings.pointers import add_ref
+
+    add_ref(raw)  # ours; comtypes' reference goes with `cf`
+    del cf, comtypes
+    return raw

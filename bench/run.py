@@ -30,8 +30,8 @@ from ole32_bindings import apartments  # noqa: E402
 from ole32_bindings.constants import CLSCTX  # noqa: E402
 
 from bench import pairs as P  # noqa: E402
-from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_PyBenchServer,  # noqa: E402
-                               CLSID_PyTarget, IBenchTarget)
+from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtTarget,  # noqa: E402
+                               CLSID_PyBenchServer, CLSID_PyTarget, IBenchTarget)
 
 
 @dataclass
@@ -83,7 +83,7 @@ def _registry_inproc(state: dict) -> None:
 def pair_table(state: dict) -> list[P.Pair]:
     """Every client -> server pair of every row; n/a pairs raise NotAvailable with the reason."""
     inproc = CLSCTX.INPROC_SERVER
-    local = CLSCTX.LOCAL_SERVER
+
     L: list[P.Pair] = []
 
     def add(row: str, client: str, server: str, make: Callable[[], P.Measure], note: str = "") -> None:
@@ -101,6 +101,9 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1a", CPP, "ours", lambda: (_inproc_setup(state), P.activate_cpp_loop(CLSID_PyTarget, inproc))[1])
     add("1a", "comtypes", "ours", lambda: (_inproc_setup(state), P.activate_comtypes(CLSID_PyTarget, inproc))[1])
     add("1a", "pywin32", "ours", lambda: (_inproc_setup(state), P.activate_pywin32(CLSID_PyTarget, inproc))[1])
+    add("1a", "comtypes", "comtypes", lambda: (_inproc_setup(state), P.activate_comtypes(CLSID_CtTarget, inproc))[1])
+    add("1a", "ours", "comtypes", lambda: (_inproc_setup(state), P.activate_ours(CLSID_CtTarget, inproc))[1])
+    add("1a", CPP, "comtypes", lambda: (_inproc_setup(state), P.activate_cpp_loop(CLSID_CtTarget, inproc))[1])
     # 1b: a registry-found InprocServer32 (the C++ DLL)
     add("1b", CPP, CPP, lambda: (_registry_inproc(state), P.activate_cpp_loop(CLSID_CppBenchTarget, inproc))[1],
         "native loop in the Python process")
@@ -119,6 +122,11 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1c", CPP, "ours", lambda: _cpp_createinstance_on_ours(state))
     add("1c", "comtypes", "ours",
         lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PyTarget))[1])
+    add("1c", "comtypes", "comtypes",
+        lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_CtTarget))[1])
+    add("1c", "ours", "comtypes", lambda: P.createinstance_ours(
+        P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw())))
+    add("1c", CPP, "comtypes", lambda: _cpp_createinstance_on_raw(P.comtypes_factory_raw()))
     add("1c", "pywin32", "ours", na("pythoncom exposes no CoGetClassObject, so a pywin32 client cannot hold a "
                                     "class factory of an in-process class"))
     # 2: same context
@@ -129,6 +137,9 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("2", CPP, "ours", lambda: P.call_cpp_loop(P.PyTarget().as_ptr(IBenchTarget), False))
     add("2", "comtypes", CPP, lambda: P.call_comtypes(P.cpp_object(), False))
     add("2", "comtypes", "ours", lambda: P.call_comtypes(P.PyTarget().as_ptr(IBenchTarget), False))
+    add("2", "comtypes", "comtypes", lambda: P.call_comtypes(P.comtypes_object(), False))
+    add("2", "ours", "comtypes", lambda: P.call_ours(P.comtypes_object(), False))
+    add("2", CPP, "comtypes", lambda: P.call_cpp_loop(P.comtypes_object(), False))
     pyw = "pywin32 calls only IDispatch and interfaces it was built with (or registered through its universal " \
           "gateway); IBenchTarget is neither"
     add("2", "pywin32", CPP, na(pyw))
@@ -137,12 +148,16 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("3", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=False))
     add("3", "ours", CPP, lambda: P.cross_apartment_ours_to_cpp(False))
     add("3", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(False))
+    add("3", "ours", "comtypes", lambda: P.cross_apartment_ours_to(P.comtypes_object, False))
+    add("3", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(False, P.comtypes_object))
     add("3s", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_sta_to_mta", CLSID_CppBenchTarget, 2000))
     add("3s", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=True))
     add("4", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_work_mta_to_sta", CLSID_CppBenchTarget, 500, 100))
     add("4", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(True, client_in_sta=False))
     add("4", "ours", CPP, lambda: P.cross_apartment_ours_to_cpp(True))
     add("4", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(True))
+    add("4", "ours", "comtypes", lambda: P.cross_apartment_ours_to(P.comtypes_object, True))
+    add("4", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(True, P.comtypes_object))
     # 5-8: out of process
     for client, server, clsid in ((CPP, CPP, CLSID_CppBenchServer), (CPP, "ours", CLSID_PyBenchServer)):
         add("5", client, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))
@@ -158,8 +173,11 @@ def pair_table(state: dict) -> list[P.Pair]:
 
 
 def _cpp_createinstance_on_ours(state: dict) -> P.Measure:
-    factory = P.ClassFactory(P.PyTarget)
-    raw = factory.query_raw(P.IClassFactory.iid)
+    return _cpp_createinstance_on_raw(P.ClassFactory(P.PyTarget).query_raw(P.IClassFactory.iid))
+
+
+def _cpp_createinstance_on_raw(raw: Any) -> P.Measure:
+    """The native loop on a factory (``raw``: a reference this measure releases)."""
     m = P.createinstance_cpp_loop(raw)
 
     def close() -> None:

@@ -34,7 +34,7 @@ from typing import Any, Sequence
 from ole32_bindings import activation, apartments
 from ole32_bindings.constants import CLSCTX, COINIT, REGCLS
 from ole32_bindings.guid import Guid
-from ole32_bindings.hresult import ComError
+from ole32_bindings.hresult import ComError, ServerStoppingError
 
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory, IUnknown
@@ -58,10 +58,15 @@ class ServerLock:
         self.used = False
         self.zero_since: float | None = None
         self.resumed = 0  # times the linger was interrupted by a new client
+        self.stopping = False  # set, under the guard, once the server has decided to exit
         self._guard = threading.Lock()
 
     def add(self) -> int:
         with self._guard:
+            if self.stopping:
+                # A request that was already on its way when the server decided to exit: refuse it cleanly
+                # rather than hand out an object the exiting server would cut off.
+                raise ServerStoppingError(description="the server is shutting down")
             n = activation.add_ref_server_process()
             self.count = n
             self.used = True
@@ -170,6 +175,7 @@ class LocalServer:
                 with lock._guard:
                     zero_since = lock.zero_since
                     if lock.count == 0 and zero_since is not None and now - zero_since >= self.linger:
+                        lock.stopping = True  # atomically with the check: no object can be created after this
                         return
 
     # ---- command line -------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 * ``ppvObject`` NULL -> E_POINTER (checked by the thunk before anything is created).
 * ``pUnkOuter`` given: the class must allow aggregation (``aggregatable = True``, the default) and ``riid`` must
   be IID_IUnknown, else CLASS_E_NOAGGREGATION; the caller gets the inner's non-delegating IUnknown.
-* The new object is queried for ``riid`` before anyone else sees it; when that is refused (E_NOINTERFACE) the
-  object, which never had a reference, is simply dropped: nothing leaks and no server lock was taken.
+* The server lock is taken first (a stopping server refuses with CO_E_SERVER_STOPPING before creating
+  anything); the new object is queried for ``riid`` before anyone else sees it, and when that is refused
+  (E_NOINTERFACE) the object, which never had a reference, is dropped and the lock given back: nothing leaks.
 * ``LockServer(TRUE/FALSE)`` and each object's life are reported to ``lock`` (an object with ``add()`` and
   ``release()``, e.g. a LocalServer's process lock); with no lock they only count on the factory.
 """
@@ -41,18 +42,25 @@ class ClassFactory(ComObject, implements=[IClassFactory]):
         self.created = 0
 
     def CreateInstance(self, outer: Any, riid: Guid) -> OwnedReference:
-        if outer != ffi.NULL:
-            if not getattr(self.cls, "aggregatable", True):
-                raise NoAggregationError(description=f"{self.cls.__name__} cannot be aggregated")
-            raw = self.cls.create_aggregated(outer, riid, *self.args, **self.kwargs)  # NoAggregation unless IUnknown
-            obj = ffi.from_handle(ffi.cast("void **", raw)[1])
-        else:
-            obj = self.cls(*self.args, **self.kwargs)
-            raw = obj.query_raw(riid)  # refused -> NoInterfaceError; the unreferenced object is just dropped
+        if outer != ffi.NULL and not getattr(self.cls, "aggregatable", True):
+            raise NoAggregationError(description=f"{self.cls.__name__} cannot be aggregated")
+        lock = self.lock
+        if lock is not None:
+            lock.add()  # first: a server that is stopping refuses here (CO_E_SERVER_STOPPING), before any object
+        try:
+            if outer != ffi.NULL:
+                raw = self.cls.create_aggregated(outer, riid, *self.args, **self.kwargs)  # IUnknown only
+                obj = ffi.from_handle(ffi.cast("void **", raw)[1])
+            else:
+                obj = self.cls(*self.args, **self.kwargs)
+                raw = obj.query_raw(riid)  # refused -> NoInterfaceError; the unreferenced object is just dropped
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         self.created += 1
-        if self.lock is not None:
-            self.lock.add()
-            obj._com_on_destroy = self.lock.release
+        if lock is not None:
+            obj._com_on_destroy = lock.release
         return OwnedReference(raw)
 
     def LockServer(self, lock: int) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from testlib import ROOT
 
-pytestmark = pytest.mark.runtime
+pytestmark = [pytest.mark.runtime, pytest.mark.kills_servers]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "pyserver.py")

@@ -58,8 +58,7 @@ def test_live_capture_side_by_side(mta, classes):
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from ole32_bindings.pointers import release
     from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
-    from vtables.interfaces import IPersist, IUnknown
-    from vtables.object import ComObject
+    from vtables.interfaces import IPersist
 
     PyTarget, _ = classes
 
