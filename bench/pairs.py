@@ -643,10 +643,76 @@ def comtypes_factory_raw() -> Any:
     from comtypes.server import IClassFactory as CtClassFactory
     from comtypes.server.inprocserver import ClassFactory as CtFactory
 
-    cf = CtFactory(comtypes_server()).QueryInterface(CtClassFactory)
+    class BenchCtFactory(CtFactory):
+        """comtypes' in-process class factory; LockServer counts here (comtypes' own asserts that its DLL
+        in-process server is running, which a class object registered from a script is not)."""
+
+        locks = 0
+
+        def IClassFactory_LockServer(self, this: Any, lock: bool) -> int:
+            BenchCtFactory.locks += 1 if lock else -1
+            return 0
+
+    cf = BenchCtFactory(comtypes_server()).QueryInterface(CtClassFactory)
     raw = ffi.cast("void *", ctypes_address(cf))
     from ole32_bindings.pointers import add_ref
 
     add_ref(raw)  # ours; comtypes' reference goes with `cf`
     del cf, comtypes
     return raw
+
+
+_pw_ready = False
+
+
+class PwTarget:
+    """IBenchTarget implemented the pywin32 way: a policy-wrapped Python object behind pywin32's universal
+    gateway (which needs IBenchTarget's type library registered), its stream work through pythoncom."""
+
+    _com_interfaces_ = [str(IBenchTarget.iid)]
+    _public_methods_ = ["Nothing", "Work"]
+
+    def Nothing(self) -> None:
+        return None
+
+    def Work(self, n: int) -> int:
+        import struct
+
+        import pythoncom
+
+        stream = pythoncom.CreateStreamOnHGlobal()
+        for i in range(n):
+            stream.Write(struct.pack("<i", i))
+        stream.Seek(0, 0)
+        return sum(struct.unpack("<i", stream.Read(4))[0] for _ in range(n)) % 2**31
+
+
+def pywin32_object() -> Any:
+    """A new pywin32-implemented object as our client pointer. pywin32 hands out no raw pointers, so the object
+    crosses over through the Global Interface Table (registered by pywin32, fetched by us)."""
+    global _pw_ready
+    import pythoncom
+    import win32com.universal
+    from win32com.server import policy
+
+    from .benchtarget import LIBID_BenchTarget
+
+    if not _pw_ready:
+        win32com.universal.RegisterInterfaces(str(LIBID_BenchTarget), 0, 1, 0, ["IBenchTarget"])
+        _pw_ready = True
+    unk = pythoncom.WrapObject(policy.DefaultPolicy(PwTarget())).QueryInterface(pythoncom.IID_IUnknown)
+    git = pythoncom.CoCreateInstance(pythoncom.CLSID_StdGlobalInterfaceTable, None, CLSCTX.INPROC_SERVER,
+                                     pythoncom.IID_IGlobalInterfaceTable)
+    cookie = git.RegisterInterfaceInGlobal(unk, pythoncom.IID_IUnknown)
+    try:
+        from vtables.interfaces import IGlobalInterfaceTable
+        from ole32_bindings.wellknown import CLSID_StdGlobalInterfaceTable
+
+        ours = client_class(IGlobalInterfaceTable).from_raw(
+            activation.create_instance(CLSID_StdGlobalInterfaceTable, IGlobalInterfaceTable.iid, CLSCTX.INPROC_SERVER))
+        try:
+            return ours.GetInterfaceFromGlobal(cookie, IBenchTarget.iid)
+        finally:
+            ours.release()
+    finally:
+        git.RevokeInterfaceFromGlobal(cookie)

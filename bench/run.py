@@ -140,8 +140,11 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("2", "comtypes", "comtypes", lambda: P.call_comtypes(P.comtypes_object(), False))
     add("2", "ours", "comtypes", lambda: P.call_ours(P.comtypes_object(), False))
     add("2", CPP, "comtypes", lambda: P.call_cpp_loop(P.comtypes_object(), False))
-    pyw = "pywin32 calls only IDispatch and interfaces it was built with (or registered through its universal " \
-          "gateway); IBenchTarget is neither"
+    add("2", "ours", "pywin32", lambda: P.call_ours(P.pywin32_object(), False))
+    add("2", CPP, "pywin32", lambda: P.call_cpp_loop(P.pywin32_object(), False))
+    add("2", "comtypes", "pywin32", lambda: P.call_comtypes(P.pywin32_object(), False))
+    pyw = "pywin32 calls IDispatch and the interfaces compiled into it; its universal gateway (which serves " \
+          "IBenchTarget in the pywin32-server pairs) gives no client-side calls"
     add("2", "pywin32", CPP, na(pyw))
     # 3, 3s, 4: cross-apartment, through real proxies (no free-threaded marshaler)
     add("3", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_mta_to_sta", CLSID_CppBenchTarget, 2000))
@@ -150,6 +153,8 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("3", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(False))
     add("3", "ours", "comtypes", lambda: P.cross_apartment_ours_to(P.comtypes_object, False))
     add("3", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(False, P.comtypes_object))
+    add("3", "ours", "pywin32", lambda: P.cross_apartment_ours_to(P.pywin32_object, False))
+    add("3", CPP, "pywin32", lambda: P.cross_apartment_cpp_to_ours(False, P.pywin32_object))
     add("3s", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_sta_to_mta", CLSID_CppBenchTarget, 2000))
     add("3s", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=True))
     add("4", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_work_mta_to_sta", CLSID_CppBenchTarget, 500, 100))
@@ -158,6 +163,8 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("4", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(True))
     add("4", "ours", "comtypes", lambda: P.cross_apartment_ours_to(P.comtypes_object, True))
     add("4", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(True, P.comtypes_object))
+    add("4", "ours", "pywin32", lambda: P.cross_apartment_ours_to(P.pywin32_object, True))
+    add("4", CPP, "pywin32", lambda: P.cross_apartment_cpp_to_ours(True, P.pywin32_object))
     # 5-8: out of process
     for client, server, clsid in ((CPP, CPP, CLSID_CppBenchServer), (CPP, "ours", CLSID_PyBenchServer)):
         add("5", client, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))

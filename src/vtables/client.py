@@ -54,9 +54,8 @@ _VOIDPP = ffi.typeof("void **")
 _VOIDPPP = ffi.typeof("void ***")
 _count_lock = threading.Lock()
 
-#: interfaces by IID (every declared interface registers itself when its client class is made).
-_by_iid: dict[Guid, type[Interface]] = {}
-_by_name: dict[str, type[Interface]] = {}
+#: interfaces by IID and name: every declaration registers itself (vtables.declare)
+from .declare import _BY_IID as _by_iid, _BY_NAME as _by_name  # noqa: E402
 #: (vtable address, interface) -> tuple of cast function pointers, one per slot.
 _fn_cache: dict[tuple[int, type[Interface]], tuple[Any, ...]] = {}
 
@@ -74,11 +73,6 @@ class ReleasedPointerError(ComError):
 
 def interface_by_iid(iid: Guid) -> type[Interface] | None:
     return _by_iid.get(iid)
-
-
-def _register(iface: type[Interface]) -> None:
-    _by_iid.setdefault(iface.iid, iface)
-    _by_name.setdefault(iface.__name__, iface)
 
 
 def _functions(p: Any, iface: type[Interface]) -> tuple[Any, ...]:
@@ -418,7 +412,6 @@ def client_class(iface: type[Interface]) -> type[ComPtr]:
     cls = iface.__dict__.get("_client_class")
     if cls is not None:
         return cls
-    _register(iface)
     base = client_class(iface.lineage[1]) if len(iface.lineage) > 1 else ComPtr
     ns: dict[str, Any] = {"__slots__": (), "interface": iface, "__doc__": f"Client pointer to {iface.__name__}."}
     env = dict(_BASE_ENV)

@@ -21,7 +21,19 @@ from ole32_bindings.guid import Guid
 
 from .ctypes_ import CType, ctype_of
 
-__all__ = ["Param", "Method", "method", "Interface", "InterfaceError"]
+__all__ = ["Param", "Method", "method", "Interface", "InterfaceError", "interface_for_iid", "interface_named"]
+
+#: every declared interface, by IID and by name (the first declaration of an IID wins)
+_BY_IID: dict[Guid, type["Interface"]] = {}
+_BY_NAME: dict[str, type["Interface"]] = {}
+
+
+def interface_for_iid(iid: Guid) -> "type[Interface] | None":
+    return _BY_IID.get(iid)
+
+
+def interface_named(name: str) -> "type[Interface] | None":
+    return _BY_NAME.get(name)
 
 
 class InterfaceError(TypeError):
@@ -183,6 +195,8 @@ class Interface:
         cls.layout = tuple(base_layout) + cls.own_methods
         cls.lineage = (cls,) + (bases[0].lineage if bases else ())
         cls._client_class = None  # made on first use by vtables.client
+        _BY_IID.setdefault(cls.iid, cls)
+        _BY_NAME.setdefault(cls.__name__, cls)
 
     @classmethod
     def describe(cls) -> str:
