@@ -421,13 +421,13 @@ def register_servers() -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="3 rounds, shorter samples (about 2 minutes)")
+    ap.add_argument("--quick", action="store_true", help="2 rounds, quarter-length samples (under 2 minutes)")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--rows", default=None, help="comma-separated row ids (default: all)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = ap.parse_args(argv)
     rows = [r for r in ROWS if args.rows is None or r.id in args.rows.split(",")]
-    rounds = args.rounds or (3 if args.quick else 5)
+    rounds = args.rounds or (2 if args.quick else 5)
     apartments.co_initialize()
     try:
         register_servers()
