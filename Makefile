@@ -65,10 +65,11 @@ test: provision
 test-linux:
 	cd $(ROOT) && PYTHONPATH=src $(VENV_PY) -m pytest -q -m "not runtime" -p no:cacheprovider tests bench
 
-# -p no:faulthandler: RPC failures travel as first-chance SEH exceptions that rpcrt4 handles; faulthandler would
-# print each as "Windows fatal exception". Afterwards wineserver restarts: fault tests kill servers (docs/wine.md).
+# RPC failures travel as first-chance SEH exceptions that rpcrt4 handles, which faulthandler prints as "Windows fatal
+# exception" (noise); it stays on for its timeout: a test stuck for 5 minutes dumps every thread's stack.
+# Afterwards wineserver restarts: fault tests kill servers (docs/wine.md).
 test-wine:
-	$(WINPY) -m pytest -q -p no:cacheprovider -p no:faulthandler --benchmark-disable tests bench; \
+	$(WINPY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=300 --benchmark-disable tests bench; \
 	  rc=$$?; tools/wineserver-restart; exit $$rc
 
 # The main job: the Enterprise Services comparison (bench/README.md). `make bench QUICK=1` is the quick mode.

@@ -394,8 +394,21 @@ def call_cpp_loop(ptr: Any, work: bool) -> Measure:
 
 # ---- out of process -------------------------------------------------------------------------------------------
 
+_STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF")
+
+
 def _local(clsid: Any) -> Any:
-    return BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER))
+    """CoCreateInstance(LOCAL_SERVER). An activation that reached a server while it shut down is refused or
+    dropped; Windows' SCM would start a new server, Wine 8 does not, so try again a few times."""
+    from ole32_bindings.hresult import ComError
+
+    for attempt in range(40):
+        try:
+            return BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER))
+        except ComError as e:
+            if e.name not in _STOPPING or attempt == 39:
+                raise
+            time.sleep(0.05)
 
 
 def oop_activate_ours(clsid: Any) -> Measure:

@@ -30,6 +30,7 @@ inline LONG ExpectedWork(LONG n) {
 struct Hooks {
     void (*lock)() = nullptr;
     void (*unlock)() = nullptr;
+    bool (*stopping)() = nullptr;  // true once the server has decided to exit
 };
 inline Hooks g_hooks;
 
@@ -124,6 +125,9 @@ public:
         if (!ppv) return E_POINTER;
         *ppv = nullptr;
         if (outer) return CLASS_E_NOAGGREGATION;
+        // A request already on its way when the server decided to exit: refuse it rather than hand out an object
+        // the exiting server would cut off (the client then gets CO_E_SERVER_STOPPING, not RPC_E_DISCONNECTED).
+        if (g_hooks.stopping && g_hooks.stopping()) return CO_E_SERVER_STOPPING;
         BenchTarget *t = new (std::nothrow) BenchTarget();
         if (!t) return E_OUTOFMEMORY;
         HRESULT hr = t->QueryInterface(riid, ppv);

@@ -145,10 +145,21 @@ struct Com {
     ~Com() { CoUninitialize(); }
 };
 
+// A server that is shutting down refuses (CO_E_SERVER_STOPPING) or drops (RPC_E_DISCONNECTED, RPC_S_UNKNOWN_IF) an
+// activation that reached it late; Windows' SCM would start a new server, Wine 8 does not: try again, a few times.
+bool ServerWasStopping(HRESULT hr) {
+    return hr == CO_E_SERVER_STOPPING || hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF);
+}
+
 IBenchTarget *CreateLocal(const CLSID &clsid) {
     IBenchTarget *t = nullptr;
-    Check(CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IBenchTarget, reinterpret_cast<void **>(&t)),
-          "CoCreateInstance(CLSCTX_LOCAL_SERVER, IID_IBenchTarget)");
+    HRESULT hr = E_FAIL;
+    for (int attempt = 0; attempt < 40; ++attempt) {
+        hr = CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IBenchTarget, reinterpret_cast<void **>(&t));
+        if (!ServerWasStopping(hr)) break;
+        Sleep(50);
+    }
+    Check(hr, "CoCreateInstance(CLSCTX_LOCAL_SERVER, IID_IBenchTarget)");
     return t;
 }
 

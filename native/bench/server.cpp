@@ -55,6 +55,9 @@ void Emit(DWORD which, const wchar_t *fmt, ...) {
 volatile LONG g_locks = 0;        // mirror of the CoAddRefServerProcess count
 volatile LONG g_everCreated = 0;  // set by the first object / LockServer(TRUE)
 HANDLE g_zero = nullptr;          // auto-reset: set each time the count drops to zero
+volatile LONG g_stopping = 0;     // set once the server has decided to exit: late activations are refused
+
+bool Stopping() { return InterlockedCompareExchange(&g_stopping, 0, 0) != 0; }
 
 void ServerLock() {
     InterlockedExchange(&g_everCreated, 1);
@@ -249,6 +252,7 @@ int Serve(const Options &o) {
     if (!g_zero) return 1;
     bench::g_hooks.lock = ServerLock;
     bench::g_hooks.unlock = ServerUnlock;
+    bench::g_hooks.stopping = Stopping;
 
     HRESULT hr = CoInitializeEx(nullptr, COINIT_MULTITHREADED);
     if (FAILED(hr)) {
@@ -310,6 +314,7 @@ int Serve(const Options &o) {
         if (InterlockedCompareExchange(&g_locks, 0, 0) > 0) continue;
         break;
     }
+    InterlockedExchange(&g_stopping, 1);
     CoSuspendClassObjects();
     CoRevokeClassObject(cookie);
     // An object created between the last check and the revocation keeps us until it is released.

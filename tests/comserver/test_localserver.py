@@ -195,9 +195,10 @@ def test_clients_arriving_during_shutdown_get_an_object_or_a_clear_error(mta, se
                 assert p.GetClassID() == p.GetClassID()
                 outcomes["object"] += 1
             except ComError as e:
-                # what Wine answers when the activation meets the revoked class object
+                # What Wine answers when the activation meets the revoked class object; RPC_E_DISCONNECTED: the
+                # activation returned an object whose first call failed (an open race, docs/wine.md).
                 assert e.name in ("REGDB_E_CLASSNOTREG", "CO_E_SERVER_STOPPING", "RPC_S_SERVER_UNAVAILABLE",
-                                  "RPC_S_UNKNOWN_IF"), e
+                                  "RPC_S_UNKNOWN_IF", "RPC_E_DISCONNECTED"), e
                 outcomes["error"] += 1
                 break
         else:

@@ -1,0 +1,34 @@
+"""Reproduction, kept for the next session: comtypes' class factory (comtypes.server.inprocserver.ClassFactory,
+as bench/pairs.comtypes_factory_raw makes it) driven through our IClassFactory client pointer, CreateInstance +
+Work(100) + Release, a few hundred times. Seen under Wine 8: Work(100) returned garbage once (90239512) and, in a
+loop of 300 fresh factories, the process died in ucrtbase memcpy (page fault at 0x64). Not yet known whether the
+fault is ours (client / wrapper ownership) or comtypes' (its COMObject keep-alive). The bench measures comtypes'
+factory only from comtypes' own client (row 1c) until this is understood.
+
+    tools/winpy bench/repros/comtypes_factory_through_our_client.py [iterations]
+"""
+
+import os
+import sys
+
+sys.coinit_flags = 0
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from ole32_bindings import apartments  # noqa: E402
+
+from bench import pairs as P  # noqa: E402
+
+if __name__ == "__main__":
+    apartments.co_initialize()
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    bad = 0
+    for i in range(n):
+        m = P.createinstance_ours(P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw()))
+        try:
+            m.check()
+        except Exception as e:  # noqa: BLE001
+            bad += 1
+            print(i, e)
+        m.sample(5)
+        m.close()
+    print(f"{n} factories, {bad} bad Work results")
