@@ -13,12 +13,6 @@ ON_WINDOWS = sys.platform == "win32"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not ON_WINDOWS:
-        return
-    # Under the runtime, run every test; nothing is deselected or skipped.
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that kill server processes run last: under Wine a killed server leaves rpcss refusing some later
     activations until wineserver restarts (docs/wine.md), which `make test` does after the run."""
     items.sort(key=lambda item: item.get_closest_marker("kills_servers") is not None)

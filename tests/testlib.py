@@ -54,3 +54,23 @@ def guid(g):
         c = _guids[g] = ffi.new("GUID *")
         ffi.memmove(c, g.bytes_le, 16)
     return c
+
+
+def activate_local(clsid, iface, timeout=30.0):
+    """CoCreateInstance(LOCAL_SERVER) as a typed pointer, retrying while a server started by hand is still
+    registering its class objects (REGDB_E_CLASSNOTREG until then); other failures raise at once."""
+    import time
+
+    from ole32_bindings import activation
+    from ole32_bindings.constants import CLSCTX
+    from ole32_bindings.hresult import ComError
+    from vtables.client import client_class
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client_class(iface).from_raw(activation.create_instance(clsid, iface.iid, CLSCTX.LOCAL_SERVER))
+        except ComError as e:
+            if e.name != "REGDB_E_CLASSNOTREG" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -221,13 +221,11 @@ def _pin(obj: ComObject, iid: Guid) -> Any:
 
 def _unpin(stream: Any) -> None:
     """Release a table-strong marshal (CoReleaseMarshalData from the start of its stream) and the stream."""
-    from ole32_bindings import marshaling
-    from ole32_bindings.dlls import ffi
+    from ole32_bindings import marshaling, streams
     from ole32_bindings.pointers import release
 
     try:
-        seek = ffi.cast("HRESULT(*)(void *, LARGE_INTEGER, DWORD, ULARGE_INTEGER *)", ffi.cast("void ***", stream)[0][5])
-        seek(stream, ffi.new("LARGE_INTEGER *")[0], 0, ffi.NULL)
+        streams.seek(stream, 0)
         marshaling.release_marshal_data(stream)
     except Exception:  # noqa: BLE001 - shutting down: log, release the rest
         log.exception("releasing a pinned class object failed")

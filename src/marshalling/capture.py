@@ -15,7 +15,6 @@ from typing import Any
 
 from ole32_bindings import marshaling, objref, streams
 from ole32_bindings.constants import MSHCTX, MSHLFLAGS
-from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.pointers import release
 
@@ -39,11 +38,8 @@ def capture(unk: Any, iid: Guid, dest: int = MSHCTX.LOCAL, flags: int = MSHLFLAG
     stream = streams.create_stream_on_hglobal()
     try:
         marshaling.marshal_interface(stream, iid, unk, dest, flags)
-        pos = ffi.new("ULARGE_INTEGER *")
-        seek = ffi.cast("HRESULT(*)(void *, LARGE_INTEGER, DWORD, ULARGE_INTEGER *)", ffi.cast("void ***", stream)[0][5])
-        seek(stream, ffi.new("LARGE_INTEGER *")[0], 1, pos)  # how much was written
-        data = streams.stream_bytes(stream, int(pos.QuadPart))
-        seek(stream, ffi.new("LARGE_INTEGER *")[0], 0, ffi.NULL)
+        data = streams.stream_bytes(stream, streams.seek(stream, 0, 1))  # as much as was written
+        streams.seek(stream, 0)
         marshaling.release_marshal_data(stream)  # give back the references the data held
     finally:
         release(stream)

@@ -8,7 +8,7 @@ from ._util import require
 from .dlls import ffi, function
 from .hresult import check
 
-__all__ = ["create_stream_on_hglobal", "get_hglobal_from_stream", "hglobal_bytes", "stream_bytes"]
+__all__ = ["create_stream_on_hglobal", "get_hglobal_from_stream", "hglobal_bytes", "stream_bytes", "seek"]
 
 _CreateStreamOnHGlobal = function("CreateStreamOnHGlobal")
 _GetHGlobalFromStream = function("GetHGlobalFromStream")
@@ -48,3 +48,18 @@ def stream_bytes(stream: Any, size: int | None = None) -> bytes:
     """A copy of what a CreateStreamOnHGlobal stream holds (``size``: how much was written; the block may be
     larger, since HGLOBAL streams grow in steps)."""
     return hglobal_bytes(get_hglobal_from_stream(stream), size)
+
+
+_SEEK_T = ffi.typeof("HRESULT(*)(void *, LARGE_INTEGER, DWORD, ULARGE_INTEGER *)")
+
+
+def seek(stream: Any, offset: int = 0, origin: int = 0) -> int:
+    """IStream::Seek on a raw stream pointer (origin: 0 SET, 1 CUR, 2 END); returns the new position. The
+    bindings' own use (marshal data in memory streams) needs no typed wrapper for it."""
+    require(stream, "pStm", "IStream::Seek")
+    fn = ffi.cast(_SEEK_T, ffi.cast("void ***", stream)[0][5])  # ISequentialStream's 2 + IUnknown's 3 slots
+    move = ffi.new("LARGE_INTEGER *")
+    move.QuadPart = offset
+    pos = ffi.new("ULARGE_INTEGER *")
+    check(fn(stream, move[0], origin, pos))
+    return int(pos.QuadPart)

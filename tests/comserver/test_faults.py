@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from testlib import ROOT
+from testlib import ROOT, activate_local
 
 pytestmark = [pytest.mark.runtime, pytest.mark.kills_servers]
 
@@ -34,20 +34,7 @@ def _start(clsid, pid_file, *args):
                             stderr=subprocess.DEVNULL, cwd=ROOT)
 
 
-def _activate(clsid, iface, timeout=30.0):
-    from ole32_bindings import activation
-    from ole32_bindings.constants import CLSCTX
-    from ole32_bindings.hresult import ComError
-    from vtables.client import client_class
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return client_class(iface).from_raw(activation.create_instance(clsid, iface.iid, CLSCTX.LOCAL_SERVER))
-        except ComError as e:
-            if e.name != "REGDB_E_CLASSNOTREG" or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+_activate = activate_local
 
 
 def test_server_killed_mid_call_gives_the_client_an_rpc_error_in_bounded_time(mta, tmp_path, bench_typelib):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from testlib import ROOT
+from testlib import ROOT, activate_local
 
 pytestmark = pytest.mark.runtime
 
@@ -18,21 +18,7 @@ sys.path.insert(0, HERE)
 from pyserver import registration  # noqa: E402
 
 
-def _activate(clsid, iface, timeout=30.0):
-    """CoCreateInstance(LOCAL_SERVER), retrying while the server is still registering its class objects."""
-    from ole32_bindings import activation
-    from ole32_bindings.constants import CLSCTX
-    from ole32_bindings.hresult import ComError
-    from vtables.client import client_class
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return client_class(iface).from_raw(activation.create_instance(clsid, iface.iid, CLSCTX.LOCAL_SERVER))
-        except ComError as e:
-            if e.name != "REGDB_E_CLASSNOTREG" or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+_activate = activate_local
 
 
 @pytest.fixture

@@ -21,17 +21,8 @@ def test_marshal_a_stream_writes_a_standard_objref(mta):
         assert flags == 1  # OBJREF_STANDARD
         assert data[8:24] == w.IID_IStream.bytes_le
         # The marshal data holds a reference on the stream until released.
-        _rewind(carrier)
+        streams.seek(carrier, 0)
         marshaling.release_marshal_data(carrier)
     finally:
         pointers.release(carrier)
         assert pointers.release(target) == 0
-
-
-def _rewind(stream):
-    from ole32_bindings.dlls import ffi
-
-    vt = ffi.cast("void ***", stream)[0]
-    seek = ffi.cast("HRESULT(*)(void*, LARGE_INTEGER, DWORD, ULARGE_INTEGER*)", vt[5])
-    zero = ffi.new("LARGE_INTEGER *")
-    assert seek(stream, zero[0], 0, ffi.NULL) == 0
