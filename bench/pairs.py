@@ -265,29 +265,15 @@ def cross_apartment_ours_to_cpp(work: bool) -> Measure:
 def cross_apartment_cpp_to_ours(work: bool, make_obj: Callable[[], Any] | None = None) -> Measure:
     """The native loop (testlib, this MTA thread) calling an object that lives in an STA (ours by default),
     through its proxy."""
-    f, lib = testlib()
     host = StaHost()
     stream = host.call(lambda: _marshal_out(make_obj() if make_obj else PyTarget().as_ptr(IBenchTarget)))
-    proxy = _unmarshal_in(stream)
-    raw = f.cast("void *", int(ffi.cast("uintptr_t", proxy.as_raw())))
-    last = f.new("LONG *")
-
-    def sample(it: int) -> float:
-        if work:
-            return _per_op(lambda: _check_hr(lib.TL_LoopWork(raw, it, 100, last), "TL_LoopWork"), it)
-        return _per_op(lambda: _check_hr(lib.TL_LoopNothing(raw, it), "TL_LoopNothing"), it)
-
-    def check() -> str:
-        _check_hr(lib.TL_LoopWork(raw, 1, 100, last), "TL_LoopWork")
-        if last[0] != 4950:
-            raise RuntimeError(f"Work(100) returned {last[0]}")
-        return "work=4950, proxy"
+    m = call_cpp_loop(_unmarshal_in(stream), work)  # releases the proxy on close
 
     def close() -> None:
-        proxy.release()
+        m.close()
         host.close()
 
-    return Measure(sample, check, close)
+    return Measure(m.sample, lambda: m.check() + ", proxy", close)
 
 
 # ---- in-process activation ------------------------------------------------------------------------------------

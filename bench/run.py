@@ -29,6 +29,8 @@ if ROOT not in sys.path:
 from ole32_bindings import apartments  # noqa: E402
 from ole32_bindings.constants import CLSCTX  # noqa: E402
 
+import comtypes  # noqa: E402,F401  - imported here, on the MTA thread: comtypes joins COM on import (coinit_flags)
+
 from bench import pairs as P  # noqa: E402
 from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtTarget,  # noqa: E402
                                CLSID_PyBenchServer, CLSID_PyTarget, IBenchTarget)
