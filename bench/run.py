@@ -233,6 +233,7 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
     try:
         for row in rows:
             measures: dict[tuple, P.Measure] = {}
+            timed: dict[tuple, P.Measure] = {}
             try:
                 for p in (p for p in table if p.row == row.id):
                     key = (p.row, p.client, p.server)
@@ -266,6 +267,7 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
                     except Exception as e:  # noqa: BLE001
                         results[key].error = results[key].error or f"failed to close: {e}"
                 measures.clear()
+                timed.clear()  # the last references to the closed measures (and the pointers they captured)
     finally:
         try:
             P.wait_servers_gone()  # no server may outlive its last client
@@ -285,8 +287,16 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
 
     from vtables import leaks
 
-    gc.collect()  # comtypes and pywin32 release their pointers when collected
-    data = report(rows, results, rounds, quick, leaks.snapshot())
+    for _ in range(40):  # comtypes and pywin32 release their pointers when collected, some from other threads
+        gc.collect()
+        if leaks.live_objects() == 0 and leaks.held_references == 0:
+            break
+        time.sleep(0.05)
+    from vtables.object import live_objects
+
+    snapshot = leaks.snapshot()
+    snapshot["live_types"] = sorted(type(o).__name__ for o in live_objects())
+    data = report(rows, results, rounds, quick, snapshot)
     data["servers_left_running"] = state.get("servers_left", [])
     return data
 
