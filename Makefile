@@ -68,9 +68,13 @@ test-linux:
 # RPC failures travel as first-chance SEH exceptions that rpcrt4 handles, which faulthandler prints as "Windows fatal
 # exception" (noise); it stays on for its timeout: a test stuck for 5 minutes dumps every thread's stack.
 # Afterwards wineserver restarts: fault tests kill servers (docs/wine.md).
+# A crashed Python can still exit 0 under Wine: the JUnit report must exist and be clean (tools/check_junit.py).
+WINE_REPORT := build/test-results/wine.xml
 test-wine:
-	$(WINPY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=300 --benchmark-disable tests bench; \
-	  rc=$$?; tools/wineserver-restart; exit $$rc
+	@mkdir -p $(dir $(WINE_REPORT)); rm -f $(WINE_REPORT)
+	$(WINPY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=300 --benchmark-disable \
+	  --junitxml=$(WINE_REPORT) tests bench; \
+	  rc=$$?; tools/wineserver-restart; $(VENV_PY) tools/check_junit.py $(WINE_REPORT) || rc=1; exit $$rc
 
 # The main job: the Enterprise Services comparison (bench/README.md). `make bench QUICK=1` is the quick mode.
 # bench-micro: the pytest-benchmark micro-benchmarks of the bindings and the object model.

@@ -126,11 +126,9 @@ def pair_table(state: dict) -> list[P.Pair]:
         lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PyTarget))[1])
     add("1c", "comtypes", "comtypes",
         lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_CtTarget))[1])
-    unsettled = ("not measured: comtypes' class factory driven from outside comtypes crashed the process once "
-                 "under Wine (bench/repros/comtypes_factory_through_our_client.py); until the cause is known it is "
-                 "timed from comtypes' own client only")
-    add("1c", "ours", "comtypes", na(unsettled))
-    add("1c", CPP, "comtypes", na(unsettled))
+    add("1c", "ours", "comtypes", lambda: P.createinstance_ours(
+        P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw())))
+    add("1c", CPP, "comtypes", lambda: _cpp_createinstance_on_raw(P.comtypes_factory_raw()))
     add("1c", "pywin32", "ours", na("pythoncom exposes no CoGetClassObject, so a pywin32 client cannot hold a "
                                     "class factory of an in-process class"))
     # 2: same context

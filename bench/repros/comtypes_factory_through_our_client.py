@@ -1,9 +1,11 @@
-"""Reproduction, kept for the next session: comtypes' class factory (comtypes.server.inprocserver.ClassFactory,
-as bench/pairs.comtypes_factory_raw makes it) driven through our IClassFactory client pointer, CreateInstance +
-Work(100) + Release, a few hundred times. Seen under Wine 8: Work(100) returned garbage once (90239512) and, in a
-loop of 300 fresh factories, the process died in ucrtbase memcpy (page fault at 0x64). Not yet known whether the
-fault is ours (client / wrapper ownership) or comtypes' (its COMObject keep-alive). The bench measures comtypes'
-factory only from comtypes' own client (row 1c) until this is understood.
+"""Regression check for a bug of ours it found: comtypes' class factory (as bench/pairs.comtypes_factory_raw makes
+it) driven through our IClassFactory client pointer, CreateInstance + Work(100) + Release, a few hundred times.
+
+Under Wine 8 Work(100) once returned garbage (90239512), and in a loop of 300 fresh factories the process died in
+ucrtbase memcpy; a faulthandler dump showed our client's Work landing in comtypes' QueryInterface. Cause: the
+client cached slot functions by vtable address, and comtypes builds its vtables on the heap, so a freed vtable's
+address came back holding another class's functions. Fixed in vtables.client._functions (cache only vtables that
+cannot be reused); this loop must report 0 bad results and not crash.
 
     tools/winpy bench/repros/comtypes_factory_through_our_client.py [iterations]
 """

@@ -32,7 +32,7 @@ from threading import get_ident as _get_ident
 from typing import Any
 
 from ole32_bindings import errorinfo as _errorinfo
-from ole32_bindings.dlls import ffi
+from ole32_bindings.dlls import ffi, function
 from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, error_from_hresult
 from ole32_bindings.memory import bstr_to_str_and_free
@@ -75,13 +75,30 @@ def interface_by_iid(iid: Guid) -> type[Interface] | None:
     return _by_iid.get(iid)
 
 
+_GetModuleHandleExW = function("GetModuleHandleExW")
+_FROM_ADDRESS_UNCHANGED = 0x4 | 0x2  # GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | _UNCHANGED_REFCOUNT
+_module_out = ffi.new("HMODULE *")
+
+
+def _static_vtable(addr: int) -> bool:
+    """Whether a vtable lives in a loaded module's image (static data, as C++ and the runtime's own vtables do),
+    rather than on the heap (comtypes, the typelib marshaler's proxies), where a freed vtable's address can come
+    back with other functions in it."""
+    return bool(_GetModuleHandleExW(_FROM_ADDRESS_UNCHANGED, ffi.cast("void *", addr), _module_out))
+
+
 def _functions(p: Any, iface: type[Interface]) -> tuple[Any, ...]:
+    """The slot functions of ``p`` cast for ``iface``: cached per (vtable, interface) only for vtables that cannot
+    be freed and reused (ours, kept for the life of the process, and vtables in a module image); a heap vtable's
+    functions are cast again for each wrapper."""
     vtbl = _cast(_VOIDPPP, p)[0]
-    key = (int(_cast(_ADDR, vtbl)), iface)
+    addr = int(_cast(_ADDR, vtbl))
+    key = (addr, iface)
     fns = _fn_cache.get(key)
     if fns is None:
         fns = tuple(_cast(m.c_funcptr(), vtbl[m.index]) for m in iface.layout)
-        _fn_cache[key] = fns
+        if addr in our_vtables or _static_vtable(addr):
+            _fn_cache[key] = fns
     return fns
 
 

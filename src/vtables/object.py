@@ -58,6 +58,9 @@ log = logging.getLogger("vtables")
 
 _lock = threading.Lock()
 _live: dict[int, "ComObject"] = {}
+#: every class layout ever built, kept for the life of the process: their vtables' addresses identify them (the
+#: client caches slot functions by vtable address), so they must never be freed and reused
+_layouts: list["_ClassLayout"] = []
 _graveyard: collections.deque[Any] = collections.deque(maxlen=4096)
 _tomb_handle = ffi.new_handle(TOMBSTONE)
 
@@ -262,6 +265,7 @@ class ComObject:
             ifaces.append(ISupportErrorInfo)
         cls.implements = tuple(ifaces)
         cls._com_layout = _ClassLayout(cls, ifaces)
+        _layouts.append(cls._com_layout)
         cls._com_qi = cls._com_layout.qi
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "ComObject":

@@ -31,6 +31,7 @@ HANDLE OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId
 BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode);
 BOOL GetExitCodeProcess(HANDLE hProcess, DWORD *lpExitCode);
 HMODULE LoadLibraryW(LPCWSTR lpLibFileName);
+BOOL GetModuleHandleExW(DWORD dwFlags, const void *lpModuleName, HMODULE *phModule);
 BOOL FreeLibrary(HMODULE hLibModule);
 void *GetProcAddress(HMODULE hModule, const char *lpProcName);
 DWORD GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWORD nSize);
