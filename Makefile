@@ -7,6 +7,7 @@ CXX_WIN := x86_64-w64-mingw32-g++
 CXXFLAGS_WIN := -O2 -std=c++17 -Wall -static -static-libgcc -static-libstdc++
 NATIVE := build/native
 FFI_OUT := src/ole32_bindings/_ffi.py
+METADATA := src/ole32_bindings.egg-info/entry_points.txt
 FFI_SRC := build_ffi.py $(wildcard ffi_src/*.py) $(wildcard src/ole32_bindings/_declarations/*.py)
 
 .PHONY: all provision generated native test test-linux test-wine bench bench-micro clean
@@ -16,7 +17,13 @@ all: test
 provision:
 	@tools/provision
 
-generated: $(FFI_OUT)
+generated: $(FFI_OUT) $(METADATA)
+
+# The distribution's metadata in src/ (as an install would write it): its entry points are how the higher layers'
+# commands join the bindings' CLI (`python -m ole32_bindings trace`) without the bindings importing them.
+$(METADATA): pyproject.toml
+	cd $(ROOT) && $(VENV_PY) -W ignore -c "import setuptools; setuptools.setup()" -q egg_info
+	@test -f $@
 
 $(FFI_OUT): $(FFI_SRC)
 	$(VENV_PY) build_ffi.py

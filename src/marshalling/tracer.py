@@ -28,7 +28,7 @@ import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ole32_bindings import activation, apartments, marshaling, win32
 from ole32_bindings.constants import CLSCTX, MSHCTX, MSHLFLAGS
@@ -66,10 +66,12 @@ class TraceEvent:
 
 
 class MarshalTrace:
-    """The record of IMarshal calls (thread-safe)."""
+    """The record of IMarshal calls (thread-safe). ``on_event`` (optional) is called with each event as it is
+    recorded, on the thread that made the call (keep it quick: the runtime is waiting)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_event: Callable[[TraceEvent], None] | None = None) -> None:
         self.events: list[TraceEvent] = []
+        self.on_event = on_event
         self._guard = threading.Lock()
 
     def add(self, method: str, data: bytes = b"", **args: Any) -> TraceEvent:
@@ -80,6 +82,8 @@ class MarshalTrace:
         event = TraceEvent(method, args, win32.current_thread_id(), apt, data)
         with self._guard:
             self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
         return event
 
     def methods(self) -> list[str]:
@@ -116,17 +120,22 @@ class MarshalTracer(ComObject, implements=[IMarshal]):
     """Wraps an object: our IMarshal, traced and forwarded to the standard marshaler; every other IID goes to
     the object. Make it with ``wrap``."""
 
-    def __init__(self, target: Any, trace: MarshalTrace) -> None:
+    def __init__(self, target: Any, trace: MarshalTrace, transparent: bool = False) -> None:
         self.trace = trace
         self.target = target  # an IUnknown pointer we hold one reference on (released with us)
+        self.transparent = transparent
 
     @classmethod
-    def wrap(cls, target_raw: Any, trace: MarshalTrace) -> Any:
-        """A new reference (raw IUnknown, the caller releases it) to a tracer around ``target_raw`` (borrowed)."""
+    def wrap(cls, target_raw: Any, trace: MarshalTrace, transparent: bool = False) -> Any:
+        """A new reference (raw IUnknown, the caller releases it) to a tracer around ``target_raw`` (borrowed).
+
+        ``transparent``: for destinations outside this process (MSHCTX_LOCAL and beyond) name the standard
+        marshaler's unmarshal class instead of ours, so the OBJREF is the plain OBJREF_STANDARD and the receiving
+        process needs nothing from us (only the marshal side is then recorded)."""
         from ole32_bindings.pointers import query_interface
 
         unk = query_interface(target_raw, IUnknown.iid)  # the reference the tracer keeps
-        obj = cls(unk, trace)
+        obj = cls(unk, trace, transparent)
         obj.aggregate(unk)  # unknown IIDs go to the target; released when the tracer dies
         return obj.query_raw(IUnknown.iid)
 
@@ -134,8 +143,13 @@ class MarshalTracer(ComObject, implements=[IMarshal]):
         return MarshalPtr.from_raw(marshaling.get_standard_marshal(riid, self.target, dest, flags))
 
     def GetUnmarshalClass(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> Guid:
-        self.trace.add("GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0")
-        return CLSID_TracingUnmarshaler
+        clsid = CLSID_TracingUnmarshaler
+        if self.transparent and dest not in (MSHCTX.INPROC, MSHCTX.CROSSCTX):
+            with self._standard(riid, dest, flags) as std:
+                clsid = std.GetUnmarshalClass(riid, pv, dest, pvdest, flags)
+        self.trace.add("GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0",
+                       clsid=clsid)
+        return clsid
 
     def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
         with self._standard(riid, dest, flags) as std:

@@ -1,8 +1,14 @@
-"""Command line: ``python -m ole32_bindings objref ...`` and ``python -m ole32_bindings hresult ...``.
+"""Command line: ``python -m ole32_bindings objref ...``, ``... hresult ...``, and the commands of higher layers.
 
 ``objref <hex | base64 | OBJREF:<base64>: | @file | @->`` decodes marshalled interface data and explains it;
 ``hresult <code>`` explains an HRESULT. Readable text by default, ``--json`` for machines (schemas in
 docs/cli.md). Exit status 0 on success, 2 with a one-line ``ole32_bindings: error: ...`` on stderr for bad input.
+
+Commands from the layers above the bindings (``trace``: run a script with IMarshal tracing on, from
+``marshalling``) join through the ``ole32_bindings.commands`` entry-point group: each entry point is a function
+``register(subparsers)`` that adds its parser and sets ``run=handler(args) -> int`` as a default. The bindings
+never import those layers; installing the distribution (or its metadata, as ``make generated`` writes it into
+src/) is what makes them appear.
 
 Imports stay light: nothing here loads a DLL (on Windows, ``hresult`` asks FormatMessageW for the message through
 :func:`ole32_bindings.hresult.message_of`, which loads the runtime only then).
@@ -15,15 +21,20 @@ import json
 import sys
 from typing import Any, Sequence
 
-__all__ = ["main", "build_parser", "read_objref_argument", "EXIT_OK", "EXIT_BAD_INPUT"]
+__all__ = ["main", "build_parser", "read_objref_argument", "BadInput", "EXIT_OK", "EXIT_BAD_INPUT",
+           "COMMANDS_GROUP"]
 
 PROG = "ole32_bindings"
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+COMMANDS_GROUP = "ole32_bindings.commands"
 
 
-class _BadInput(Exception):
-    """Input the user can fix: reported as one line, exit status 2."""
+class BadInput(Exception):
+    """Input the user can fix: reported as one line, exit status 2 (commands of other layers raise it too)."""
+
+
+_BadInput = BadInput
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +47,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = _Parser(prog=PROG, description="Tools for debugging COM: decode OBJREFs, explain HRESULTs.")
+    parser = _Parser(prog=PROG, description="Tools for debugging COM: decode OBJREFs, explain HRESULTs, trace "
+                                            "marshalling.")
     parser.add_argument("--version", action="version", version=f"ole32-bindings {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -55,7 +67,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("code", metavar="CODE", help="the HRESULT: hex, decimal (signed or not) or a symbolic name")
     p.add_argument("--json", action="store_true", help="print the ole32-bindings.hresult/1 JSON form")
+    for register in _plugin_commands():
+        register(sub)
     return parser
+
+
+def _plugin_commands() -> list[Any]:
+    """The ``register`` functions of the ``ole32_bindings.commands`` entry points, by name. One that fails to
+    load is skipped with a one-line warning (the built-in commands still work)."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            found.append(ep.load())
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
+            sys.stderr.write(f"{PROG}: warning: command '{ep.name}' ({ep.value}) failed to load: {exc}\n")
+    return found
 
 
 def _looks_like_text(raw: bytes) -> bool:
@@ -134,7 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_objref(args)
         if args.command == "hresult":
             return _run_hresult(args)
-        raise _BadInput(f"a command is required: objref or hresult (see '{PROG} --help')")
+        run = getattr(args, "run", None)
+        if run is not None:
+            return int(run(args))
+        raise _BadInput(f"a command is required (see '{PROG} --help')")
     except _BadInput as exc:
         sys.stderr.write(f"{PROG}: error: {' '.join(str(exc).split())}\n")
         return EXIT_BAD_INPUT

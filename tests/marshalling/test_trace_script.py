@@ -1,0 +1,116 @@
+"""`python -m ole32_bindings trace SCRIPT`: a user's script run with IMarshal tracing on (marshalling.trace_script),
+and the `tracing()` block it is made of."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "scripts", "traced_moves.py")
+
+
+def test_trace_joins_the_bindings_cli_through_its_entry_point(capsys):
+    from ole32_bindings import cli
+
+    assert cli.main(["--help"]) == 0
+    assert "trace" in capsys.readouterr().out  # found through ole32_bindings.commands, not imported by the bindings
+    assert cli.main(["trace", "no/such/script.py"]) == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.strip() == "ole32_bindings: error: no such script: no/such/script.py"
+
+
+def test_the_bindings_cli_does_not_import_the_layers_above():
+    code = ("import sys, ole32_bindings.cli as c; c.build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vtables', 'comserver')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.runtime
+def test_tracing_block_records_both_sides_and_restores_the_functions(mta):
+    from marshalling import git as git_module
+    from marshalling.sta import StaThread
+    from marshalling.trace_script import current_trace, tracing
+    from ole32_bindings import marshaling
+    from vtables.client import client_class
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    class Demo(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            return IPersist.iid  # any GUID
+
+    originals = (marshaling.marshal_interface, marshaling.marshal_inter_thread_interface_in_stream,
+                 git_module.register_interface)
+    with tracing() as trace, StaThread() as sta:
+        assert current_trace() is trace
+        with pytest.raises(RuntimeError):
+            with tracing():
+                pass
+
+        def make():
+            obj = Demo().as_ptr(IPersist)
+            try:
+                return marshaling.marshal_inter_thread_interface_in_stream(IPersist.iid, obj.as_raw())
+            finally:
+                obj.release()
+
+        stream = sta.call(make)
+        p = client_class(IPersist).from_raw(marshaling.get_interface_and_release_stream(stream, IPersist.iid))
+        with p:
+            assert p.GetClassID() == IPersist.iid
+        sta.call(lambda: None)
+    assert current_trace() is None
+    assert (marshaling.marshal_interface, marshaling.marshal_inter_thread_interface_in_stream,
+            git_module.register_interface) == originals
+    methods = trace.methods()
+    assert methods[:3] == ["GetUnmarshalClass", "GetMarshalSizeMax", "MarshalInterface"], methods
+    unmarshal = next(e for e in trace.events if e.method == "UnmarshalInterface")
+    marshal = next(e for e in trace.events if e.method == "MarshalInterface")
+    assert unmarshal.apartment == "MTA" and marshal.apartment in ("STA", "MAINSTA") and unmarshal.data == marshal.data
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ole32_bindings", *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120)
+
+
+@pytest.mark.runtime
+def test_trace_command_runs_a_script_and_writes_the_json_trace(tmp_path):
+    out_file = tmp_path / "trace.json"
+    r = _run_cli("trace", "--json", "--output", str(out_file), SCRIPT, "3")
+    assert r.returncode == 3, r.stderr  # the script's own exit status
+    assert "left: []" in r.stdout  # the Demo objects and every tracer wrapper are gone
+    doc = json.loads(out_file.read_text(encoding="utf-8"))
+    assert doc["schema"] == "ole32-bindings.trace/1" and doc["exit_status"] == 3 and doc["argv"] == ["3"]
+    methods = [e["method"] for e in doc["events"]]
+    # three marshals (inter-thread stream, GIT, LOCAL): each asks GetUnmarshalClass then marshals
+    assert methods.count("GetUnmarshalClass") == 3 and methods.count("MarshalInterface") == 3, methods
+    # the stream and the GIT are unmarshaled in this process: our unmarshaler saw both; the GIT's data is
+    # released on revoke, the LOCAL data by CoReleaseMarshalData (standard form: not ours to see)
+    assert methods.count("UnmarshalInterface") == 2, methods
+    assert methods.count("ReleaseMarshalData") == 1, methods
+    local = [e for e in doc["events"] if e["method"] == "GetUnmarshalClass" and e["args"]["dest"] == "LOCAL"]
+    assert len(local) == 1 and local[0]["args"]["clsid"] == "{00000017-0000-0000-C000-000000000046}"
+    marshal_events = [e for e in doc["events"] if e["method"] == "MarshalInterface"]
+    assert all(e["objref"]["objref"]["iid"]["name"] == "IPersist" for e in marshal_events)  # objref/1 docs
+    assert {e["apartment"] for e in marshal_events} <= {"STA", "MAINSTA"}  # the first STA is the main STA
+
+
+@pytest.mark.runtime
+def test_trace_command_text_output_and_a_failing_script(tmp_path):
+    r = _run_cli("trace", SCRIPT)
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("trace:")]
+    assert any("IMarshal::MarshalInterface" in line for line in lines)
+    assert any("ObjrefStandard iid={0000010C" in line for line in lines)  # the OBJREF summary line
+    assert lines[-1].endswith("script exit status 0")
+    bad = tmp_path / "boom.py"
+    bad.write_text("raise ValueError('boom in the user script')\n")
+    r = _run_cli("trace", str(bad))
+    assert r.returncode == 1
+    assert "ValueError: boom in the user script" in r.stderr and "Traceback" in r.stderr
