@@ -5,7 +5,9 @@
         ...                                                     # calls on the proxy run on sta.thread_id
 
 ``call`` hands back whatever the callable returns: hand over only what may cross apartments (a marshaled
-stream, plain values), never a raw interface pointer of the STA's objects.
+stream, plain values), never a raw interface pointer of the STA's objects. The caller's wait pumps when the caller
+is itself in an STA (``apartments.pumping_wait``), so the callable may call back into the caller's apartment.
+A call to an STA whose thread has exited raises ``ApartmentThreadError`` at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from ole32_bindings import apartments, win32
 from ole32_bindings.constants import COINIT, WM_QUIT
 from ole32_bindings.dlls import ffi
 
+from .apartments import ApartmentThreadError, pumping_wait
+
 __all__ = ["StaThread"]
 
 _WM_RUN = 0x8000 + 1  # WM_APP + 1: run queued callables
@@ -25,13 +29,14 @@ _WM_RUN = 0x8000 + 1  # WM_APP + 1: run queued callables
 class StaThread:
     def __init__(self, name: str = "sta") -> None:
         self.thread_id = 0
+        self._exited = False
         self._ready = threading.Event()
-        self._queue: list[tuple[Callable[[], Any], threading.Event, dict]] = []
+        self._queue: list[tuple[Callable[[], Any], Any, dict]] = []
         self._guard = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         if not self._ready.wait(30):
-            raise RuntimeError("the STA thread did not start")
+            raise ApartmentThreadError("the STA thread did not start")
 
     def _run(self) -> None:
         apartments.co_initialize(COINIT.APARTMENTTHREADED)
@@ -48,6 +53,8 @@ class StaThread:
         finally:
             self._drain()
             apartments.co_uninitialize()
+            self._exited = True
+            self._drain()  # a call queued while we left: fails in the caller instead of waiting forever
 
     def _drain(self) -> None:
         while True:
@@ -55,6 +62,10 @@ class StaThread:
                 if not self._queue:
                     return
                 fn, done, box = self._queue.pop(0)
+            if self._exited:
+                box["error"] = ApartmentThreadError("the STA thread exited before running the call")
+                done.set()
+                continue
             try:
                 box["value"] = fn()
             except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
@@ -65,14 +76,27 @@ class StaThread:
         """Run ``fn`` on the STA thread and return its result (or raise its exception) here."""
         if threading.get_ident() == self._thread.ident:
             return fn()
-        if not self._thread.is_alive():
-            raise RuntimeError("the STA thread has exited")
-        done, box = threading.Event(), {}
-        with self._guard:
-            self._queue.append((fn, done, box))
-        win32.post_thread_message(self.thread_id, _WM_RUN)
-        if not done.wait(timeout):
-            raise TimeoutError(f"the STA thread did not run the call within {timeout} s")
+        if self._exited or not self._thread.is_alive():
+            raise ApartmentThreadError("the STA thread has exited")
+        box: dict = {}
+        with win32.Event() as done:
+            entry = (fn, done, box)
+            with self._guard:
+                self._queue.append(entry)
+            try:
+                win32.post_thread_message(self.thread_id, _WM_RUN)
+            except OSError:
+                with self._guard:
+                    if entry in self._queue:
+                        self._queue.remove(entry)
+                        raise ApartmentThreadError("the STA thread has exited") from None
+            if not pumping_wait(done.handle, int(timeout * 1000)):
+                with self._guard:
+                    if entry in self._queue:
+                        self._queue.remove(entry)
+                    else:  # running now: it will still set the event, so the handle must stay open
+                        done.handle = None
+                raise TimeoutError(f"the STA thread did not run the call within {timeout} s")
         if "error" in box:
             raise box["error"]
         return box.get("value")

@@ -32,6 +32,15 @@ Lifetime, COM's rules, stated where this code enforces them:
   AddRef'd, per COM) returns the non-delegating IUnknown; every other interface delegates IUnknown to the outer.
   Outer role: ``self.aggregate(inner_nd_unknown)`` from ``__com_init__`` (which runs holding a reference, so the
   inner's AddRef/Release on us cannot destroy us); QI for IIDs we lack goes to the inner (blind aggregation).
+
+Agility (which apartments may call an object directly) is chosen per class:
+
+* by default an object is apartment-bound: it answers no IMarshal, so the runtime marshals it with the standard
+  marshaler, and a caller in another apartment gets a proxy whose calls run on the object's apartment thread;
+* ``class C(ComObject, implements=[...], agile=True)`` aggregates the free-threaded marshaler (created on the first
+  QueryInterface for IMarshal, with the object's controlling IUnknown as its outer, released when the object
+  dies): marshaling into another apartment of the process then hands over the object's own pointer, and calls
+  from any thread arrive directly. The class must then be thread-safe and hold no apartment-bound pointers.
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ from ole32_bindings.hresult import NoAggregationError, to_signed
 from . import client as _client
 from .declare import Interface, InterfaceError
 from .interfaces.errors import ISupportErrorInfo
+from .interfaces.marshal import IMarshal
 from .interfaces.unknown import IUnknown
 from .thunks import TOMBSTONE, make_thunk, on_callback_error
 
@@ -75,6 +85,7 @@ _cast = ffi.cast
 _unpack = ffi.unpack
 _NULL = ffi.NULL
 _IUNKNOWN_KEY = IUnknown.iid.bytes_le
+_IMARSHAL_KEY = IMarshal.iid.bytes_le
 
 
 def live_object_count() -> int:
@@ -99,8 +110,12 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
         ppv[0] = _NULL
         log.error("QueryInterface on a destroyed object (stale pointer): refused")
         return to_signed(0x800401FD)
-    k = self._com_qi.get(_unpack(_cast("char *", riid), 16))
+    key = _unpack(_cast("char *", riid), 16)
+    k = self._com_qi.get(key)
     if k is None:
+        if self._com_agile and key == _IMARSHAL_KEY:
+            ftm = self._com_free_threaded_marshaler()
+            return ftm.lpVtbl.QueryInterface(ftm, riid, ppv)
         inner = self._com_inner
         if inner is not None:  # blind aggregation: what we lack, the inner may have
             return inner.lpVtbl.QueryInterface(inner, riid, ppv)
@@ -250,13 +265,21 @@ class ComObject:
     """Base of Python-implemented COM objects; see the module doc for the rules it enforces."""
 
     __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_thread",
-                 "_com_on_destroy", "__weakref__", "__dict__")
+                 "_com_on_destroy", "_com_ftm", "__weakref__", "__dict__")
     _com_layout: ClassVar[_ClassLayout]
     _com_qi: ClassVar[dict[bytes, int]]
+    #: agile (aggregates the free-threaded marshaler) or apartment-bound (the default): see the module doc
+    _com_agile: ClassVar[bool] = False
     implements: ClassVar[tuple[type[Interface], ...]] = ()
 
-    def __init_subclass__(cls, implements: Iterable[type[Interface]] | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(cls, implements: Iterable[type[Interface]] | None = None, agile: bool | None = None,
+                          **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if agile is not None:
+            if agile and IMarshal in (implements or ()):
+                raise InterfaceError(f"{cls.__name__}: agile=True aggregates the FTM's IMarshal; do not also "
+                                     "implement IMarshal")
+            cls._com_agile = bool(agile)
         ifaces = list(implements) if implements is not None else list(cls.implements)
         for i in ifaces:
             if not (isinstance(i, type) and issubclass(i, Interface)):
@@ -284,6 +307,7 @@ class ComObject:
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
         self._com_inner = None
         self._com_on_destroy = None
+        self._com_ftm = None
         # The apartment an object lives in is its creating thread's: the same-context fast path compares threads
         # (an STA is one thread; for an MTA object another MTA thread simply takes the vtable path).
         self._com_thread = _get_ident()
@@ -320,6 +344,10 @@ class ComObject:
         if inner is not None:
             self._com_inner = None
             inner.lpVtbl.Release(inner)
+        ftm = self._com_ftm
+        if ftm is not None:
+            self._com_ftm = None
+            ftm.lpVtbl.Release(ftm)
         block = self._com_block
         for k in range(self._com_layout.nslots):
             block[2 * k + 1] = _tomb_handle
@@ -337,6 +365,24 @@ class ComObject:
     def final_release(self) -> None:
         """Called once when the COM count reaches 0 (override to free resources)."""
 
+    def _com_free_threaded_marshaler(self) -> Any:
+        """The FTM aggregated by this (agile) object: its non-delegating IUnknown, created once (we own that
+        reference; released in _com_destroy). Its outer is our controlling IUnknown: the outer's when we are
+        ourselves aggregated, else our identity."""
+        ftm = self._com_ftm
+        if ftm is None:
+            from ole32_bindings.marshaling import create_free_threaded_marshaler
+
+            controlling = self._com_outer if self._com_outer is not None else _cast("void *", self._com_block)
+            made = _cast("IUnknown *", create_free_threaded_marshaler(controlling))
+            with _lock:
+                if self._com_ftm is None:
+                    self._com_ftm, made = made, None
+                ftm = self._com_ftm
+            if made is not None:  # another thread won the race
+                made.lpVtbl.Release(made)
+        return ftm
+
     @property
     def com_refcount(self) -> int:
         return self._com_refs
@@ -353,6 +399,15 @@ class ComObject:
             raise ReferenceError(f"{type(self).__name__} was destroyed (its COM count reached 0)")
         k = self._com_qi.get(iid.bytes_le)
         if k is None:
+            if self._com_agile and iid.bytes_le == _IMARSHAL_KEY:
+                ftm = self._com_free_threaded_marshaler()
+                out = ffi.new("void **")
+                hr = ftm.lpVtbl.QueryInterface(ftm, iid.cdata(ffi), out)
+                if hr < 0:
+                    from ole32_bindings.hresult import error_from_hresult
+
+                    raise error_from_hresult(hr)
+                return out[0]
             if self._com_inner is not None:
                 out = ffi.new("void **")
                 hr = self._com_inner.lpVtbl.QueryInterface(self._com_inner, iid.cdata(ffi), out)
