@@ -8,7 +8,7 @@ from ._util import require
 from .dlls import ffi, function
 from .hresult import check
 
-__all__ = ["create_stream_on_hglobal", "get_hglobal_from_stream", "hglobal_bytes", "stream_bytes", "seek"]
+__all__ = ["create_stream_on_hglobal", "get_hglobal_from_stream", "hglobal_bytes", "stream_bytes", "seek", "write"]
 
 _CreateStreamOnHGlobal = function("CreateStreamOnHGlobal")
 _GetHGlobalFromStream = function("GetHGlobalFromStream")
@@ -63,3 +63,16 @@ def seek(stream: Any, offset: int = 0, origin: int = 0) -> int:
     pos = ffi.new("ULARGE_INTEGER *")
     check(fn(stream, move[0], origin, pos))
     return int(pos.QuadPart)
+
+
+_WRITE_T = ffi.typeof("HRESULT(*)(void *, const void *, ULONG, ULONG *)")
+
+
+def write(stream: Any, data: bytes) -> int:
+    """ISequentialStream::Write of ``data`` at the stream's position on a raw stream pointer; returns the bytes
+    written (the position moves past them)."""
+    require(stream, "pStm", "ISequentialStream::Write")
+    fn = ffi.cast(_WRITE_T, ffi.cast("void ***", stream)[0][4])  # IUnknown's 3 slots, then Read, Write
+    done = ffi.new("ULONG *")
+    check(fn(stream, data, len(data), done))
+    return int(done[0])

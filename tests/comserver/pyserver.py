@@ -54,11 +54,22 @@ def main(argv):
                 raise error_from_hresult(failure, "refused by -Fail")
 
         served = Failing
+    if option(argv, "ByValue"):  # serve a marshal-by-value Point whose x is the argument: the client gets a copy
+        sys.path.insert(0, os.path.dirname(HERE))  # tests/, for byvalue_point
+        from byvalue_point import Point
+
+        x = int(option(argv, "ByValue"))
+
+        class ServedPoint(Point, by_value_name=Point.by_value_name):  # marshals as a plain Point
+            def __init__(self):
+                super().__init__(x, 7)
+
+        served = ServedPoint
     clsid = Guid(option(argv, "Clsid", str(CLSID_PyServer)))
     server = LocalServer([(clsid, served)], apartment=option(argv, "Apartment", "MTA"),
                          linger=float(option(argv, "Linger", "0.2")), idle_timeout=float(option(argv, "Idle", "20")))
     extra = []
-    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid"):
+    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid", "ByValue"):
         value = option(argv, name)
         if value is not None:
             extra += ["-" + name, value]

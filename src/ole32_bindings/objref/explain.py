@@ -13,6 +13,7 @@ from typing import Any
 
 from ..guid import GUID_NULL, Guid
 from .codec import (
+    CLSID_PyMarshalByValue,
     EXTENDED_SIGNATURE,
     OBJREF_SIGNATURE,
     DataElement,
@@ -20,6 +21,7 @@ from .codec import (
     InterfacePointer,
     Objref,
     ObjrefCustom,
+    ObjrefError,
     ObjrefExtended,
     ObjrefHandler,
     StdObjref,
@@ -192,6 +194,21 @@ def _explain_element(el: DataElement) -> list[str]:
     ]
 
 
+def _explain_by_value(data: bytes) -> list[str]:
+    """The marshal-by-value payload (objref.byvalue): which class rebuilds the object, and how much state."""
+    from .byvalue import decode_payload
+
+    try:
+        payload, used = decode_payload(data)
+    except ObjrefError as exc:
+        return [f"  by-value payload does not decode: {exc}"]
+    lines = [f"  by-value payload: class {payload.name!r} is rebuilt in the receiving apartment from "
+             f"{len(payload.state)} bytes of state (a copy: no proxy, no references held, nothing to release)"]
+    if used != len(data):
+        lines.append(f"  {len(data) - used} bytes follow the payload")
+    return lines
+
+
 def _explain_objref(obj: Objref) -> list[str]:
     lines = [_FORM_TITLES[obj.FORM]]
     lines.append(f"signature = 0x{OBJREF_SIGNATURE:08X} ('MEOW'), flags = {obj.FLAGS}")
@@ -207,6 +224,8 @@ def _explain_objref(obj: Objref) -> list[str]:
             lines.append(f"  declared size exceeds the bytes present by {obj.missing_bytes}: the marshaler wrote "
                          "GetMarshalSizeMax (an upper bound), not the exact size; the data was decoded as is")
         lines.append(f"pObjectData: {obj.object_data[:32].hex(' ')}{' ...' if len(obj.object_data) > 32 else ''}")
+        if obj.clsid == CLSID_PyMarshalByValue:
+            lines.extend(_explain_by_value(obj.object_data))
     else:
         lines.extend(_explain_std(obj.std))
         if isinstance(obj, ObjrefHandler):
@@ -273,6 +292,14 @@ def _objref_json(obj: Objref) -> dict[str, Any]:
             "truncated": obj.truncated,
             "object_data": obj.object_data.hex(),
         }
+        if obj.clsid == CLSID_PyMarshalByValue:
+            from .byvalue import decode_payload
+
+            try:
+                payload, _ = decode_payload(obj.object_data)
+                out["custom"]["by_value"] = {"name": payload.name, "state": payload.state.hex()}
+            except ObjrefError as exc:
+                out["custom"]["by_value"] = {"error": str(exc)}
     else:
         std = obj.std
         out["std"] = {
