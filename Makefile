@@ -10,7 +10,7 @@ FFI_OUT := src/ole32_bindings/_ffi.py
 METADATA := src/ole32_bindings.egg-info/entry_points.txt
 FFI_SRC := build_ffi.py $(wildcard ffi_src/*.py) $(wildcard src/ole32_bindings/_declarations/*.py)
 
-.PHONY: all provision generated native test test-linux test-wine bench bench-micro clean
+.PHONY: all provision generated native test test-linux test-wine bench bench-micro bench-marshalling clean
 
 all: test
 
@@ -95,6 +95,14 @@ bench: provision
 bench-micro: provision
 	$(WINPY) -m pytest -q -p no:cacheprovider $(MICRO_FILES) --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name
+
+# Issue 7's marshalling benchmarks: Python and C++ in one run, then the ratios to C++ (tools/bench_ratios.py).
+MARSHAL_JSON := build/bench-marshalling.json
+bench-marshalling: provision
+	@mkdir -p build
+	$(WINPY) -m pytest -q -p no:cacheprovider tests/marshalling/test_bench_marshalling.py --benchmark-only \
+	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name --benchmark-json=$(MARSHAL_JSON)
+	$(VENV_PY) tools/bench_ratios.py $(MARSHAL_JSON)
 
 clean:
 	rm -rf build src/ole32_bindings/_ffi.py

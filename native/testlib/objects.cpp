@@ -221,6 +221,8 @@ TL_API HRESULT TL_CreateBenchTarget(void *outer, const GUID *riid, void **ppv) {
     return CreateBenchTarget(static_cast<IUnknown *>(outer), *riid, ppv);
 }
 
+void TL_CountObject(LONG delta) { InterlockedExchangeAdd(&g_liveObjects, delta); }
+
 TL_API LONG TL_LiveObjects(void) { return InterlockedCompareExchange(&g_liveObjects, 0, 0); }
 
 TL_API HRESULT TL_CreateClassFactory(const GUID *riid, void **ppv) {

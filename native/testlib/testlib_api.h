@@ -59,3 +59,17 @@ HRESULT TL_HammerAddRefRelease(void *unk, LONG nthreads, LONG64 perThread,
  * empty strings (also when the call succeeded). */
 HRESULT TL_CallAndGetErrorInfo(void *benchTarget, LONG workN, HRESULT *callHr,
                                wchar_t *desc, ULONG descLen, wchar_t *source, ULONG sourceLen);
+
+/* Issue 7's marshalling counterparts (marshalling.cpp).
+ * CLSID_TL_AgileTarget          {B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A03}  IPersist; aggregates the free-threaded marshaler
+ * CLSID_TL_ByValueUnmarshaler   {B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A04}  IPersist + IMarshal by value (the PYMV payload
+ *                                                                       of ole32_bindings.objref.byvalue, name
+ *                                                                       "ole32_bindings.tests.CppPoint", state x,y,pid) */
+HRESULT TL_CreateAgileTarget(const GUID *riid, void **ppv);
+HRESULT TL_CreateByValuePoint(LONG x, LONG y, const GUID *riid, void **ppv);
+HRESULT TL_RegisterByValueUnmarshaler(DWORD *cookie);   /* CoRegisterClassObject from the calling apartment */
+HRESULT TL_RevokeByValueUnmarshaler(DWORD cookie);
+HRESULT TL_LoopGetClassID(void *unk, LONG64 n);                             /* IPersist::GetClassID n times */
+HRESULT TL_LoopGitFetchCall(DWORD cookie, LONG64 n);        /* GetInterfaceFromGlobal(IPersist) + GetClassID + Release */
+HRESULT TL_LoopMarshalRoundTrip(void *unk, const GUID *riid, DWORD dest, LONG64 n);
+                          /* Seek 0, CoMarshalInterface(NORMAL), Seek 0, CoUnmarshalInterface, Release: n times */

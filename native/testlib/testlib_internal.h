@@ -14,3 +14,8 @@ extern "C" const CLSID CLSID_TL_BenchTarget;
 extern "C" const CLSID CLSID_TL_Outer;
 
 #define TL_API extern "C" __declspec(dllexport)
+
+// Objects of other translation units count themselves in TL_LiveObjects with this (+1 made, -1 destroyed).
+void TL_CountObject(LONG delta);
+extern "C" const CLSID CLSID_TL_AgileTarget;
+extern "C" const CLSID CLSID_TL_ByValueUnmarshaler;

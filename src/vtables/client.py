@@ -21,7 +21,9 @@ objects created on the caller's own thread (so in the caller's apartment and con
 Python methods directly (no vtable, no FFI), like the serviced-component proxy that calls the real object when
 the contexts match. Anything else takes COM's path: a pointer from another apartment or process is a proxy, and
 our object used from another MTA thread is called through its vtable (a thread that left and re-entered COM
-in another apartment type between creating an object and calling it is not detected).
+in another apartment type between creating an object and calling it is not detected). An agile class
+(``agile=True``: it aggregates the FTM, so COM itself hands its pointer to every apartment) is called directly
+from any thread, unless it is aggregated (its outer decides how it marshals).
 """
 
 from __future__ import annotations
@@ -296,8 +298,10 @@ class ComPtr:
 
 def _fast_or_none(cls: type[ComPtr], p: Any) -> ComPtr | None:
     obj = object_from_pointer(p)
-    if obj is None or obj._com_thread != _get_ident():  # another thread: maybe another apartment, so COM's path
+    if obj is None:
         return None
+    if obj._com_thread != _get_ident() and not (obj._com_agile and obj._com_outer is None):
+        return None  # another thread, maybe another apartment: COM's path (agile objects are callable from any)
     fast_cls = _fast_class(cls)
     self = object.__new__(fast_cls)
     self._p = p
