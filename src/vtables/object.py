@@ -12,10 +12,15 @@ A class states its interfaces; each method reads like the interface's (``[in]`` 
 ``[out]`` values are returned; a method without ``[out]`` may return an HRESULT, e.g. S_FALSE, or None for S_OK).
 A missing method fails at class definition. Every object also answers ISupportErrorInfo.
 
-Layout (native memory, one block per object): ``[vtable_0, handle, vtable_1, handle, ...]``. Slot 0 is the
+Layout (native memory, one block per object): a header of 8 words (the count, state, outer, the class's IID
+table, the callbacks of the native IUnknown: ``_core``), then per slot ``[vtable_k, handle, k]``. Slot 0 is the
 object's own IUnknown (its identity; the non-delegating IUnknown when aggregated); slot k is the k-th interface.
 Vtables are built once per class (two sets: plain, and delegating for aggregated instances) and shared by every
-instance; the thunks find the Python object from ``this[1]`` in O(1).
+instance; the method thunks find the Python object from ``this[1]`` in O(1). IUnknown itself is native
+(native/core, ``_core.enabled()``): native callers AddRef, Release and QueryInterface without entering Python,
+which is called only to destroy the object at count 0, for IIDs outside the class's table when the object asked
+(an aggregated inner, the FTM), and to log calls through stale pointers. Without the DLL the same rules run as
+Python thunks.
 
 Lifetime, COM's rules, stated where this code enforces them:
 
@@ -55,6 +60,7 @@ from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import NoAggregationError, to_signed
 
+from . import _core
 from . import client as _client
 from .declare import Interface, InterfaceError
 from .interfaces.errors import ISupportErrorInfo
@@ -68,6 +74,9 @@ log = logging.getLogger("vtables")
 
 _lock = threading.Lock()
 _live: dict[int, "ComObject"] = {}
+#: the handles of live objects (count > 0). A new object keeps its own handle until its first reference; then the
+#: handle moves here, so a live object is not in a reference cycle with it (no work for Python's cyclic GC)
+_handles: dict[int, Any] = {}
 #: every class layout ever built, kept for the life of the process: their vtables' addresses identify them (the
 #: client caches slot functions by vtable address), so they must never be freed and reused
 _layouts: list["_ClassLayout"] = []
@@ -85,6 +94,9 @@ _cast = ffi.cast
 _unpack = ffi.unpack
 _NULL = ffi.NULL
 _IUNKNOWN_KEY = IUnknown.iid.bytes_le
+_H = _core.HEADER_WORDS  # words before slot 0
+_S = _core.SLOT_WORDS    # words per slot: vtable, handle, index
+_NATIVE = _core.lib is not None
 _IMARSHAL_KEY = IMarshal.iid.bytes_le
 
 
@@ -113,21 +125,27 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
     key = _unpack(_cast("char *", riid), 16)
     k = self._com_qi.get(key)
     if k is None:
-        if self._com_agile and key == _IMARSHAL_KEY:
-            ftm = self._com_free_threaded_marshaler()
-            return ftm.lpVtbl.QueryInterface(ftm, riid, ppv)
-        inner = self._com_inner
-        if inner is not None:  # blind aggregation: what we lack, the inner may have
-            return inner.lpVtbl.QueryInterface(inner, riid, ppv)
-        ppv[0] = _NULL
-        return E_NOINTERFACE
-    ppv[0] = self._com_block + 2 * k
+        return _qi_miss(self, key, riid, ppv)
+    ppv[0] = self._com_block + (_H + _S * k)
     outer = self._com_outer
     if outer is not None and k != 0:
         outer.lpVtbl.AddRef(outer)  # aggregated: that interface's count is the outer's
     else:
         self._com_addref()
     return S_OK
+
+
+def _qi_miss(self: "ComObject", key: bytes, riid: Any, ppv: Any) -> int:
+    """QueryInterface for an IID outside the class's table: the FTM's IMarshal for an agile class, else what a
+    blindly aggregated inner answers, else E_NOINTERFACE."""
+    if self._com_agile and key == _IMARSHAL_KEY:
+        ftm = self._com_free_threaded_marshaler()
+        return ftm.lpVtbl.QueryInterface(ftm, riid, ppv)
+    inner = self._com_inner
+    if inner is not None:  # blind aggregation: what we lack, the inner may have
+        return inner.lpVtbl.QueryInterface(inner, riid, ppv)
+    ppv[0] = _NULL
+    return E_NOINTERFACE
 
 
 def _addref(this: Any) -> int:
@@ -184,6 +202,70 @@ _DELEGATING_THUNKS = (
 )
 
 
+# ---- the native IUnknown's calls into Python (native/core) ---------------------------------------------------
+
+_cffi_core = _core.ffi
+_STALE_MESSAGES = (  # the same words as the Python thunks'
+    "QueryInterface on a destroyed object (stale pointer): refused",
+    "AddRef on a destroyed object (stale pointer): ignored",
+    "Release on a destroyed object (an extra Release): ignored",
+    "Release with a count of 0 (an extra Release): ignored",
+)
+
+
+def _slot0_object(h: Any) -> Any:
+    return _from_handle(_cast("void **", h)[_H + 1])
+
+
+def _on_zero(h: Any) -> int:
+    """The count reached 0 in native code (exactly once): unregister and destroy."""
+    self = _slot0_object(h)
+    if self is not TOMBSTONE:
+        with _lock:
+            _live.pop(id(self), None)
+        self._com_destroy()
+    return 0
+
+
+def _on_miss(h: Any, riid: Any, ppv: Any) -> int:
+    self = _slot0_object(h)
+    if self is TOMBSTONE:
+        ppv[0] = _NULL
+        return to_signed(0x800401FD)
+    riid = _cast("GUID *", riid)
+    return _qi_miss(self, _unpack(_cast("char *", riid), 16), riid, _cast("void **", ppv))
+
+
+def _on_stale(h: Any, what: int) -> int:
+    log.error(_STALE_MESSAGES[what])
+    return 0
+
+
+if _NATIVE:
+    _CORE_CALLBACKS = (
+        _cffi_core.callback("int32_t(*)(VtHeader *)", _on_zero, onerror=on_callback_error, error=0),
+        _cffi_core.callback("int32_t(*)(VtHeader *, const GUID *, void **)", _on_miss, onerror=on_callback_error,
+                            error=to_signed(0x8000FFFF)),
+        _cffi_core.callback("int32_t(*)(VtHeader *, int32_t)", _on_stale, onerror=on_callback_error, error=0),
+    )
+    _CORE_CALLBACK_WORDS = tuple(ffi.cast("void *", int(_cffi_core.cast("uintptr_t", cb)))
+                                 for cb in _CORE_CALLBACKS)
+
+    def _core_fn(name: str) -> Any:
+        return ffi.cast("void *", int(_cffi_core.cast("uintptr_t", getattr(_core.lib, name))))
+
+    _UNKNOWN_SLOTS = tuple(_core_fn(n) for n in ("vt_QueryInterface", "vt_AddRef", "vt_Release"))
+    _DELEGATING_SLOTS = tuple(_core_fn(n) for n in ("vt_QueryInterfaceDelegating", "vt_AddRefDelegating",
+                                                    "vt_ReleaseDelegating"))
+    _core_addref = _core.lib.vt_header_addref
+    _core_release = _core.lib.vt_header_release
+    _core_refs = _core.lib.vt_header_refs
+    _core_set_state = _core.lib.vt_header_set_state
+else:
+    _UNKNOWN_SLOTS = _UNKNOWN_THUNKS
+    _DELEGATING_SLOTS = _DELEGATING_THUNKS
+
+
 def _object_from_pointer(p: Any) -> "ComObject | None":
     """The Python object behind one of our interface pointers (None for a destroyed one)."""
     obj = _from_handle(_cast("void **", p)[1])
@@ -197,7 +279,7 @@ class _ClassLayout:
     """Per-class data built once: interfaces by slot, QI map, the two vtable sets, and block templates."""
 
     __slots__ = ("interfaces", "qi", "vtables", "callbacks", "plain", "aggregated", "nslots", "block_type",
-                 "plain_block", "aggregated_block")
+                 "plain_block", "aggregated_block", "core_class", "core_keep")
 
     def __init__(self, cls: type, interfaces: list[type[Interface]]) -> None:
         self.interfaces = [IUnknown] + interfaces
@@ -217,8 +299,8 @@ class _ClassLayout:
             vt_plain = ffi.new("void *[]", n)
             vt_agg = ffi.new("void *[]", n)
             for j in range(3):
-                vt_plain[j] = _UNKNOWN_THUNKS[j]
-                vt_agg[j] = _UNKNOWN_THUNKS[j] if k == 0 else _DELEGATING_THUNKS[j]
+                vt_plain[j] = _UNKNOWN_SLOTS[j]
+                vt_agg[j] = _UNKNOWN_SLOTS[j] if k == 0 else _DELEGATING_SLOTS[j]
             for m in iface.layout[3:]:
                 impl = getattr(cls, f"{iface.__name__}_{m.name}", None) or getattr(cls, m.name, None)
                 if not callable(impl):
@@ -238,10 +320,26 @@ class _ClassLayout:
             raise InterfaceError(f"{cls.__name__} does not implement {', '.join(missing)}")
         self.plain = plain
         self.aggregated = aggregated
-        # Templates of an object's block, [vtable, handle] per slot, the handles filled in per object.
-        self.block_type = ffi.typeof(f"void *[{2 * self.nslots}]")
-        self.plain_block = [x for vt in plain for x in (vt, None)]
-        self.aggregated_block = [x for vt in aggregated for x in (vt, None)]
+        # The class's IID table for the native QueryInterface (kept alive with the layout).
+        self.core_keep: list[Any] = []
+        self.core_class = _NULL
+        if _NATIVE:
+            iids = list(self.qi.items())
+            table = _cffi_core.new("GUID[]", len(iids))
+            slots = _cffi_core.new("int32_t[]", [k for _, k in iids])
+            for i, (key, _) in enumerate(iids):
+                _cffi_core.memmove(_cffi_core.addressof(table, i), key, 16)
+            core_class = _cffi_core.new("VtClass *", {"niids": len(iids), "iids": table, "slots": slots})
+            self.core_keep = [table, slots, core_class]
+            self.core_class = ffi.cast("void *", int(_cffi_core.cast("uintptr_t", core_class)))
+        # Templates of an object's block: the header (count and state, outer, class table, the native IUnknown's
+        # callbacks), then [vtable, handle, index] per slot; the handles, the outer and the state filled in per object.
+        self.block_type = ffi.typeof(f"void *[{_H + _S * self.nslots}]")
+        header = [_NULL, _NULL, self.core_class] + (list(_CORE_CALLBACK_WORDS) if _NATIVE else [_NULL] * 3)
+        header += [_NULL] * (_H - len(header))
+        self.plain_block = header + [x for k, vt in enumerate(plain) for x in (vt, None, ffi.cast("void *", k))]
+        self.aggregated_block = header + [x for k, vt in enumerate(aggregated)
+                                          for x in (vt, None, ffi.cast("void *", k))]
 
 
 class OwnedReference:
@@ -300,7 +398,11 @@ class ComObject:
         layout = self._com_layout
         handle = ffi.new_handle(self)
         values = (layout.plain_block if outer is None else layout.aggregated_block).copy()
-        values[1::2] = [handle] * layout.nslots  # [vtable_k, handle] for every slot k
+        values[_H + 1::_S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
+        if outer is not None:
+            values[1] = outer
+        if self._com_agile:
+            values[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
         self._com_block = ffi.new(layout.block_type, values)
         self._com_handle = handle
         self._com_refs = 0
@@ -315,14 +417,26 @@ class ComObject:
     # ---- counting --------------------------------------------------------------------------------------------
 
     def _com_addref(self) -> int:
+        if _NATIVE:
+            n = _core_addref(self._com_block)
+            if n == 1:  # 0 -> 1 happens only here, in Python: a new object's first reference
+                with _lock:
+                    _live[id(self)] = self
+                    _handles[id(self)] = self._com_handle
+                    self._com_handle = None
+            return n
         with _lock:
             n = self._com_refs + 1
             self._com_refs = n
             if n == 1:
                 _live[id(self)] = self
+                _handles[id(self)] = self._com_handle
+                self._com_handle = None
         return n
 
     def _com_release(self) -> int:
+        if _NATIVE:
+            return _core_release(self._com_block)  # 1 -> 0 calls _on_zero, which destroys
         with _lock:
             n = self._com_refs - 1
             if n < 0:
@@ -349,11 +463,15 @@ class ComObject:
             self._com_ftm = None
             ftm.lpVtbl.Release(ftm)
         block = self._com_block
+        if _NATIVE:
+            _core_set_state(block, _core.DESTROYED)  # the native IUnknown refuses from now on
         for k in range(self._com_layout.nslots):
-            block[2 * k + 1] = _tomb_handle
+            block[_H + _S * k + 1] = _tomb_handle
         _graveyard.append(block)
         self._com_block = None
         self._com_handle = None
+        with _lock:
+            _handles.pop(id(self), None)  # after the tombstones: no native call can reach the handle now
         hook = self._com_on_destroy
         if hook is not None:  # e.g. a server's CoReleaseServerProcess, after the object is fully gone
             self._com_on_destroy = None
@@ -373,7 +491,7 @@ class ComObject:
         if ftm is None:
             from ole32_bindings.marshaling import create_free_threaded_marshaler
 
-            controlling = self._com_outer if self._com_outer is not None else _cast("void *", self._com_block)
+            controlling = self._com_outer if self._com_outer is not None else _cast("void *", self._com_block + _H)
             made = _cast("IUnknown *", create_free_threaded_marshaler(controlling))
             with _lock:
                 if self._com_ftm is None:
@@ -385,6 +503,8 @@ class ComObject:
 
     @property
     def com_refcount(self) -> int:
+        if _NATIVE:
+            return 0 if self._com_block is None else _core_refs(self._com_block)
         return self._com_refs
 
     @property
@@ -424,7 +544,7 @@ class ComObject:
             self._com_outer.lpVtbl.AddRef(self._com_outer)
         else:
             self._com_addref()
-        return _cast("void *", self._com_block + 2 * k)
+        return _cast("void *", self._com_block + (_H + _S * k))
 
     def as_ptr(self, iface: type[Interface] = IUnknown) -> "_client.ComPtr":
         """A client pointer to ``iface`` holding a new reference (release it)."""
@@ -432,11 +552,11 @@ class ComObject:
 
     def _com_raw_for_arg(self) -> Any:
         """Passing the object itself as an [in] interface argument lends its identity pointer (no AddRef)."""
-        return _cast("void *", self._com_block)
+        return _cast("void *", self._com_block + _H)
 
     def identity_raw(self) -> Any:
         """The object's own IUnknown pointer, lent (no AddRef): valid while someone holds a reference."""
-        return _cast("void *", self._com_block)
+        return _cast("void *", self._com_block + _H)
 
     @classmethod
     def make(cls, *args: Any, **kwargs: Any) -> "_client.ComPtr":
@@ -465,13 +585,15 @@ class ComObject:
         obj._com_setup(outer)
         obj.__init__(*args, **kwargs)
         obj._com_addref()
-        return _cast("void *", obj._com_block)
+        return _cast("void *", obj._com_block + _H)
 
     def aggregate(self, inner_nondelegating_unknown: Any) -> None:
         """Outer role: take ownership of an inner's non-delegating IUnknown; QI for IIDs we lack goes there."""
         if self._com_inner is not None:
             raise ValueError("this object already aggregates an inner")
         self._com_inner = _cast("IUnknown *", inner_nondelegating_unknown)
+        if _NATIVE:
+            _core_set_state(self._com_block, _core.HAS_MISS)  # QI misses now go to Python (then the inner)
 
     # ---- ISupportErrorInfo, answered by every object ------------------------------------------------------
 
