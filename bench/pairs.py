@@ -422,22 +422,21 @@ def _local(clsid: Any) -> Any:
             time.sleep(0.05)
 
 
-_STOPPING_HR = (0x80004028, 0x80010108, 0x800706B5)  # the same three, as HRESULTs (comtypes, pywin32)
-
-
 def _retry_stopping(create: Callable[[], Any]) -> Any:
     """``create()`` (a comtypes or pywin32 CoCreateInstance), retried like ``_local`` while the server it reached
     was shutting down."""
+    from ole32_bindings.hresult import name_of
+
     for attempt in range(40):
         try:
             return create()
-        except Exception as e:  # comtypes.COMError, OSError or pythoncom.com_error: the HRESULT comes first
+        except Exception as e:  # comtypes: OSError or COMError; pywin32: pythoncom.com_error; HRESULT first
             hr = getattr(e, "hresult", None)
             if hr is None:
                 hr = getattr(e, "winerror", None)
             if hr is None and e.args and isinstance(e.args[0], int):
                 hr = e.args[0]
-            if hr is None or (hr & 0xFFFFFFFF) not in _STOPPING_HR or attempt == 39:
+            if hr is None or name_of(hr & 0xFFFFFFFF) not in _STOPPING or attempt == 39:
                 raise
             time.sleep(0.05)
 
