@@ -8,9 +8,10 @@ CoRegisterClassObject, a message loop that ends when pythoncom's lock count is b
 
 pywin32's class factory finds the Python class through ``HKCR\\CLSID\\{clsid}\\PythonCOM`` (and adds
 ``PythonCOMPath`` to sys.path), which ``-RegServer`` writes beside the LocalServer32 entry; the universal gateway
-serves IBenchTarget from its registered type library. The command line is ``python.exe bench/pwserver.py``
-(pywin32's own registration would run ``pythonw.exe win32com/server/localserver.py {clsid}``: the embeddable
-Python has no pythonw-style install of win32com's scripts, and this keeps every Python server started the same way).
+serves IBenchTarget from its registered type library. The command line is ``python.exe bench/pwserver.py``, like
+every Python server of the bench (pywin32's own registration would run ``pythonw.exe .../localserver.py {clsid}``):
+this script puts the project on sys.path (the embeddable Python's ._pth leaves it off) and registers the
+universal gateway before handing over to pywin32's ``serve``.
 
 Serving loads nothing of this project but bench.contract and bench.pwtarget. The server runs in the MTA
 (``sys.coinit_flags = 0``, like the C++ server and ours; pywin32's localserver.py would pick an STA).
