@@ -5,18 +5,24 @@ from ole32_bindings.guid import Guid
 from vtables import method
 from vtables.interfaces import IUnknown
 
-#: Each implementation's class (bench/README.md lists them too).
-CLSID_PyTarget = Guid("{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E80}")        # ours, in-process (registered in-process)
-CLSID_PyBenchServer = Guid("{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A02}")   # ours, LocalServer32 (bench/pyserver.py)
-CLSID_CppBenchServer = Guid("{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}")  # C++, LocalServer32 (native/bench/server.cpp)
-CLSID_CppBenchTarget = Guid("{B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A01}")  # C++, in-process (native/testlib DLL)
-CLSID_CtTarget = Guid("{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E81}")        # comtypes, in-process (bench/pairs.py)
+from bench import contract
+
+#: Each implementation's class (bench/README.md lists them too; the strings live in bench/contract.py, which the
+#: comtypes and pywin32 servers read without loading ours).
+CLSID_PyTarget = Guid(contract.CLSID_PyTarget)              # ours, in-process (registered in-process)
+CLSID_PyBenchServer = Guid(contract.CLSID_PyBenchServer)    # ours, LocalServer32 (bench/pyserver.py)
+CLSID_CppBenchServer = Guid(contract.CLSID_CppBenchServer)  # C++, LocalServer32 (native/bench/server.cpp)
+CLSID_CppBenchTarget = Guid(contract.CLSID_CppBenchTarget)  # C++, in-process (native/testlib DLL)
+CLSID_CtTarget = Guid(contract.CLSID_CtTarget)              # comtypes, in-process (bench/pairs.py)
+CLSID_CtBenchServer = Guid(contract.CLSID_CtBenchServer)    # comtypes, LocalServer32 (bench/ctserver.py)
+CLSID_PwTarget = Guid(contract.CLSID_PwTarget)              # pywin32, in-process (pywin32's class factory)
+CLSID_PwBenchServer = Guid(contract.CLSID_PwBenchServer)    # pywin32, LocalServer32 (bench/pwserver.py)
 #: IBenchTarget's type library (the same LIBID for widl's and ours: both describe the same interface).
-LIBID_BenchTarget = Guid("{3D840911-8FC7-4C2A-9C7B-05A5F4A82DB6}")
+LIBID_BenchTarget = Guid(contract.LIBID_BenchTarget)
 
 
 class IBenchTarget(IUnknown):
-    iid = "{3D840911-8FC7-4C2A-9C7B-05A5F4A82DB5}"
+    iid = contract.IID_IBenchTarget
     Nothing = method("HRESULT Nothing()")
     Work = method("HRESULT Work([in] LONG n, [out, retval] LONG *sum)")
 

@@ -28,9 +28,10 @@ from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory
 
-from .benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtTarget, CLSID_PyBenchServer,
-                          CLSID_PyTarget,
-                          IBenchTarget, make_classes)
+from .benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtBenchServer, CLSID_CtTarget,
+                          CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer, CLSID_PyTarget, IBenchTarget,
+                          make_classes)
+from .pwtarget import PwTarget  # IBenchTarget the pywin32 way (used by the pywin32-server pairs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CPP_CLIENT = os.path.join(ROOT, "build", "native", "bench_cpp_client.exe")
@@ -295,10 +296,34 @@ class InprocRegistrations:
             self.objs.register(CLSID_CtTarget, ct, CLSCTX.INPROC_SERVER)
         finally:
             release(ct)
+        self.pw_key, self.pw_infos = pywin32_register_inproc(CLSID_PwTarget)
 
     def close(self) -> None:
+        from win32com.server import factory
+
+        from ole32_bindings import registry
+
         self.objs.revoke_all()
         self.cpp_factory.release()
+        factory.RevokeClassFactories(self.pw_infos)
+        self.pw_infos = []  # pywin32's factory objects: released with the last reference
+        registry.delete_tree(registry.HKEY_CLASSES_ROOT, self.pw_key)
+
+
+def pywin32_register_inproc(clsid: Any) -> tuple[str, list]:
+    """pywin32's class factory for PwTarget registered in this process, the pywin32 way: the ``PythonCOM``
+    registry value its factory reads (written under HKCR\\CLSID\\{clsid}, removed by the caller), then
+    ``win32com.server.factory.RegisterClassFactories`` (pythoncom.MakePyFactory + CoRegisterClassObject)."""
+    import pythoncom
+    from win32com.server import factory
+
+    from . import pwserver, pwtarget
+
+    pwtarget.register_interfaces()
+    key = pwserver.register_python_class(str(clsid))
+    infos = factory.RegisterClassFactories([str(clsid)], flags=pythoncom.REGCLS_MULTIPLEUSE,
+                                           clsctx=pythoncom.CLSCTX_INPROC_SERVER)
+    return key, infos
 
 
 def activate_ours(clsid: Any, clsctx: int) -> Measure:
@@ -397,6 +422,25 @@ def _local(clsid: Any) -> Any:
             time.sleep(0.05)
 
 
+def _retry_stopping(create: Callable[[], Any]) -> Any:
+    """``create()`` (a comtypes or pywin32 CoCreateInstance), retried like ``_local`` while the server it reached
+    was shutting down."""
+    from ole32_bindings.hresult import name_of
+
+    for attempt in range(40):
+        try:
+            return create()
+        except Exception as e:  # comtypes: OSError or COMError; pywin32: pythoncom.com_error; HRESULT first
+            hr = getattr(e, "hresult", None)
+            if hr is None:
+                hr = getattr(e, "winerror", None)
+            if hr is None and e.args and isinstance(e.args[0], int):
+                hr = e.args[0]
+            if hr is None or name_of(hr & 0xFFFFFFFF) not in _STOPPING or attempt == 39:
+                raise
+            time.sleep(0.05)
+
+
 def oop_activate_ours(clsid: Any) -> Measure:
     keeper = _local(clsid)  # keeps the server running: this row is "server already running"
 
@@ -411,15 +455,77 @@ def oop_call_ours(clsid: Any, work: bool) -> Measure:
     return Measure(_loop((lambda: p.Work(100)) if work else p.Nothing), lambda: _work_check(p.Work), p.release)
 
 
+#: The Python LocalServer32 scripts, by the CLSID each serves (each one's registered command line names it).
+PYTHON_SERVERS = {CLSID_PyBenchServer: "pyserver.py", CLSID_CtBenchServer: "ctserver.py",
+                  CLSID_PwBenchServer: "pwserver.py"}
+
+
+def process_command_line(pid: int) -> str | None:
+    """The command line of process ``pid``, read from its PEB (Wine 8's NtQueryInformationProcess has no
+    ProcessCommandLineInformation); None if it cannot be read (gone, or no access)."""
+    import ctypes
+    from ctypes import wintypes
+
+    k32 = ctypes.WinDLL("kernel32")
+    k32.OpenProcess.restype = wintypes.HANDLE
+    k32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+    k32.ReadProcessMemory.argtypes = [wintypes.HANDLE, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                      ctypes.POINTER(ctypes.c_size_t)]
+    k32.CloseHandle.argtypes = [wintypes.HANDLE]
+    nt = ctypes.WinDLL("ntdll").NtQueryInformationProcess
+    nt.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.ULONG, ctypes.POINTER(wintypes.ULONG)]
+    nt.restype = ctypes.c_long
+    h = k32.OpenProcess(0x0400 | 0x0010, False, pid)  # PROCESS_QUERY_INFORMATION | PROCESS_VM_READ
+    if not h:
+        return None
+    try:
+        basic = (ctypes.c_void_p * 6)()  # PROCESS_BASIC_INFORMATION; [1] is PebBaseAddress
+        if nt(h, 0, basic, ctypes.sizeof(basic), None) != 0 or not basic[1]:
+            return None
+
+        def read(address: int, size: int) -> bytes | None:
+            buf = ctypes.create_string_buffer(size)
+            done = ctypes.c_size_t()
+            ok = k32.ReadProcessMemory(h, address, buf, size, ctypes.byref(done))
+            return buf.raw if ok and done.value == size else None
+
+        ptr = ctypes.sizeof(ctypes.c_void_p)
+        # x64 layout: PEB.ProcessParameters at 0x20, RTL_USER_PROCESS_PARAMETERS.CommandLine at 0x70
+        params = read(basic[1] + (0x20 if ptr == 8 else 0x10), ptr)
+        if params is None:
+            return None
+        us = read(int.from_bytes(params, "little") + (0x70 if ptr == 8 else 0x40), 2 * ptr)
+        if us is None:
+            return None
+        length, buffer = int.from_bytes(us[:2], "little"), int.from_bytes(us[ptr:], "little")
+        text = read(buffer, length) if length and buffer else b""
+        return None if text is None else text.decode("utf-16-le", "replace")
+    finally:
+        k32.CloseHandle(h)
+
+
 def server_pids(clsid: Any = None) -> list[int]:
-    """Running bench servers (all, or those serving ``clsid``): the C++ exe, and python.exe processes that COM
-    started from this process for our server (their parent is the activating process)."""
+    """Running bench servers (all, or those serving ``clsid``): the C++ exe, and python.exe processes whose command
+    line runs one of the Python server scripts (whoever started them: this process, or bench_cpp_client.exe).
+    A python.exe child of this process whose command line cannot be read counts as any Python server."""
     me = os.getpid()
-    want_cpp = clsid is None or clsid == CLSID_CppBenchServer
-    want_ours = clsid is None or clsid == CLSID_PyBenchServer
-    return [pid for pid, parent, exe in win32.processes()
-            if (want_cpp and exe.lower() == "bench_cpp_server.exe")
-            or (want_ours and exe.lower() == "python.exe" and parent == me)]
+    found = []
+    scripts = {str(c): s for c, s in PYTHON_SERVERS.items() if clsid is None or c == clsid}
+    for pid, parent, exe in win32.processes():
+        name = exe.lower()
+        if name == "bench_cpp_server.exe":
+            if clsid is None or clsid == CLSID_CppBenchServer:
+                found.append(pid)
+        elif name == "python.exe" and pid != me and scripts:
+            line = process_command_line(pid)
+            if line is None:
+                if parent == me:
+                    found.append(pid)
+                continue
+            words = line.replace('"', " ").replace("/", "\\").lower().split()
+            if any(w.endswith("\\bench\\" + script) for w in words for script in scripts.values()):
+                found.append(pid)
+    return found
 
 
 def wait_servers_gone(clsid: Any = None, timeout: float = 15.0) -> None:
@@ -464,31 +570,134 @@ def oop_cold_ours(clsid: Any) -> Measure:
 
 # ---- comtypes and pywin32 clients ----------------------------------------------------------------------------
 
-def comtypes_interface() -> Any:
-    """IBenchTarget declared the comtypes way (what a comtypes user writes)."""
-    import ctypes
-
+def _ct_local(clsid: Any) -> Any:
     import comtypes
 
-    class CtBenchTarget(comtypes.IUnknown):
-        _iid_ = comtypes.GUID(str(IBenchTarget.iid))
-        _methods_ = [
-            comtypes.COMMETHOD([], comtypes.HRESULT, "Nothing"),
-            comtypes.COMMETHOD([], comtypes.HRESULT, "Work", (["in"], ctypes.c_long, "n"),
-                               (["out", "retval"], ctypes.POINTER(ctypes.c_long), "sum")),
-        ]
-
-    return CtBenchTarget
+    g, iface = comtypes.GUID(str(clsid)), ct_iface()
+    return _retry_stopping(lambda: comtypes.CoCreateInstance(g, iface, CLSCTX.LOCAL_SERVER))
 
 
-_ct_iface: Any = None
+def _collect() -> None:
+    import gc
+
+    gc.collect()
+
+
+def oop_activate_comtypes(clsid: Any) -> Measure:
+    """Row 5 from comtypes: CoCreateInstance(LOCAL_SERVER) + Release (comtypes releases when the pointer is
+    collected: at once, by refcount) while a keeper holds the server."""
+    holder = {"keeper": _ct_local(clsid)}
+
+    def once() -> None:
+        _ct_local(clsid)
+
+    def check() -> str:
+        return _work_check(holder["keeper"].Work)
+
+    def close() -> None:
+        holder.clear()
+        _collect()
+
+    return Measure(_loop(once), check, close)
+
+
+def oop_cold_comtypes(clsid: Any) -> Measure:
+    def sample(_: int) -> float:
+        wait_servers_gone(clsid)
+        t0 = time.perf_counter()
+        p = _ct_local(clsid)
+        dt = time.perf_counter() - t0
+        del p
+        wait_servers_gone(clsid)
+        return dt
+
+    def check() -> str:
+        wait_servers_gone(clsid)
+        p = _ct_local(clsid)
+        r = _work_check(p.Work)
+        del p
+        wait_servers_gone(clsid)
+        return r
+
+    return Measure(sample, check, fixed_iterations=1)
+
+
+def oop_call_comtypes(clsid: Any, work: bool) -> Measure:
+    holder = {"p": _ct_local(clsid)}
+    p = holder["p"]
+    f = (lambda: p.Work(100)) if work else p.Nothing
+
+    def check() -> str:
+        return _work_check(p.Work)
+
+    def close() -> None:
+        nonlocal p, f
+        holder.clear()
+        p = f = None
+        _collect()
+
+    return Measure(_loop(f), check, close)
+
+
+def _pw_local(clsid: Any) -> Any:
+    import pythoncom
+
+    s = str(clsid)
+    return _retry_stopping(lambda: pythoncom.CoCreateInstance(s, None, CLSCTX.LOCAL_SERVER, pythoncom.IID_IUnknown))
+
+
+_PW_IUNKNOWN = "created (IUnknown: pywin32 cannot call IBenchTarget)"
+
+
+def oop_activate_pywin32(clsid: Any) -> Measure:
+    """Row 5 from pywin32 (IUnknown: all pywin32 can ask of IBenchTarget's class); a keeper holds the server."""
+    holder = {"keeper": _pw_local(clsid)}
+
+    def once() -> None:
+        _pw_local(clsid)  # released when the PyIUnknown goes, at once
+
+    def close() -> None:
+        holder.clear()
+
+    return Measure(_loop(once), lambda: (once(), _PW_IUNKNOWN)[1], close)
+
+
+def oop_cold_pywin32(clsid: Any) -> Measure:
+    def sample(_: int) -> float:
+        wait_servers_gone(clsid)
+        t0 = time.perf_counter()
+        p = _pw_local(clsid)
+        dt = time.perf_counter() - t0
+        del p
+        wait_servers_gone(clsid)
+        return dt
+
+    def check() -> str:
+        sample(1)
+        return _PW_IUNKNOWN
+
+    return Measure(sample, check, fixed_iterations=1)
+
+
+def createinstance_pywin32(cf: Any) -> Measure:
+    """Row 1c from pywin32: pythoncom has no CoGetClassObject, but pywin32 holds the class factory it registered
+    itself (``cf``: the PyIClassFactory of win32com.server.factory.RegisterClassFactories) and calls its
+    IClassFactory::CreateInstance."""
+    import pythoncom
+
+    iid = pythoncom.IID_IUnknown
+
+    def once() -> None:
+        cf.CreateInstance(None, iid)
+
+    return Measure(_loop(once), lambda: (once(), _PW_IUNKNOWN)[1])  # the registration owns the factory
 
 
 def ct_iface() -> Any:
-    global _ct_iface
-    if _ct_iface is None:
-        _ct_iface = comtypes_interface()
-    return _ct_iface
+    """IBenchTarget declared the comtypes way (bench/cttarget.py)."""
+    from . import cttarget
+
+    return cttarget.CtBenchTarget
 
 
 def comtypes_from_ours(ptr: Any) -> Any:
@@ -566,61 +775,11 @@ def createinstance_comtypes(clsid: Any) -> Measure:
 
 # ---- comtypes and pywin32 servers -----------------------------------------------------------------------------
 
-_ct_server: Any = None
-
-
 def comtypes_server() -> Any:
-    """IBenchTarget implemented the comtypes way (a COMObject), Work going through the runtime's stream like
-    every other implementation (comtypes declares no IStream: a comtypes user declares the part they use)."""
-    global _ct_server
-    if _ct_server is not None:
-        return _ct_server
-    import ctypes
+    """IBenchTarget implemented the comtypes way (a COMObject, bench/cttarget.py)."""
+    from . import cttarget
 
-    import comtypes
-    from comtypes import COMMETHOD, GUID, HRESULT, COMObject
-
-    class CtSequentialStream(comtypes.IUnknown):
-        _iid_ = GUID("{0C733A30-2A1C-11CE-ADE5-00AA0044773D}")
-        _methods_ = [
-            COMMETHOD([], HRESULT, "Read", (["in"], ctypes.c_void_p, "pv"), (["in"], ctypes.c_ulong, "cb"),
-                      (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbRead")),
-            COMMETHOD([], HRESULT, "Write", (["in"], ctypes.c_void_p, "pv"), (["in"], ctypes.c_ulong, "cb"),
-                      (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbWritten")),
-        ]
-
-    class CtStream(CtSequentialStream):
-        _iid_ = GUID("{0000000C-0000-0000-C000-000000000046}")
-        _methods_ = [
-            COMMETHOD([], HRESULT, "Seek", (["in"], ctypes.c_longlong, "dlibMove"), (["in"], ctypes.c_ulong, "origin"),
-                      (["out"], ctypes.POINTER(ctypes.c_ulonglong), "newpos")),
-        ]
-
-    create_stream = ctypes.oledll.ole32.CreateStreamOnHGlobal
-    iface = ct_iface()
-
-    class CtTarget(COMObject):
-        _com_interfaces_ = [iface]
-
-        def Nothing(self) -> None:
-            return None
-
-        def Work(self, n: int) -> int:
-            stream = ctypes.POINTER(CtStream)()
-            create_stream(None, True, ctypes.byref(stream))
-            value = ctypes.c_long()
-            for i in range(n):
-                value.value = i
-                stream.Write(ctypes.addressof(value), 4)
-            stream.Seek(0, 0)
-            total = 0
-            for _ in range(n):
-                stream.Read(ctypes.addressof(value), 4)
-                total += value.value
-            return total % 2**31
-
-    _ct_server = CtTarget
-    return CtTarget
+    return cttarget.CtTarget
 
 
 def comtypes_object() -> Any:
@@ -661,44 +820,15 @@ def comtypes_factory_raw() -> Any:
     return raw
 
 
-_pw_ready = False
-
-
-class PwTarget:
-    """IBenchTarget implemented the pywin32 way: a policy-wrapped Python object behind pywin32's universal
-    gateway (which needs IBenchTarget's type library registered), its stream work through pythoncom."""
-
-    _com_interfaces_ = [str(IBenchTarget.iid)]
-    _public_methods_ = ["Nothing", "Work"]
-
-    def Nothing(self) -> None:
-        return None
-
-    def Work(self, n: int) -> int:
-        import struct
-
-        import pythoncom
-
-        stream = pythoncom.CreateStreamOnHGlobal()
-        for i in range(n):
-            stream.Write(struct.pack("<i", i))
-        stream.Seek(0, 0)
-        return sum(struct.unpack("<i", stream.Read(4))[0] for _ in range(n)) % 2**31
-
-
 def pywin32_object() -> Any:
     """A new pywin32-implemented object as our client pointer. pywin32 hands out no raw pointers, so the object
     crosses over through the Global Interface Table (registered by pywin32, fetched by us)."""
-    global _pw_ready
     import pythoncom
-    import win32com.universal
     from win32com.server import policy
 
-    from .benchtarget import LIBID_BenchTarget
+    from . import pwtarget
 
-    if not _pw_ready:
-        win32com.universal.RegisterInterfaces(str(LIBID_BenchTarget), 0, 1, 0, ["IBenchTarget"])
-        _pw_ready = True
+    pwtarget.register_interfaces()
     unk = pythoncom.WrapObject(policy.DefaultPolicy(PwTarget())).QueryInterface(pythoncom.IID_IUnknown)
     git = pythoncom.CoCreateInstance(pythoncom.CLSID_StdGlobalInterfaceTable, None, CLSCTX.INPROC_SERVER,
                                      pythoncom.IID_IGlobalInterfaceTable)

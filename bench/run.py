@@ -32,8 +32,9 @@ from ole32_bindings.constants import CLSCTX  # noqa: E402
 import comtypes  # noqa: E402,F401  - imported here, on the MTA thread: comtypes joins COM on import (coinit_flags)
 
 from bench import pairs as P  # noqa: E402
-from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtTarget,  # noqa: E402
-                               CLSID_PyBenchServer, CLSID_PyTarget, IBenchTarget)
+from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtBenchServer,  # noqa: E402
+                               CLSID_CtTarget, CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer,
+                               CLSID_PyTarget, IBenchTarget)
 
 
 @dataclass
@@ -106,6 +107,11 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1a", "comtypes", "comtypes", lambda: (_inproc_setup(state), P.activate_comtypes(CLSID_CtTarget, inproc))[1])
     add("1a", "ours", "comtypes", lambda: (_inproc_setup(state), P.activate_ours(CLSID_CtTarget, inproc))[1])
     add("1a", CPP, "comtypes", lambda: (_inproc_setup(state), P.activate_cpp_loop(CLSID_CtTarget, inproc))[1])
+    # pywin32's own factory (win32com.server.factory, found through the PythonCOM registry value) in-process
+    add("1a", "pywin32", "pywin32", lambda: (_inproc_setup(state), P.activate_pywin32(CLSID_PwTarget, inproc))[1])
+    add("1a", "ours", "pywin32", lambda: (_inproc_setup(state), P.activate_ours(CLSID_PwTarget, inproc))[1])
+    add("1a", CPP, "pywin32", lambda: (_inproc_setup(state), P.activate_cpp_loop(CLSID_PwTarget, inproc))[1])
+    add("1a", "comtypes", "pywin32", lambda: (_inproc_setup(state), P.activate_comtypes(CLSID_PwTarget, inproc))[1])
     # 1b: a registry-found InprocServer32 (the C++ DLL)
     add("1b", CPP, CPP, lambda: (_registry_inproc(state), P.activate_cpp_loop(CLSID_CppBenchTarget, inproc))[1],
         "native loop in the Python process")
@@ -129,6 +135,11 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1c", "ours", "comtypes", lambda: P.createinstance_ours(
         P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw())))
     add("1c", CPP, "comtypes", lambda: _cpp_createinstance_on_raw(P.comtypes_factory_raw()))
+    add("1c", "pywin32", "pywin32", lambda: P.createinstance_pywin32(_inproc_setup(state).pw_infos[0][0]))
+    add("1c", "ours", "pywin32", lambda: P.createinstance_ours(_held_factory(state, CLSID_PwTarget)))
+    add("1c", CPP, "pywin32",
+        lambda: _cpp_createinstance_on_raw(_held_factory(state, CLSID_PwTarget, raw=True)))
+    add("1c", "comtypes", "pywin32", lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PwTarget))[1])
     add("1c", "pywin32", "ours", na("pythoncom exposes no CoGetClassObject, so a pywin32 client cannot hold a "
                                     "class factory of an in-process class"))
     # 2: same context
@@ -178,7 +189,35 @@ def pair_table(state: dict) -> list[P.Pair]:
         add("6", "ours", server, lambda c=clsid: P.oop_cold_ours(c))
         add("7", "ours", server, lambda c=clsid: P.oop_call_ours(c, False))
         add("8", "ours", server, lambda c=clsid: P.oop_call_ours(c, True))
+    # comtypes' and pywin32's own local servers (bench/ctserver.py, bench/pwserver.py), from every client
+    for server, clsid in (("comtypes", CLSID_CtBenchServer), ("pywin32", CLSID_PwBenchServer)):
+        add("5", CPP, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))
+        add("6", CPP, server, lambda c=clsid: P.cpp_exe_measure("activate_cold", c, 1))
+        add("7", CPP, server, lambda c=clsid: P.cpp_exe_measure("call_nothing_local", c, 300))
+        add("8", CPP, server, lambda c=clsid: P.cpp_exe_measure("call_work_local", c, 100, 100))
+        add("5", "ours", server, lambda c=clsid: P.oop_activate_ours(c))
+        add("6", "ours", server, lambda c=clsid: P.oop_cold_ours(c))
+        add("7", "ours", server, lambda c=clsid: P.oop_call_ours(c, False))
+        add("8", "ours", server, lambda c=clsid: P.oop_call_ours(c, True))
+        add("5", "comtypes", server, lambda c=clsid: P.oop_activate_comtypes(c))
+        add("6", "comtypes", server, lambda c=clsid: P.oop_cold_comtypes(c))
+        add("7", "comtypes", server, lambda c=clsid: P.oop_call_comtypes(c, False))
+        add("8", "comtypes", server, lambda c=clsid: P.oop_call_comtypes(c, True))
+        add("5", "pywin32", server, lambda c=clsid: P.oop_activate_pywin32(c))
+        add("6", "pywin32", server, lambda c=clsid: P.oop_cold_pywin32(c))
+        add("7", "pywin32", server, na(pyw))
+        add("8", "pywin32", server, na(pyw))
     return L
+
+
+def _held_factory(state: dict, clsid: Any, raw: bool = False) -> Any:
+    """CoGetClassObject(INPROC_SERVER) on a class registered in this process: a new reference to its
+    IClassFactory (raw, or as our client pointer)."""
+    from ole32_bindings import activation
+
+    _inproc_setup(state)
+    ptr = activation.get_class_object(clsid, P.IClassFactory.iid, CLSCTX.INPROC_SERVER)
+    return ptr if raw else P.client_class(P.IClassFactory).from_raw(ptr)
 
 
 def _cpp_createinstance_on_ours(state: dict) -> P.Measure:
@@ -329,7 +368,9 @@ def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state:
         "quick": quick, "rounds": rounds,
         "environment": environment(),
         "clsids": {"ours_inproc": str(CLSID_PyTarget), "ours_localserver": str(CLSID_PyBenchServer),
-                   "cpp_inproc": str(CLSID_CppBenchTarget), "cpp_localserver": str(CLSID_CppBenchServer)},
+                   "cpp_inproc": str(CLSID_CppBenchTarget), "cpp_localserver": str(CLSID_CppBenchServer),
+                   "comtypes_inproc": str(CLSID_CtTarget), "comtypes_localserver": str(CLSID_CtBenchServer),
+                   "pywin32_inproc": str(CLSID_PwTarget), "pywin32_localserver": str(CLSID_PwBenchServer)},
         "leaks_after_run": leak_state,
         "note": "Under Wine there are no COM+ contexts: the article's cross-context rows are cross-apartment here.",
         "rows": out_rows,
@@ -413,8 +454,9 @@ def render_terminal(data: dict[str, Any]) -> str:
 
 
 def register_servers() -> None:
-    """Register both LocalServer32s (idempotent): the C++ exe registers itself and widl's type library; ours
-    registers its CLSID and the type library generated from the Python declaration (same LIBID and layout)."""
+    """Register the four LocalServer32s (idempotent): the C++ exe registers itself and widl's type library; ours
+    registers its CLSID and the type library generated from the Python declaration (same LIBID and layout), which
+    the comtypes and pywin32 servers rely on too (pywin32's universal gateway reads it)."""
     import subprocess
     import tempfile
 
@@ -424,11 +466,13 @@ def register_servers() -> None:
                             timeout=60).returncode
     if rc != 0:
         raise SystemExit(f"bench_cpp_server.exe -RegServer failed ({rc})")
-    from bench import pyserver
+    from bench import ctserver, pwserver, pyserver
     from comserver.registration import register
 
     register(pyserver.registration())
     pyserver.typelib().register()
+    register(ctserver.registration())
+    pwserver.register()
 
 
 def main(argv: list[str]) -> int:

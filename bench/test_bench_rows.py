@@ -57,3 +57,25 @@ def test_pair(benchmark, registered, pair):
         benchmark.pedantic(m.sample, args=(m.fixed_iterations or 10,), rounds=1, iterations=1)
     finally:
         m.close()
+
+
+def test_server_pids_tell_the_python_servers_apart(registered):
+    """Cold rows wait for "no server of this CLSID": a server that server_pids failed to recognise would make them
+    time warm activations without any error. Each Python server is found by its own CLSID and no other's, and is
+    gone after its last client."""
+    from bench.benchtarget import CLSID_CppBenchServer, CLSID_CtBenchServer, CLSID_PwBenchServer, CLSID_PyBenchServer
+
+    others = [CLSID_PyBenchServer, CLSID_CtBenchServer, CLSID_PwBenchServer, CLSID_CppBenchServer]
+    for clsid in (CLSID_CtBenchServer, CLSID_PwBenchServer):
+        P.wait_servers_gone()
+        with P._local(clsid) as p:
+            assert p.Work(100) == 4950
+            pids = P.server_pids(clsid)
+            assert len(pids) == 1, pids
+            assert pids == P.server_pids()  # the only bench server running, and not this process
+            assert "\\bench\\" in P.process_command_line(pids[0]).replace("/", "\\")
+            for other in others:
+                if other != clsid:
+                    assert P.server_pids(other) == [], other
+        P.wait_servers_gone(clsid)
+        assert P.server_pids() == []

@@ -1,0 +1,116 @@
+"""The pywin32 IBenchTarget LocalServer32 (CLSID_PwBenchServer): bench/pwtarget.py's ``PwTarget`` served out of
+process by pywin32's own local server (``win32com.server.localserver.serve``: ``pythoncom.MakePyFactory``,
+CoRegisterClassObject, a message loop that ends when pythoncom's lock count is back to 0).
+
+    python bench/pwserver.py -RegServer     # HKCR registration (IBenchTarget's type library: bench/pyserver.py)
+    python bench/pwserver.py -UnregServer
+    python bench/pwserver.py -Embedding     # what COM runs (Wine appends -Embedding to the registered command)
+
+pywin32's class factory finds the Python class through ``HKCR\\CLSID\\{clsid}\\PythonCOM`` (and adds
+``PythonCOMPath`` to sys.path), which ``-RegServer`` writes beside the LocalServer32 entry; the universal gateway
+serves IBenchTarget from its registered type library. The command line is ``python.exe bench/pwserver.py``, like
+every Python server of the bench (pywin32's own registration would run ``pythonw.exe .../localserver.py {clsid}``):
+this script puts the project on sys.path (the embeddable Python's ._pth leaves it off) and registers the
+universal gateway before handing over to pywin32's ``serve``.
+
+Serving loads nothing of this project but bench.contract and bench.pwtarget. The server runs in the MTA
+(``sys.coinit_flags = 0``, like the C++ server and ours; pywin32's localserver.py would pick an STA).
+Added here: a server that no client ever used exits after ``IDLE_TIMEOUT`` seconds.
+"""
+
+import os
+import sys
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:  # the embeddable Python's ._pth leaves the script's directory off sys.path
+    sys.path.insert(0, ROOT)
+
+from bench import contract  # noqa: E402
+
+IDLE_TIMEOUT = 30.0
+#: What pywin32's factory instantiates (HKCR\CLSID\{clsid}\PythonCOM), importable from PythonCOMPath.
+CLASS_SPEC = "bench.pwtarget.PwTarget"
+
+
+def registration():
+    from comserver.registration import ServerRegistration, python_command
+    from ole32_bindings.guid import Guid
+
+    clsid = Guid(contract.CLSID_PwBenchServer)
+    return ServerRegistration(clsid, "ole32-bindings IBenchTarget server (pywin32)",
+                              python_command(os.path.abspath(__file__)), progid="Ole32Bindings.BenchServerPw.1",
+                              appid=clsid)
+
+
+def register_python_class(clsid: str) -> str:
+    """The registry values pywin32's class factory reads to find PwTarget for ``clsid``; returns the CLSID key."""
+    from ole32_bindings import registry
+
+    key = f"CLSID\\{clsid}"
+    registry.set_value(registry.HKEY_CLASSES_ROOT, key + "\\PythonCOM", None, CLASS_SPEC)
+    registry.set_value(registry.HKEY_CLASSES_ROOT, key + "\\PythonCOMPath", None, ROOT)
+    return key
+
+
+def register() -> None:
+    from comserver.registration import register as register_server
+
+    register_server(registration())
+    register_python_class(contract.CLSID_PwBenchServer)
+
+
+def unregister() -> None:
+    from comserver.registration import unregister as unregister_server
+
+    unregister_server(registration())
+
+
+def detach_std_handles():
+    """fds 0-2 to NUL: a server COM started inherited its client's std handles (a pipe it must not hold open)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        try:
+            os.dup2(null, fd)
+        except OSError:
+            pass
+
+
+def serve():
+    sys.coinit_flags = 0  # pythoncom joins COM on import: the MTA, like the C++ server and ours
+    import pythoncom
+    import win32api
+    import win32con
+    from win32com.server import localserver
+
+    from bench import pwtarget
+
+    pwtarget.register_interfaces()
+    main_thread = win32api.GetCurrentThreadId()
+    pythoncom.PumpWaitingMessages()  # this thread's message queue exists before any WM_QUIT is posted to it
+
+    def idle_exit():
+        # pywin32 posts WM_QUIT when its last gateway or lock goes; a server nobody ever used would wait forever.
+        threading.Event().wait(IDLE_TIMEOUT)
+        if pythoncom._GetGatewayCount() == 0:
+            win32api.PostThreadMessage(main_thread, win32con.WM_QUIT, 0, 0)
+
+    threading.Thread(target=idle_exit, daemon=True, name="idle-exit").start()
+    localserver.serve([contract.CLSID_PwBenchServer])  # registers, pumps until WM_QUIT, revokes, CoUninitialize
+    return 0
+
+
+def main(argv):
+    args = [a.lower().lstrip("-/") for a in argv]
+    if "regserver" in args:
+        register()
+        return 0
+    if "unregserver" in args:
+        unregister()
+        return 0
+    detach_std_handles()
+    return serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
