@@ -28,7 +28,7 @@ $(METADATA): pyproject.toml
 $(FFI_OUT): $(FFI_SRC)
 	$(VENV_PY) build_ffi.py
 
-native: src/vtables/vtables_core.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
+native: src/vtables/vtables_core.dll src/comserver/python_inproc.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
 	$(NATIVE)/bench_cpp_client.exe
 
 $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def)
@@ -38,6 +38,10 @@ $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.
 # The object model's native IUnknown (native/core/README.md), next to the module that loads it.
 src/vtables/vtables_core.dll: native/core/vtables_core.c
 	x86_64-w64-mingw32-gcc -O2 -Wall -shared -static-libgcc -o $@ $< -lole32 -luuid
+
+# The InprocServer32 host of Python classes (src/comserver/inproc.py), next to the module that registers it.
+src/comserver/python_inproc.dll: native/inproc/python_inproc.c
+	x86_64-w64-mingw32-gcc -O2 -Wall -shared -static-libgcc -o $@ $< -lole32 -ladvapi32
 
 # The benchmark's native counterparts (native/bench/README.md). widl makes IBenchTarget's type library (registered
 # at run time by `bench_cpp_server.exe -RegServer`) and the C++ header the two exes include.
@@ -109,4 +113,4 @@ bench-marshalling: provision
 	$(VENV_PY) tools/bench_ratios.py $(MARSHAL_JSON)
 
 clean:
-	rm -rf build src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/ole32_bindings.egg-info
+	rm -rf build src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/comserver/python_inproc.dll src/ole32_bindings.egg-info

@@ -33,7 +33,7 @@ import comtypes  # noqa: E402,F401  - imported here, on the MTA thread: comtypes
 
 from bench import pairs as P  # noqa: E402
 from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtBenchServer,  # noqa: E402
-                               CLSID_CtTarget, CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer,
+                               CLSID_CtTarget, CLSID_PyInprocTarget, CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer,
                                CLSID_PyTarget, IBenchTarget)
 
 
@@ -83,6 +83,17 @@ def _registry_inproc(state: dict) -> None:
     state["registry"] = key
 
 
+def _registry_inproc_ours(state: dict) -> None:
+    """Row 1b: our PyTarget as an InprocServer32 (comserver.inproc: python_inproc.dll hosts Python classes)."""
+    if "registry_ours" in state:
+        return
+    from comserver.inproc import register_inproc
+
+    register_inproc(CLSID_PyInprocTarget, "bench.benchtarget:py_target_class", python_path=[ROOT],
+                    description="ole32-bindings Python bench target (InprocServer32)")
+    state["registry_ours"] = CLSID_PyInprocTarget
+
+
 def pair_table(state: dict) -> list[P.Pair]:
     """Every client -> server pair of every row; n/a pairs raise NotAvailable with the reason."""
     inproc = CLSCTX.INPROC_SERVER
@@ -119,8 +130,17 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1b", "comtypes", CPP,
         lambda: (_registry_inproc(state), P.activate_comtypes(CLSID_CppBenchTarget, inproc))[1])
     add("1b", "pywin32", CPP, lambda: (_registry_inproc(state), P.activate_pywin32(CLSID_CppBenchTarget, inproc))[1])
-    add("1b", "ours", "ours", na("no InprocServer32 host DLL for Python classes yet (pywin32's pythoncom and "
-                                 "comtypes' server DLL are such hosts)"))
+    # ... and our Python class behind comserver.inproc's host DLL: Python already in the client for ours, comtypes
+    # and pywin32; started by the DLL inside the C++ client's own process
+    add("1b", "ours", "ours",
+        lambda: (_registry_inproc_ours(state), P.activate_ours(CLSID_PyInprocTarget, inproc))[1])
+    add("1b", CPP, "ours", lambda: (_registry_inproc_ours(state),
+                                    P.cpp_exe_measure("activate_inproc", CLSID_PyInprocTarget, 2000))[1],
+        "bench_cpp_client.exe: python_inproc.dll starts Python in the C++ process")
+    add("1b", "comtypes", "ours",
+        lambda: (_registry_inproc_ours(state), P.activate_comtypes(CLSID_PyInprocTarget, inproc))[1])
+    add("1b", "pywin32", "ours",
+        lambda: (_registry_inproc_ours(state), P.activate_pywin32(CLSID_PyInprocTarget, inproc))[1])
     # 1c: CreateInstance on a factory already held
     add("1c", CPP, CPP, lambda: P.cpp_exe_measure("createinstance_factory", CLSID_CppBenchTarget, 200000))
     add("1c", "ours", "ours", lambda: P.createinstance_ours(
@@ -178,19 +198,11 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("4", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(True, P.comtypes_object))
     add("4", "ours", "pywin32", lambda: P.cross_apartment_ours_to(P.pywin32_object, True))
     add("4", CPP, "pywin32", lambda: P.cross_apartment_cpp_to_ours(True, P.pywin32_object))
-    # 5-8: out of process
-    for client, server, clsid in ((CPP, CPP, CLSID_CppBenchServer), (CPP, "ours", CLSID_PyBenchServer)):
-        add("5", client, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))
-        add("6", client, server, lambda c=clsid: P.cpp_exe_measure("activate_cold", c, 1))
-        add("7", client, server, lambda c=clsid: P.cpp_exe_measure("call_nothing_local", c, 300))
-        add("8", client, server, lambda c=clsid: P.cpp_exe_measure("call_work_local", c, 100, 100))
-    for server, clsid in ((CPP, CLSID_CppBenchServer), ("ours", CLSID_PyBenchServer)):
-        add("5", "ours", server, lambda c=clsid: P.oop_activate_ours(c))
-        add("6", "ours", server, lambda c=clsid: P.oop_cold_ours(c))
-        add("7", "ours", server, lambda c=clsid: P.oop_call_ours(c, False))
-        add("8", "ours", server, lambda c=clsid: P.oop_call_ours(c, True))
-    # comtypes' and pywin32's own local servers (bench/ctserver.py, bench/pwserver.py), from every client
-    for server, clsid in (("comtypes", CLSID_CtBenchServer), ("pywin32", CLSID_PwBenchServer)):
+    # 5-8: out of process. Four LocalServer32s (C++, ours: bench/pyserver.py, comtypes' and pywin32's own local
+    # servers: bench/ctserver.py, bench/pwserver.py), each from every client
+    servers = ((CPP, CLSID_CppBenchServer), ("ours", CLSID_PyBenchServer), ("comtypes", CLSID_CtBenchServer),
+               ("pywin32", CLSID_PwBenchServer))
+    for server, clsid in servers:
         add("5", CPP, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))
         add("6", CPP, server, lambda c=clsid: P.cpp_exe_measure("activate_cold", c, 1))
         add("7", CPP, server, lambda c=clsid: P.cpp_exe_measure("call_nothing_local", c, 300))
@@ -320,6 +332,10 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
             from ole32_bindings import registry
 
             registry.delete_tree(registry.HKEY_CLASSES_ROOT, state["registry"])
+        if "registry_ours" in state:
+            from comserver.inproc import unregister_inproc
+
+            unregister_inproc(state["registry_ours"])
     import gc
 
     from vtables import leaks
@@ -367,7 +383,8 @@ def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "quick": quick, "rounds": rounds,
         "environment": environment(),
-        "clsids": {"ours_inproc": str(CLSID_PyTarget), "ours_localserver": str(CLSID_PyBenchServer),
+        "clsids": {"ours_inproc": str(CLSID_PyTarget), "ours_inprocserver32": str(CLSID_PyInprocTarget),
+                   "ours_localserver": str(CLSID_PyBenchServer),
                    "cpp_inproc": str(CLSID_CppBenchTarget), "cpp_localserver": str(CLSID_CppBenchServer),
                    "comtypes_inproc": str(CLSID_CtTarget), "comtypes_localserver": str(CLSID_CtBenchServer),
                    "pywin32_inproc": str(CLSID_PwTarget), "pywin32_localserver": str(CLSID_PwBenchServer)},

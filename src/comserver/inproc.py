@@ -1,0 +1,121 @@
+"""In-process servers (InprocServer32) for COM classes written in Python.
+
+    register_inproc(CLSID_Point, "mypkg.shapes:Point", python_path=[r"C:\\src"])   # once (setup, installer)
+    ... any client, C++ or Python: CoCreateInstance(CLSID_Point, NULL, CLSCTX_INPROC_SERVER, ...) ...
+    unregister_inproc(CLSID_Point)
+
+``HKCR\\CLSID\\{clsid}\\InprocServer32`` names ``python_inproc.dll`` (native/inproc, built next to this module),
+with ThreadingModel, and three values of ours: PythonClass (``module:attribute``: a ComObject subclass, or a
+function of no arguments returning one, for classes made at run time),
+PythonPath (directories put first on sys.path, ';'-separated) and PythonDll (the Python to start when the client
+process has none). COM loads the DLL; its DllGetClassObject finds the process's Python (or starts that one), takes
+the GIL and calls ``class_object`` below, which imports the class once and hands out its class object.
+
+COM's rules, as enforced here:
+
+* The class object is a ``vtables.factory.ClassFactory`` made once per CLSID and kept for the life of the process
+  (an in-process server's class objects may be asked for at any time; a Python started by the DLL is never
+  finalized, so DllCanUnloadNow says S_FALSE). Each DllGetClassObject returns a new reference (QueryInterface).
+* A failure becomes the HRESULT COM expects: an unregistered or unimportable class CLASS_E_CLASSNOTAVAILABLE, an
+  IID the class object lacks E_NOINTERFACE; the Python traceback goes to the log, never to a MessageBox.
+* ThreadingModel "Both" (the default): objects live in the apartment of the thread that creates them, so a
+  caller gets the object itself, never a proxy, in whatever apartment it is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import threading
+from typing import Any, Iterable
+
+from ole32_bindings import registry
+from ole32_bindings.dlls import ffi
+from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import ComError, to_signed
+
+from vtables.factory import ClassFactory
+from vtables.interfaces import IUnknown
+
+__all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "class_object", "python_dll"]
+
+log = logging.getLogger("comserver")
+
+HOST_DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_inproc.dll")
+CLASS_E_CLASSNOTAVAILABLE = 0x80040111
+
+_factories: dict[Guid, tuple[ClassFactory, Any]] = {}  # clsid -> (class object, the reference we keep)
+_guard = threading.Lock()
+
+
+def python_dll() -> str:
+    """The DLL of the running Python (what a C++ client's process should start)."""
+    name = f"python{sys.version_info.major}{sys.version_info.minor}.dll"
+    for base in (sys.base_prefix, os.path.dirname(sys.executable)):
+        path = os.path.join(base, name)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError(f"{name} not found next to {sys.executable}")
+
+
+def _key(clsid: Guid) -> str:
+    return f"CLSID\\{clsid}\\InprocServer32"
+
+
+def register_inproc(clsid: Guid, python_class: str, *, description: str | None = None,
+                    python_path: Iterable[str] = (), threading_model: str = "Both",
+                    hive: Any = registry.HKEY_CLASSES_ROOT, host_dll: str = HOST_DLL) -> None:
+    """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid``. Idempotent."""
+    if ":" not in python_class:
+        raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
+    if not os.path.exists(host_dll):
+        raise FileNotFoundError(f"{host_dll} is missing: build it (make native)")
+    registry.set_value(hive, f"CLSID\\{clsid}", None, description or python_class)
+    registry.set_value(hive, _key(clsid), None, os.path.abspath(host_dll))
+    registry.set_value(hive, _key(clsid), "ThreadingModel", threading_model)
+    registry.set_value(hive, _key(clsid), "PythonClass", python_class)
+    registry.set_value(hive, _key(clsid), "PythonPath", ";".join(os.path.abspath(p) for p in python_path))
+    registry.set_value(hive, _key(clsid), "PythonDll", python_dll())
+
+
+def unregister_inproc(clsid: Guid, hive: Any = registry.HKEY_CLASSES_ROOT) -> bool:
+    """Remove ``CLSID\\{clsid}`` entirely; False if it was not there."""
+    return registry.delete_tree(hive, f"CLSID\\{clsid}")
+
+
+def _load_class(clsid: Guid) -> type:
+    spec = registry.query_value(registry.HKEY_CLASSES_ROOT, _key(clsid), "PythonClass")
+    if not isinstance(spec, str) or ":" not in spec:
+        raise LookupError(f"{clsid}: no PythonClass value under HKCR\\{_key(clsid)}")
+    module, _, attr = spec.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    from vtables.object import ComObject
+
+    if not (isinstance(obj, type) and issubclass(obj, ComObject)):
+        obj = obj()  # a function that makes the class
+    if not (isinstance(obj, type) and issubclass(obj, ComObject)):
+        raise TypeError(f"{spec} is not a ComObject class (nor a function returning one)")
+    return obj
+
+
+def class_object(clsid_text: str, iid_text: str) -> int:
+    """Called by python_inproc.dll (GIL held): the address of a new reference to ``clsid``'s class object as
+    ``iid``, or a failure HRESULT as a negative number."""
+    try:
+        clsid, iid = Guid(clsid_text), Guid(iid_text)
+        with _guard:
+            entry = _factories.get(clsid)
+            if entry is None:
+                factory = ClassFactory(_load_class(clsid))
+                entry = (factory, factory.query_raw(IUnknown.iid))  # ours for the life of the process
+                _factories[clsid] = entry
+        return int(ffi.cast("uintptr_t", entry[0].query_raw(iid)))
+    except ComError as e:
+        return to_signed(e.hresult)
+    except Exception:  # noqa: BLE001 - reported to COM as an HRESULT, logged here
+        log.exception("in-process class object %s could not be made", clsid_text)
+        return to_signed(CLASS_E_CLASSNOTAVAILABLE)
