@@ -37,6 +37,8 @@ from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, to_signed
 
 from vtables.factory import ClassFactory
+
+from .registration import HKCR
 from vtables.interfaces import IUnknown
 
 __all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "class_object", "python_dll"]
@@ -60,29 +62,33 @@ def python_dll() -> str:
     raise FileNotFoundError(f"{name} not found next to {sys.executable}")
 
 
-def _key(clsid: Guid) -> str:
-    return f"CLSID\\{clsid}\\InprocServer32"
+def _key(clsid: Guid, root: str = "") -> str:
+    return "\\".join(([root] if root else []) + ["CLSID", str(clsid), "InprocServer32"])
 
 
 def register_inproc(clsid: Guid, python_class: str, *, description: str | None = None,
                     python_path: Iterable[str] = (), threading_model: str = "Both",
-                    hive: Any = registry.HKEY_CLASSES_ROOT, host_dll: str = HOST_DLL) -> None:
-    """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid``. Idempotent."""
+                    place: tuple[Any, str] = HKCR, host_dll: str = HOST_DLL) -> None:
+    """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
+    (``comserver.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only). Idempotent."""
     if ":" not in python_class:
         raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
     if not os.path.exists(host_dll):
         raise FileNotFoundError(f"{host_dll} is missing: build it (make native)")
-    registry.set_value(hive, f"CLSID\\{clsid}", None, description or python_class)
-    registry.set_value(hive, _key(clsid), None, os.path.abspath(host_dll))
-    registry.set_value(hive, _key(clsid), "ThreadingModel", threading_model)
-    registry.set_value(hive, _key(clsid), "PythonClass", python_class)
-    registry.set_value(hive, _key(clsid), "PythonPath", ";".join(os.path.abspath(p) for p in python_path))
-    registry.set_value(hive, _key(clsid), "PythonDll", python_dll())
+    hive, root = place
+    key = _key(clsid, root)
+    registry.set_value(hive, key.rsplit("\\", 1)[0], None, description or python_class)
+    registry.set_value(hive, key, None, os.path.abspath(host_dll))
+    registry.set_value(hive, key, "ThreadingModel", threading_model)
+    registry.set_value(hive, key, "PythonClass", python_class)
+    registry.set_value(hive, key, "PythonPath", ";".join(os.path.abspath(p) for p in python_path))
+    registry.set_value(hive, key, "PythonDll", python_dll())
 
 
-def unregister_inproc(clsid: Guid, hive: Any = registry.HKEY_CLASSES_ROOT) -> bool:
-    """Remove ``CLSID\\{clsid}`` entirely; False if it was not there."""
-    return registry.delete_tree(hive, f"CLSID\\{clsid}")
+def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
+    """Remove ``CLSID\\{clsid}`` entirely from ``place``; False if it was not there."""
+    hive, root = place
+    return registry.delete_tree(hive, _key(clsid, root).rsplit("\\", 1)[0])
 
 
 def _load_class(clsid: Guid) -> type:

@@ -208,10 +208,36 @@ class ByValueUnmarshaler(ComObject, implements=[IMarshal]):
     @contextlib.contextmanager
     def installed(cls) -> Iterator[None]:
         """Register the unmarshaler's class object from the calling thread for the block (CLSCTX_INPROC_SERVER,
-        REGCLS_MULTIPLEUSE), revoked on exit. Register from the apartment that will unmarshal (Wine looks up
-        registered class objects per apartment; an MTA registration also serves the MTA's other threads)."""
+        REGCLS_MULTIPLEUSE), revoked on exit. Register from the apartment that will unmarshal: Wine 8 looks up
+        registered class objects per apartment (an MTA registration serves the MTA's threads, not an STA). For
+        every apartment of every process, use ``registered()``."""
         from comserver.classobjects import ClassObjects
 
         with ClassObjects() as objs:
             objs.register(CLSID_PyMarshalByValue, ClassFactory(cls), CLSCTX.INPROC_SERVER, REGCLS.MULTIPLEUSE)
             yield
+
+    @classmethod
+    @contextlib.contextmanager
+    def registered(cls, place: Any = None) -> Iterator[None]:
+        """Register the unmarshaler as an InprocServer32 (comserver.inproc's host DLL) for the block: every
+        apartment, and every process that can import the by-value classes, then finds it. ``place``:
+        comserver.registration.HKCR (the default; the only place Wine 8 reads) or HKCU_CLASSES."""
+        yield from _registered_inproc(CLSID_PyMarshalByValue, "marshalling.byvalue:ByValueUnmarshaler", place)
+
+
+def _registered_inproc(clsid: Guid, python_class: str, place: Any) -> Iterator[None]:
+    import os
+
+    import marshalling
+    from comserver.inproc import register_inproc, unregister_inproc
+    from comserver.registration import HKCR
+
+    place = HKCR if place is None else place
+    src = os.path.dirname(os.path.dirname(os.path.abspath(marshalling.__file__)))
+    register_inproc(clsid, python_class, python_path=[src], place=place,
+                    description=f"ole32-bindings unmarshaler ({python_class})")
+    try:
+        yield
+    finally:
+        unregister_inproc(clsid, place)

@@ -5,9 +5,11 @@ pyproject.toml), so the bindings never import this layer. ``python -m marshallin
 
 What "tracing on" means, precisely (no hidden magic beyond this list):
 
-* The tracer's unmarshal class (``TracingUnmarshaler``) is registered in this process for the script's lifetime,
-  from a small MTA thread of ours (so any apartment of the script can unmarshal traced data, and the script is
-  still free to put its main thread in an STA).
+* The tracer's unmarshal class (``TracingUnmarshaler``) is registered for the script's lifetime: as a class
+  object from a small MTA thread of ours (the script stays free to put its main thread in an STA), and as an
+  InprocServer32 (comserver.inproc) so that every apartment finds it (Wine 8 looks up class objects per
+  apartment). ``--hive`` picks where: ``machine`` (HKCR), ``user`` (HKCU\\Software\\Classes: Windows only, Wine
+  8 reads HKCR alone), ``none``, or ``auto`` (the default: HKCR, else HKCU when HKCR is not writable).
 * Every interface pointer the script marshals through ``ole32_bindings.marshaling.marshal_interface``,
   ``marshal_inter_thread_interface_in_stream`` or ``marshalling.git.GlobalInterfaceTable.register``
   (by name, through their modules) is wrapped in
@@ -64,6 +66,8 @@ def register(subparsers: Any) -> None:
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=f"write the whole trace at the end as {TRACE_SCHEMA} JSON")
     p.add_argument("--output", "-o", metavar="FILE", help="write the trace to FILE (default: standard error)")
+    p.add_argument("--hive", choices=["auto", "machine", "user", "none"], default="auto",
+                   help="where the tracer's unmarshaler is registered for every apartment (default: auto)")
     p.add_argument("script", metavar="SCRIPT", help="the Python script to run")
     p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="the script's arguments")
 
@@ -74,7 +78,7 @@ class BadScript(Exception):
 
 def _run_command(args: argparse.Namespace) -> int:
     try:
-        return run(args.script, args.args, as_json=args.json, output=args.output)
+        return run(args.script, args.args, as_json=args.json, output=args.output, hive=args.hive)
     except BadScript as exc:
         from ole32_bindings.cli import BadInput
 
@@ -84,10 +88,11 @@ def _run_command(args: argparse.Namespace) -> int:
 # ---- tracing on, in-program -----------------------------------------------------------------------------------
 
 class _UnmarshalerHost:
-    """An MTA thread that holds the TracingUnmarshaler's class-object registration for the trace's lifetime."""
+    """An MTA thread that holds the TracingUnmarshaler's registrations for the trace's lifetime."""
 
-    def __init__(self, trace: Any) -> None:
+    def __init__(self, trace: Any, hive: str = "auto") -> None:
         self._trace = trace
+        self._hive = hive
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -100,7 +105,7 @@ class _UnmarshalerHost:
 
         apartments.co_initialize()
         try:
-            with TracingUnmarshaler.installed(self._trace):
+            with self._registration(TracingUnmarshaler):
                 self._ready.set()
                 self._stop.wait()
         except BaseException as e:  # noqa: BLE001 - re-raised by start()
@@ -108,6 +113,25 @@ class _UnmarshalerHost:
             self._ready.set()
         finally:
             apartments.co_uninitialize()
+
+    def _registration(self, cls: Any) -> Any:
+        from comserver.registration import HKCR, HKCU_CLASSES
+        from ole32_bindings.registry import RegistryError
+
+        if self._hive == "none":
+            return cls.installed(self._trace)
+        if self._hive in ("machine", "user"):
+            return cls.registered(self._trace, HKCR if self._hive == "machine" else HKCU_CLASSES)
+        try:  # auto: HKCR when writable
+            from ole32_bindings import registry
+
+            from .tracer import CLSID_TracingUnmarshaler
+
+            probe = f"CLSID\\{CLSID_TracingUnmarshaler}"  # the key registered() writes (and removes) anyway
+            registry.set_value(registry.HKEY_CLASSES_ROOT, probe, None, "ole32-bindings tracer (probe)")
+            return cls.registered(self._trace, HKCR)
+        except RegistryError:
+            return cls.registered(self._trace, HKCU_CLASSES)
 
     def start(self) -> None:
         self._thread.start()
@@ -142,7 +166,7 @@ def _traced(original: Callable[..., Any], unk_index: int, trace: Any) -> Callabl
 
 
 @contextlib.contextmanager
-def tracing(trace: Any = None) -> Iterator[Any]:
+def tracing(trace: Any = None, hive: str = "auto") -> Iterator[Any]:
     """Tracing on for the block (see the module docstring for exactly what that covers); yields the
     ``MarshalTrace``. Not re-entrant: one tracing block per process at a time."""
     global _current
@@ -154,7 +178,7 @@ def tracing(trace: Any = None) -> Iterator[Any]:
     if _current is not None:
         raise RuntimeError("tracing() is already on in this process")
     trace = trace if trace is not None else MarshalTrace()
-    host = _UnmarshalerHost(trace)
+    host = _UnmarshalerHost(trace, hive)
     host.start()
     # (module, function, position of the interface-pointer argument)
     patches = [
@@ -214,7 +238,8 @@ def event_to_json(event: Any, t0: float) -> dict[str, Any]:
     return doc
 
 
-def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output: str | None = None) -> int:
+def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output: str | None = None,
+        hive: str = "auto") -> int:
     """Run ``script`` as ``__main__`` with tracing on; returns its exit status (see the module docstring)."""
     import time
 
@@ -238,7 +263,7 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
     sys.path.insert(0, os.path.dirname(path))  # as `python SCRIPT` does
     status = 0
     try:
-        with tracing(trace):
+        with tracing(trace, hive):
             try:
                 runpy.run_path(path, run_name="__main__")
             except SystemExit as exc:
@@ -272,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_arguments(p)
     args = p.parse_args(argv)
     try:
-        return run(args.script, args.args, as_json=args.json, output=args.output)
+        return run(args.script, args.args, as_json=args.json, output=args.output, hive=args.hive)
     except BadScript as exc:
         sys.stderr.write(f"trace: error: {exc}\n")
         return 2

@@ -225,6 +225,17 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
 
     @classmethod
     @contextlib.contextmanager
+    def registered(cls, trace: MarshalTrace, place: Any = None) -> Iterator[None]:
+        """Like ``installed``, and also as an InprocServer32 (comserver.inproc) for the block, so apartments other
+        than the registering one (Wine 8 looks up class objects per apartment) and other processes find it.
+        ``place``: comserver.registration.HKCR (default) or HKCU_CLASSES."""
+        from .byvalue import _registered_inproc
+
+        with cls.installed(trace):
+            yield from _registered_inproc(CLSID_TracingUnmarshaler, "marshalling.tracer:TracingUnmarshaler", place)
+
+    @classmethod
+    @contextlib.contextmanager
     def installed(cls, trace: MarshalTrace) -> Iterator[None]:
         """Register the unmarshal class in this process (all apartments) for the duration, recording into trace."""
         from comserver.classobjects import ClassObjects

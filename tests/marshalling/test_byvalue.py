@@ -203,3 +203,28 @@ def test_across_processes_the_client_gets_the_servers_state(unmarshaler, tmp_pat
         if proc.poll() is None:
             win32.terminate_process(proc.pid)
             proc.wait(10)
+
+
+def test_registered_unmarshaler_serves_an_sta_too(mta):
+    """installed() registers a class object for the calling apartment only (Wine 8); registered() makes the
+    unmarshaler an InprocServer32, so an STA unmarshals by-value data as well."""
+    from byvalue_point import Point
+    from marshalling.byvalue import ByValueUnmarshaler
+    from marshalling.sta import StaThread
+    from ole32_bindings import marshaling, objref, pointers, registry
+    from vtables.interfaces import IPersist
+
+    with ByValueUnmarshaler.registered(), StaThread() as sta:
+        with Point(8, 9).as_ptr(IPersist) as p:
+            stream = marshaling.marshal_inter_thread_interface_in_stream(IPersist.iid, p.as_raw())
+
+        def unmarshal():
+            raw = marshaling.get_interface_and_release_stream(stream, IPersist.iid)
+            try:
+                copy = _copy_of(raw)
+                return _is_ours(raw), (copy.x, copy.y), copy._com_thread == sta._thread.ident
+            finally:
+                pointers.release(raw)
+
+        assert sta.call(unmarshal) == (True, (8, 9), True)
+    assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{objref.CLSID_PyMarshalByValue}")

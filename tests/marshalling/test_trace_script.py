@@ -114,3 +114,35 @@ def test_trace_command_text_output_and_a_failing_script(tmp_path):
     r = _run_cli("trace", str(bad))
     assert r.returncode == 1
     assert "ValueError: boom in the user script" in r.stderr and "Traceback" in r.stderr
+
+
+@pytest.mark.runtime
+def test_tracing_reaches_unmarshals_in_every_apartment(mta):
+    """The unmarshaler is also an InprocServer32 while tracing, so an STA (which does not see the MTA's class
+    objects under Wine 8) unmarshals traced data too; the registration is gone afterwards."""
+    from marshalling.sta import StaThread
+    from marshalling.trace_script import tracing
+    from marshalling.tracer import CLSID_TracingUnmarshaler
+    from ole32_bindings import marshaling, registry
+    from vtables.client import client_class
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    class Demo(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            return IPersist.iid
+
+    with tracing(hive="machine") as trace, StaThread() as sta:
+        assert registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{CLSID_TracingUnmarshaler}\\InprocServer32")
+        obj = Demo().as_ptr(IPersist)
+        stream = marshaling.marshal_inter_thread_interface_in_stream(IPersist.iid, obj.as_raw())
+        obj.release()
+
+        def unmarshal_and_call():
+            with client_class(IPersist).from_raw(marshaling.get_interface_and_release_stream(stream, IPersist.iid)) as p:
+                return p.GetClassID()
+
+        assert sta.call(unmarshal_and_call) == IPersist.iid
+    assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{CLSID_TracingUnmarshaler}")
+    unmarshal = [e for e in trace.events if e.method == "UnmarshalInterface"]
+    assert len(unmarshal) == 1 and unmarshal[0].apartment in ("STA", "MAINSTA")
