@@ -160,10 +160,16 @@ def cpp_client_row(row: str, clsid: Any, iterations: int, n: int | None = None) 
 
 
 def cpp_exe_measure(row: str, clsid: Any, iterations: int, n: int | None = None) -> Measure:
+    cold = row == "activate_cold"  # the server must be gone first: a previous pair's may still be exiting
+
     def sample(it: int) -> float:
+        if cold:
+            wait_servers_gone(clsid)
         return float(cpp_client_row(row, clsid, it, n)["seconds_per_op"])
 
     def check() -> str:
+        if cold:
+            wait_servers_gone(clsid)
         return str(cpp_client_row(row, clsid, max(1, min(iterations, 3)), n).get("check", "ok"))
 
     return Measure(sample, check, fixed_iterations=iterations)

@@ -36,6 +36,10 @@ def registered():
             from ole32_bindings import registry
 
             registry.delete_tree(registry.HKEY_CLASSES_ROOT, _STATE.pop("registry"))
+        if "registry_ours" in _STATE:
+            from comserver.inproc import unregister_inproc
+
+            unregister_inproc(_STATE.pop("registry_ours"))
         apartments.co_uninitialize()
     assert not left, f"bench servers left running: {left}"
 
