@@ -411,7 +411,7 @@ def call_cpp_loop(ptr: Any, work: bool) -> Measure:
 
 # ---- out of process -------------------------------------------------------------------------------------------
 
-_STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF")
+_STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF", "RPC_S_CALL_FAILED")
 
 
 def _local(clsid: Any) -> Any:

@@ -145,10 +145,12 @@ struct Com {
     ~Com() { CoUninitialize(); }
 };
 
-// A server that is shutting down refuses (CO_E_SERVER_STOPPING) or drops (RPC_E_DISCONNECTED, RPC_S_UNKNOWN_IF) an
-// activation that reached it late; Windows' SCM would start a new server, Wine 8 does not: try again, a few times.
+// A server that is shutting down refuses (CO_E_SERVER_STOPPING) or drops (RPC_E_DISCONNECTED, RPC_S_UNKNOWN_IF,
+// RPC_S_CALL_FAILED when it exits during the call) an activation that reached it late; Windows' SCM would start a
+// new server, Wine 8 does not: try again, a few times.
 bool ServerWasStopping(HRESULT hr) {
-    return hr == CO_E_SERVER_STOPPING || hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF);
+    return hr == CO_E_SERVER_STOPPING || hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF) ||
+           hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED);
 }
 
 IBenchTarget *CreateLocal(const CLSID &clsid) {
