@@ -53,6 +53,8 @@ class Measure:
     close: Callable[[], None] = lambda: None
     #: iterations of one sample when the pair cannot calibrate itself (external processes)
     fixed_iterations: int | None = None
+    #: a cold-activation pair's check is itself one timed cold activation: its seconds (quick mode uses them)
+    check_sample: float | None = None
 
 
 @dataclass
@@ -160,19 +162,27 @@ def cpp_client_row(row: str, clsid: Any, iterations: int, n: int | None = None) 
 
 
 def cpp_exe_measure(row: str, clsid: Any, iterations: int, n: int | None = None) -> Measure:
-    cold = row == "activate_cold"  # the server must be gone first: a previous pair's may still be exiting
+    if row == "activate_cold":  # the server must be gone first: a previous pair's may still be exiting
+        def activate(check: bool) -> tuple[float, str]:
+            r = cpp_client_row(row, clsid, 1, n)
+            return float(r["seconds_per_op"]), str(r.get("check", "ok"))
+
+        return cold_measure(clsid, activate)
+
+    m = Measure(lambda _: 0.0, fixed_iterations=iterations)
+    quick_iterations = max(1, iterations // 4)  # what quick mode times (bench/run.py scales fixed loops by 1/4)
 
     def sample(it: int) -> float:
-        if cold:
-            wait_servers_gone(clsid)
         return float(cpp_client_row(row, clsid, it, n)["seconds_per_op"])
 
     def check() -> str:
-        if cold:
-            wait_servers_gone(clsid)
-        return str(cpp_client_row(row, clsid, max(1, min(iterations, 3)), n).get("check", "ok"))
+        # the process checks, then times a quick-mode loop: that run is quick mode's first sample
+        r = cpp_client_row(row, clsid, quick_iterations, n)
+        m.check_sample = float(r["seconds_per_op"])
+        return str(r.get("check", "ok"))
 
-    return Measure(sample, check, fixed_iterations=iterations)
+    m.sample, m.check = sample, check
+    return m
 
 
 # ---- apartments -----------------------------------------------------------------------------------------------
@@ -554,24 +564,39 @@ def end_servers() -> list[int]:
     return left
 
 
-def oop_cold_ours(clsid: Any) -> Measure:
+def cold_measure(clsid: Any, activate: Callable[[bool], tuple[float, str]]) -> Measure:
+    """A cold-activation pair: ``activate(check)`` activates once with no server running and returns (seconds of
+    the activation alone, the check's text when ``check``), releasing everything. Each sample and the check wait
+    for no server of ``clsid`` before and after (no server may outlive its last client). The check is one timed
+    cold activation too: quick mode takes it as the pair's one sample."""
+    m = Measure(lambda _: 0.0, fixed_iterations=1)
+
     def sample(_: int) -> float:
         wait_servers_gone(clsid)
-        t0 = time.perf_counter()
-        p = _local(clsid)
-        dt = time.perf_counter() - t0
-        p.release()
-        wait_servers_gone(clsid)  # and no server left behind after the last client
+        dt, _text = activate(False)
+        wait_servers_gone(clsid)
         return dt
 
     def check() -> str:
         wait_servers_gone(clsid)
-        with _local(clsid) as p:
-            r = _work_check(p.Work)
+        dt, text = activate(True)
         wait_servers_gone(clsid)
-        return r
+        m.check_sample = dt
+        return text
 
-    return Measure(sample, check, fixed_iterations=1)
+    m.sample, m.check = sample, check
+    return m
+
+
+def oop_cold_ours(clsid: Any) -> Measure:
+    def activate(check: bool) -> tuple[float, str]:
+        t0 = time.perf_counter()
+        p = _local(clsid)
+        dt = time.perf_counter() - t0
+        with p:
+            return dt, (_work_check(p.Work) if check else "")
+
+    return cold_measure(clsid, activate)
 
 
 # ---- comtypes and pywin32 clients ----------------------------------------------------------------------------
@@ -608,24 +633,15 @@ def oop_activate_comtypes(clsid: Any) -> Measure:
 
 
 def oop_cold_comtypes(clsid: Any) -> Measure:
-    def sample(_: int) -> float:
-        wait_servers_gone(clsid)
+    def activate(check: bool) -> tuple[float, str]:
         t0 = time.perf_counter()
         p = _ct_local(clsid)
         dt = time.perf_counter() - t0
-        del p
-        wait_servers_gone(clsid)
-        return dt
+        text = _work_check(p.Work) if check else ""
+        del p  # comtypes releases when the pointer is collected: at once
+        return dt, text
 
-    def check() -> str:
-        wait_servers_gone(clsid)
-        p = _ct_local(clsid)
-        r = _work_check(p.Work)
-        del p
-        wait_servers_gone(clsid)
-        return r
-
-    return Measure(sample, check, fixed_iterations=1)
+    return cold_measure(clsid, activate)
 
 
 def oop_call_comtypes(clsid: Any, work: bool) -> Measure:
@@ -669,20 +685,14 @@ def oop_activate_pywin32(clsid: Any) -> Measure:
 
 
 def oop_cold_pywin32(clsid: Any) -> Measure:
-    def sample(_: int) -> float:
-        wait_servers_gone(clsid)
+    def activate(check: bool) -> tuple[float, str]:
         t0 = time.perf_counter()
         p = _pw_local(clsid)
         dt = time.perf_counter() - t0
         del p
-        wait_servers_gone(clsid)
-        return dt
+        return dt, _PW_IUNKNOWN
 
-    def check() -> str:
-        sample(1)
-        return _PW_IUNKNOWN
-
-    return Measure(sample, check, fixed_iterations=1)
+    return cold_measure(clsid, activate)
 
 
 def createinstance_pywin32(cf: Any) -> Measure:

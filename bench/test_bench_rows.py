@@ -37,9 +37,10 @@ def registered():
 
             registry.delete_tree(registry.HKEY_CLASSES_ROOT, _STATE.pop("registry"))
         if "registry_ours" in _STATE:
-            from comserver.inproc import unregister_inproc
+            from comserver.inproc import release_class_objects, unregister_inproc
 
             unregister_inproc(_STATE.pop("registry_ours"))
+            release_class_objects()
         apartments.co_uninitialize()
     assert not left, f"bench servers left running: {left}"
 

@@ -41,7 +41,8 @@ from vtables.factory import ClassFactory
 from .registration import HKCR
 from vtables.interfaces import IUnknown
 
-__all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "class_object", "python_dll"]
+__all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "class_object", "python_dll",
+           "release_class_objects"]
 
 log = logging.getLogger("comserver")
 
@@ -125,3 +126,17 @@ def class_object(clsid_text: str, iid_text: str) -> int:
     except Exception:  # noqa: BLE001 - reported to COM as an HRESULT, logged here
         log.exception("in-process class object %s could not be made", clsid_text)
         return to_signed(CLASS_E_CLASSNOTAVAILABLE)
+
+
+def release_class_objects() -> int:
+    """Give up the references this module keeps on the class objects it made; returns how many. For a process
+    that is also the client (a Python program, a test, the bench) and wants to end with no object alive: a later
+    DllGetClassObject makes a new class object."""
+    with _guard:
+        entries = list(_factories.values())
+        _factories.clear()
+    from ole32_bindings.pointers import release
+
+    for _, raw in entries:
+        release(raw)
+    return len(entries)

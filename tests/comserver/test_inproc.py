@@ -24,6 +24,11 @@ def registered():
     register_inproc(clsid, "bench.benchtarget:py_target_class", python_path=[ROOT])
     yield clsid
     assert unregister_inproc(clsid)
+    from comserver.inproc import release_class_objects
+    from vtables.object import live_object_count
+
+    before = live_object_count()
+    assert release_class_objects() <= 1 and live_object_count() <= before
     from ole32_bindings import registry
 
     assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{clsid}")
@@ -54,7 +59,7 @@ def test_python_client_gets_the_object_itself_in_its_apartment(registered, apart
 
     with (StaThread() if apartment == "STA" else MtaThread()) as t:
         grown = t.call(activate)
-    assert grown <= 1  # at most the class object, kept for the life of the process
+    assert grown <= 1  # at most the class object, kept until release_class_objects()
 
 
 def test_unknown_class_and_wrong_iid_are_hresults(registered):
