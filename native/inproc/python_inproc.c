@@ -54,6 +54,10 @@ static struct {
 
 static CRITICAL_SECTION g_init_lock;
 static volatile LONG g_ready = 0;
+static PyObj g_module = NULL;       /* comserver.inproc, imported once and kept (GIL-protected) */
+#define MAX_SEEN 64
+static CLSID g_seen[MAX_SEEN];      /* CLSIDs whose PythonPath is already on sys.path (GIL-protected) */
+static int g_nseen = 0;
 
 BOOL WINAPI DllMain(HINSTANCE inst, DWORD reason, LPVOID reserved) {
     (void)inst; (void)reserved;
@@ -157,19 +161,25 @@ __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, 
     if (!StringFromGUID2(rclsid, clsid, 64) || !StringFromGUID2(riid, iid, 64)) return E_INVALIDARG;
     HRESULT hr = ensure_python(clsid);
     if (FAILED(hr)) return hr;
-    wchar_t wpath[4096];
-    char path[8192] = "";
-    if (read_value(clsid, L"PythonPath", wpath, 4096)) narrow(wpath, path, sizeof path);
     char c8[64], i8[64];
     narrow(clsid, c8, sizeof c8);
     narrow(iid, i8, sizeof i8);
 
     int gil = py.GILEnsure();
     hr = E_UNEXPECTED;
-    if (path[0]) prepend_sys_path(path);
-    PyObj mod = py.Import("comserver.inproc");
-    if (mod) {
-        PyObj r = py.CallMethod(mod, "class_object", "ss", c8, i8);
+    /* The first request for a CLSID puts its PythonPath on sys.path (a registry read: not on every activation). */
+    int seen = 0;
+    for (int i = 0; i < g_nseen && !seen; ++i) seen = IsEqualCLSID(&g_seen[i], rclsid);
+    if (!seen) {
+        wchar_t wpath[4096];
+        char path[8192] = "";
+        if (read_value(clsid, L"PythonPath", wpath, 4096)) narrow(wpath, path, sizeof path);
+        if (path[0]) prepend_sys_path(path);
+        if (g_nseen < MAX_SEEN) g_seen[g_nseen++] = *rclsid;
+    }
+    if (!g_module) g_module = py.Import("comserver.inproc");  /* kept: one reference for the process */
+    if (g_module) {
+        PyObj r = py.CallMethod(g_module, "class_object", "ss", c8, i8);
         if (r) {
             long long v = py.AsLongLong(r);
             if (!py.ErrOccurred()) {
@@ -182,7 +192,6 @@ __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, 
             }
             py.DecRef(r);
         }
-        py.DecRef(mod);
     }
     if (py.ErrOccurred()) {
         py.ErrPrint();

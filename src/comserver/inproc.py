@@ -50,6 +50,8 @@ HOST_DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_inpr
 CLASS_E_CLASSNOTAVAILABLE = 0x80040111
 
 _factories: dict[Guid, tuple[ClassFactory, Any]] = {}  # clsid -> (class object, the reference we keep)
+_by_text: dict[str, tuple[ClassFactory, Any]] = {}     # the same, by the text the DLL passes
+_iids: dict[str, Guid] = {}
 _guard = threading.Lock()
 
 
@@ -111,15 +113,22 @@ def _load_class(clsid: Guid) -> type:
 
 def class_object(clsid_text: str, iid_text: str) -> int:
     """Called by python_inproc.dll (GIL held): the address of a new reference to ``clsid``'s class object as
-    ``iid``, or a failure HRESULT as a negative number."""
+    ``iid``, or a failure HRESULT as a negative number. Called on every activation: the texts are looked up as
+    given first (no parsing), the class is imported once."""
     try:
-        clsid, iid = Guid(clsid_text), Guid(iid_text)
-        with _guard:
-            entry = _factories.get(clsid)
-            if entry is None:
-                factory = ClassFactory(_load_class(clsid))
-                entry = (factory, factory.query_raw(IUnknown.iid))  # ours for the life of the process
-                _factories[clsid] = entry
+        entry = _by_text.get(clsid_text)
+        if entry is None:
+            clsid = Guid(clsid_text)
+            with _guard:
+                entry = _factories.get(clsid)
+                if entry is None:
+                    factory = ClassFactory(_load_class(clsid))
+                    entry = (factory, factory.query_raw(IUnknown.iid))  # ours until release_class_objects()
+                    _factories[clsid] = entry
+                _by_text[clsid_text] = entry
+        iid = _iids.get(iid_text)
+        if iid is None:
+            iid = _iids[iid_text] = Guid(iid_text)
         return int(ffi.cast("uintptr_t", entry[0].query_raw(iid)))
     except ComError as e:
         return to_signed(e.hresult)
@@ -135,6 +144,7 @@ def release_class_objects() -> int:
     with _guard:
         entries = list(_factories.values())
         _factories.clear()
+        _by_text.clear()
     from ole32_bindings.pointers import release
 
     for _, raw in entries:
