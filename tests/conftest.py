@@ -3,6 +3,7 @@ run deselects them (``-m "not runtime"``) and runs the rest: OBJREF codec, GUIDs
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -40,3 +41,22 @@ def sta():
 
 def native_path(*parts: str) -> str:
     return os.path.join(ROOT, *parts)
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(request):
+    """Every runtime test ends with no live Python COM object, no reference held by a wrapper and no wrapper
+    collected unreleased, relative to its start (the object model's leak accounting, vtables.leaks)."""
+    if sys.platform != "win32" or request.node.get_closest_marker("runtime") is None:
+        yield
+        return
+    from vtables import leaks
+
+    before = leaks.snapshot()
+    yield
+    gc.collect()
+    after = leaks.snapshot()
+    leaked = leaks.reset_leaked()
+    assert after["live_objects"] == before["live_objects"], f"live Python COM objects left: {after}"
+    assert after["held_references"] == before["held_references"], f"wrapper references left: {after}"
+    assert leaked == before["leaked_references"], f"wrappers collected without release(): {leaked}"

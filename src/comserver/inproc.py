@@ -137,14 +137,20 @@ def class_object(clsid_text: str, iid_text: str) -> int:
         return to_signed(CLASS_E_CLASSNOTAVAILABLE)
 
 
-def release_class_objects() -> int:
-    """Give up the references this module keeps on the class objects it made; returns how many. For a process
-    that is also the client (a Python program, a test, the bench) and wants to end with no object alive: a later
-    DllGetClassObject makes a new class object."""
+def release_class_objects(clsid: Guid | None = None) -> int:
+    """Give up the references this module keeps on the class objects it made (all, or ``clsid``'s); returns how
+    many. For a process that is also the client (a Python program, a test, the bench) and wants to end with no
+    object alive: a later DllGetClassObject makes a new class object."""
     with _guard:
-        entries = list(_factories.values())
-        _factories.clear()
-        _by_text.clear()
+        if clsid is None:
+            entries = list(_factories.values())
+            _factories.clear()
+            _by_text.clear()
+        else:
+            entry = _factories.pop(clsid, None)
+            entries = [] if entry is None else [entry]
+            for text in [t for t, e in _by_text.items() if e is entry]:
+                del _by_text[text]
     from ole32_bindings.pointers import release
 
     for _, raw in entries:

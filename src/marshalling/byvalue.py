@@ -230,7 +230,7 @@ def _registered_inproc(clsid: Guid, python_class: str, place: Any) -> Iterator[N
     import os
 
     import marshalling
-    from comserver.inproc import register_inproc, unregister_inproc
+    from comserver.inproc import register_inproc, release_class_objects, unregister_inproc
     from comserver.registration import HKCR
 
     place = HKCR if place is None else place
@@ -241,3 +241,4 @@ def _registered_inproc(clsid: Guid, python_class: str, place: Any) -> Iterator[N
         yield
     finally:
         unregister_inproc(clsid, place)
+        release_class_objects(clsid)  # the class object the host made in this process, if any
