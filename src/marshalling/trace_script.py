@@ -73,7 +73,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 class BadScript(Exception):
-    """The script cannot be run (missing, unreadable): a one-line error, exit status 2."""
+    """The script cannot be run (missing) or the trace cannot be written: a one-line error, exit status 2."""
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -246,8 +246,11 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
     path = os.path.abspath(script)
     if not os.path.isfile(path):
         raise BadScript(f"no such script: {script}")
+    try:
+        out: TextIO = open(output, "w", encoding="utf-8") if output else sys.stderr
+    except OSError as exc:
+        raise BadScript(f"cannot write {output}: {exc.strerror or exc}") from None
     from .tracer import MarshalTrace  # loads the runtime: only once there is a script to run
-    out: TextIO = open(output, "w", encoding="utf-8") if output else sys.stderr
     t0 = time.perf_counter()
 
     def live(event: Any) -> None:
@@ -258,7 +261,7 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
         out.flush()
 
     trace = MarshalTrace(on_event=None if as_json else live)
-    saved_argv, saved_path0 = sys.argv, sys.path[0] if sys.path else None
+    saved_argv = sys.argv
     sys.argv = [path, *argv]
     sys.path.insert(0, os.path.dirname(path))  # as `python SCRIPT` does
     status = 0
@@ -277,9 +280,7 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
     finally:
         sys.argv = saved_argv
         if sys.path and sys.path[0] == os.path.dirname(path):
-            del sys.path[0]
-        elif saved_path0 is not None and saved_path0 in sys.path:
-            pass
+            del sys.path[0]  # what we put there (a script that rearranged sys.path keeps its own order)
         if as_json:
             doc = {"schema": TRACE_SCHEMA, "script": path, "argv": list(argv), "exit_status": status,
                    "events": [event_to_json(e, t0) for e in trace.events]}

@@ -20,6 +20,8 @@ def test_trace_joins_the_bindings_cli_through_its_entry_point(capsys):
     assert cli.main(["trace", "no/such/script.py"]) == cli.EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.strip() == "ole32_bindings: error: no such script: no/such/script.py"
+    assert cli.main(["trace", "--output", "/no/such/dir/trace.json", __file__]) == cli.EXIT_BAD_INPUT
+    assert capsys.readouterr().err.startswith("ole32_bindings: error: cannot write /no/such/dir/trace.json")
 
 
 def test_the_bindings_cli_does_not_import_the_layers_above():
