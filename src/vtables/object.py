@@ -97,6 +97,13 @@ _IUNKNOWN_KEY = IUnknown.iid.bytes_le
 _H = _core.HEADER_WORDS  # words before slot 0
 _S = _core.SLOT_WORDS    # words per slot: vtable, handle, index
 _NATIVE = _core.lib is not None
+#: calls through stale pointers, as logged by the Python IUnknown thunks and the native core's callback
+_STALE_MESSAGES = (
+    "QueryInterface on a destroyed object (stale pointer): refused",
+    "AddRef on a destroyed object (stale pointer): ignored",
+    "Release on a destroyed object (an extra Release): ignored",
+    "Release with a count of 0 (an extra Release): ignored",
+)
 _IMARSHAL_KEY = IMarshal.iid.bytes_le
 
 
@@ -120,7 +127,7 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
         return E_INVALIDARG
     if self is TOMBSTONE:
         ppv[0] = _NULL
-        log.error("QueryInterface on a destroyed object (stale pointer): refused")
+        log.error(_STALE_MESSAGES[0])
         return to_signed(0x800401FD)
     key = _unpack(_cast("char *", riid), 16)
     k = self._com_qi.get(key)
@@ -151,7 +158,7 @@ def _qi_miss(self: "ComObject", key: bytes, riid: Any, ppv: Any) -> int:
 def _addref(this: Any) -> int:
     self = _from_handle(this[1])
     if self is TOMBSTONE:
-        log.error("AddRef on a destroyed object (stale pointer): ignored")
+        log.error(_STALE_MESSAGES[1])
         return 0
     return self._com_addref()
 
@@ -159,7 +166,7 @@ def _addref(this: Any) -> int:
 def _release(this: Any) -> int:
     self = _from_handle(this[1])
     if self is TOMBSTONE:
-        log.error("Release on a destroyed object (an extra Release): ignored")
+        log.error(_STALE_MESSAGES[2])
         return 0
     return self._com_release()
 
@@ -205,12 +212,6 @@ _DELEGATING_THUNKS = (
 # ---- the native IUnknown's calls into Python (native/core) ---------------------------------------------------
 
 _cffi_core = _core.ffi
-_STALE_MESSAGES = (  # the same words as the Python thunks'
-    "QueryInterface on a destroyed object (stale pointer): refused",
-    "AddRef on a destroyed object (stale pointer): ignored",
-    "Release on a destroyed object (an extra Release): ignored",
-    "Release with a count of 0 (an extra Release): ignored",
-)
 
 
 def _slot0_object(h: Any) -> Any:
@@ -518,27 +519,15 @@ class ComObject:
         if self._com_block is None:
             raise ReferenceError(f"{type(self).__name__} was destroyed (its COM count reached 0)")
         k = self._com_qi.get(iid.bytes_le)
-        if k is None:
-            if self._com_agile and iid.bytes_le == _IMARSHAL_KEY:
-                ftm = self._com_free_threaded_marshaler()
-                out = ffi.new("void **")
-                hr = ftm.lpVtbl.QueryInterface(ftm, iid.cdata(ffi), out)
-                if hr < 0:
-                    from ole32_bindings.hresult import error_from_hresult
+        if k is None:  # the FTM's IMarshal (agile), the inner's interfaces (blind aggregation), or none
+            out = ffi.new("void **")
+            hr = _qi_miss(self, iid.bytes_le, iid.cdata(ffi), out)
+            if hr < 0:
+                from ole32_bindings.hresult import error_from_hresult
 
-                    raise error_from_hresult(hr)
-                return out[0]
-            if self._com_inner is not None:
-                out = ffi.new("void **")
-                hr = self._com_inner.lpVtbl.QueryInterface(self._com_inner, iid.cdata(ffi), out)
-                if hr < 0:
-                    from ole32_bindings.hresult import error_from_hresult
-
-                    raise error_from_hresult(hr)
-                return out[0]
-            from ole32_bindings.hresult import NoInterfaceError
-
-            raise NoInterfaceError(description=f"{type(self).__name__} does not implement {iid}")
+                raise error_from_hresult(hr, f"{type(self).__name__} does not implement {iid}"
+                                         if hr == E_NOINTERFACE else None)
+            return out[0]
         if self._com_outer is not None and k != 0:
             # Aggregated: the interface's IUnknown is the outer's, so the reference is counted there.
             self._com_outer.lpVtbl.AddRef(self._com_outer)
