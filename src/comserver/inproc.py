@@ -24,12 +24,13 @@ COM's rules, as enforced here:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import sys
 import threading
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ole32_bindings import registry
 from ole32_bindings.dlls import ffi
@@ -41,7 +42,7 @@ from vtables.factory import ClassFactory
 from .registration import HKCR
 from vtables.interfaces import IUnknown
 
-__all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "class_object", "python_dll",
+__all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "registered_inproc", "class_object", "python_dll",
            "release_class_objects"]
 
 log = logging.getLogger("comserver")
@@ -92,6 +93,19 @@ def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
     """Remove ``CLSID\\{clsid}`` entirely from ``place``; False if it was not there."""
     hive, root = place
     return registry.delete_tree(hive, _key(clsid, root).rsplit("\\", 1)[0])
+
+
+@contextlib.contextmanager
+def registered_inproc(clsid: Guid, python_class: str, *, place: tuple[Any, str] = HKCR,
+                      **kwargs: Any) -> Iterator[None]:
+    """``register_inproc`` for the block; on exit the registration is removed and the class object this process
+    made for it (if any) released."""
+    register_inproc(clsid, python_class, place=place, **kwargs)
+    try:
+        yield
+    finally:
+        unregister_inproc(clsid, place)
+        release_class_objects(clsid)
 
 
 def _load_class(clsid: Guid) -> type:

@@ -223,22 +223,19 @@ class ByValueUnmarshaler(ComObject, implements=[IMarshal]):
         """Register the unmarshaler as an InprocServer32 (comserver.inproc's host DLL) for the block: every
         apartment, and every process that can import the by-value classes, then finds it. ``place``:
         comserver.registration.HKCR (the default; the only place Wine 8 reads) or HKCU_CLASSES."""
-        yield from _registered_inproc(CLSID_PyMarshalByValue, "marshalling.byvalue:ByValueUnmarshaler", place)
+        with registered_everywhere(CLSID_PyMarshalByValue, "marshalling.byvalue:ByValueUnmarshaler", place):
+            yield
 
 
-def _registered_inproc(clsid: Guid, python_class: str, place: Any) -> Iterator[None]:
+def registered_everywhere(clsid: Guid, python_class: str, place: Any = None) -> Any:
+    """An unmarshal class of this package as an InprocServer32 for a ``with`` block (comserver.inproc), with the
+    directory holding this package on the host's sys.path. ``place``: comserver.registration.HKCR (default)."""
     import os
 
     import marshalling
-    from comserver.inproc import register_inproc, release_class_objects, unregister_inproc
+    from comserver.inproc import registered_inproc
     from comserver.registration import HKCR
 
-    place = HKCR if place is None else place
     src = os.path.dirname(os.path.dirname(os.path.abspath(marshalling.__file__)))
-    register_inproc(clsid, python_class, python_path=[src], place=place,
-                    description=f"ole32-bindings unmarshaler ({python_class})")
-    try:
-        yield
-    finally:
-        unregister_inproc(clsid, place)
-        release_class_objects(clsid)  # the class object the host made in this process, if any
+    return registered_inproc(clsid, python_class, python_path=[src], place=HKCR if place is None else place,
+                             description=f"ole32-bindings unmarshaler ({python_class})")

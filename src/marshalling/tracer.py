@@ -229,10 +229,11 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
         """Like ``installed``, and also as an InprocServer32 (comserver.inproc) for the block, so apartments other
         than the registering one (Wine 8 looks up class objects per apartment) and other processes find it.
         ``place``: comserver.registration.HKCR (default) or HKCU_CLASSES."""
-        from .byvalue import _registered_inproc
+        from .byvalue import registered_everywhere
 
-        with cls.installed(trace):
-            yield from _registered_inproc(CLSID_TracingUnmarshaler, "marshalling.tracer:TracingUnmarshaler", place)
+        with cls.installed(trace), registered_everywhere(CLSID_TracingUnmarshaler,
+                                                         "marshalling.tracer:TracingUnmarshaler", place):
+            yield
 
     @classmethod
     @contextlib.contextmanager
