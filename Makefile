@@ -31,7 +31,8 @@ $(FFI_OUT): $(FFI_SRC)
 native: src/vtables/vtables_core.dll src/comserver/python_inproc.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
 	$(NATIVE)/bench_cpp_client.exe
 
-$(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def)
+$(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def) \
+		native/common/bench_work.h
 	@mkdir -p $(NATIVE)
 	$(CXX_WIN) $(CXXFLAGS_WIN) -shared -o $@ $(filter %.cpp,$^) $(filter %.def,$^) -lole32 -loleaut32 -luuid
 
@@ -47,7 +48,7 @@ src/comserver/python_inproc.dll: native/inproc/python_inproc.c
 # at run time by `bench_cpp_server.exe -RegServer`) and the C++ header the two exes include.
 WIDL := widl
 BENCH_IDL := native/bench/benchtarget.idl
-BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h
+BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h native/common/bench_work.h
 
 $(NATIVE)/benchtarget.tlb: $(BENCH_IDL)
 	@mkdir -p $(NATIVE)

@@ -6,7 +6,8 @@ CoRegisterClassObject, an MTA that waits until the last object is gone).
     python bench/ctserver.py -UnregServer
     python bench/ctserver.py -Embedding     # what COM runs (Wine appends -Embedding to the registered command)
 
-Serving loads nothing of this project but bench.contract and bench.cttarget (the cold start is comtypes' own).
+Serving loads nothing of this project but bench.contract, bench.serverproc and bench.cttarget (the cold start
+is comtypes' own).
 comtypes counts live objects with CoAddRefServerProcess / CoReleaseServerProcess and exits as soon as the count
 is back to 0 (no linger). Added here: a server that no client ever used exits after ``IDLE_TIMEOUT`` seconds.
 """
@@ -20,6 +21,7 @@ if ROOT not in sys.path:  # the embeddable Python's ._pth leaves the script's di
     sys.path.insert(0, ROOT)
 
 from bench import contract  # noqa: E402
+from bench.serverproc import detach_std_handles  # noqa: E402
 
 IDLE_TIMEOUT = 30.0
 
@@ -32,16 +34,6 @@ def registration():
     return ServerRegistration(clsid, "ole32-bindings IBenchTarget server (comtypes)",
                               python_command(os.path.abspath(__file__)), progid="Ole32Bindings.BenchServerCt.1",
                               appid=clsid)
-
-
-def detach_std_handles():
-    """fds 0-2 to NUL: a server COM started inherited its client's std handles (a pipe it must not hold open)."""
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        try:
-            os.dup2(null, fd)
-        except OSError:
-            pass
 
 
 def serve():

@@ -13,8 +13,8 @@ every Python server of the bench (pywin32's own registration would run ``pythonw
 this script puts the project on sys.path (the embeddable Python's ._pth leaves it off) and registers the
 universal gateway before handing over to pywin32's ``serve``.
 
-Serving loads nothing of this project but bench.contract and bench.pwtarget. The server runs in the MTA
-(``sys.coinit_flags = 0``, like the C++ server and ours; pywin32's localserver.py would pick an STA).
+Serving loads nothing of this project but bench.contract, bench.serverproc and bench.pwtarget. The server runs in
+the MTA (``sys.coinit_flags = 0``, like the C++ server and ours; pywin32's localserver.py would pick an STA).
 Added here: a server that no client ever used exits after ``IDLE_TIMEOUT`` seconds.
 """
 
@@ -27,6 +27,7 @@ if ROOT not in sys.path:  # the embeddable Python's ._pth leaves the script's di
     sys.path.insert(0, ROOT)
 
 from bench import contract  # noqa: E402
+from bench.serverproc import detach_std_handles  # noqa: E402
 
 IDLE_TIMEOUT = 30.0
 #: What pywin32's factory instantiates (HKCR\CLSID\{clsid}\PythonCOM), importable from PythonCOMPath.
@@ -64,16 +65,6 @@ def unregister() -> None:
     from comserver.registration import unregister as unregister_server
 
     unregister_server(registration())
-
-
-def detach_std_handles():
-    """fds 0-2 to NUL: a server COM started inherited its client's std handles (a pipe it must not hold open)."""
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        try:
-            os.dup2(null, fd)
-        except OSError:
-            pass
 
 
 def serve():

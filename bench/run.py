@@ -33,8 +33,8 @@ import comtypes  # noqa: E402,F401  - imported here, on the MTA thread: comtypes
 
 from bench import pairs as P  # noqa: E402
 from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtBenchServer,  # noqa: E402
-                               CLSID_CtTarget, CLSID_PyInprocTarget, CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer,
-                               CLSID_PyTarget, IBenchTarget)
+                               CLSID_CtTarget, CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer,
+                               CLSID_PyInprocTarget, CLSID_PyTarget, IBenchTarget)
 
 
 @dataclass
@@ -96,6 +96,23 @@ def _registry_inproc_ours(state: dict) -> None:
     register_inproc(CLSID_PyInprocTarget, "bench.benchtarget:py_target_class", python_path=[ROOT],
                     description="ole32-bindings Python bench target (InprocServer32)")
     state["registry_ours"] = CLSID_PyInprocTarget
+
+
+def close_state(state: dict) -> None:
+    """Undo what the pairs set up on first use (in-process class objects, InprocServer32 registrations); each
+    entry is removed from ``state`` as it is undone."""
+    if "inproc" in state:
+        state.pop("inproc").close()
+    if "registry" in state:
+        from ole32_bindings import registry
+
+        registry.delete_tree(registry.HKEY_CLASSES_ROOT, state.pop("registry"))
+    if "registry_ours" in state:
+        from comserver.inproc import release_class_objects, unregister_inproc
+
+        clsid = state.pop("registry_ours")
+        unregister_inproc(clsid)
+        release_class_objects(clsid)
 
 
 def pair_table(state: dict) -> list[P.Pair]:
@@ -185,23 +202,17 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("2", "pywin32", CPP, na(pyw))
     # 3, 3s, 4: cross-apartment, through real proxies (no free-threaded marshaler)
     add("3", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_mta_to_sta", CLSID_CppBenchTarget, 2000))
-    add("3", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=False))
-    add("3", "ours", CPP, lambda: P.cross_apartment_ours_to_cpp(False))
-    add("3", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(False))
-    add("3", "ours", "comtypes", lambda: P.cross_apartment_ours_to(P.comtypes_object, False))
-    add("3", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(False, P.comtypes_object))
-    add("3", "ours", "pywin32", lambda: P.cross_apartment_ours_to(P.pywin32_object, False))
-    add("3", CPP, "pywin32", lambda: P.cross_apartment_cpp_to_ours(False, P.pywin32_object))
     add("3s", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_sta_to_mta", CLSID_CppBenchTarget, 2000))
     add("3s", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(False, client_in_sta=True))
     add("4", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_work_mta_to_sta", CLSID_CppBenchTarget, 500, 100))
-    add("4", "ours", "ours", lambda: P.cross_apartment_ours_to_ours(True, client_in_sta=False))
-    add("4", "ours", CPP, lambda: P.cross_apartment_ours_to_cpp(True))
-    add("4", CPP, "ours", lambda: P.cross_apartment_cpp_to_ours(True))
-    add("4", "ours", "comtypes", lambda: P.cross_apartment_ours_to(P.comtypes_object, True))
-    add("4", CPP, "comtypes", lambda: P.cross_apartment_cpp_to_ours(True, P.comtypes_object))
-    add("4", "ours", "pywin32", lambda: P.cross_apartment_ours_to(P.pywin32_object, True))
-    add("4", CPP, "pywin32", lambda: P.cross_apartment_cpp_to_ours(True, P.pywin32_object))
+    for row, work in (("3", False), ("4", True)):  # the same pairs: Nothing, then Work(100)
+        add(row, "ours", "ours", lambda w=work: P.cross_apartment_ours_to_ours(w, client_in_sta=False))
+        add(row, "ours", CPP, lambda w=work: P.cross_apartment_ours_to_cpp(w))
+        add(row, CPP, "ours", lambda w=work: P.cross_apartment_cpp_to_ours(w))
+        add(row, "ours", "comtypes", lambda w=work: P.cross_apartment_ours_to(P.comtypes_object, w))
+        add(row, CPP, "comtypes", lambda w=work: P.cross_apartment_cpp_to_ours(w, P.comtypes_object))
+        add(row, "ours", "pywin32", lambda w=work: P.cross_apartment_ours_to(P.pywin32_object, w))
+        add(row, CPP, "pywin32", lambda w=work: P.cross_apartment_cpp_to_ours(w, P.pywin32_object))
     # 5-8: out of process. Four LocalServer32s (C++, ours: bench/pyserver.py, comtypes' and pywin32's own local
     # servers: bench/ctserver.py, bench/pwserver.py), each from every client
     servers = ((CPP, CLSID_CppBenchServer), ("ours", CLSID_PyBenchServer), ("comtypes", CLSID_CtBenchServer),
@@ -312,8 +323,9 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
                     if quick and m.fixed_iterations:  # an external process's loop: shorter too in quick mode
                         n = max(1, int(m.fixed_iterations * scale))
                     results[key].iterations = n
-                # quick mode: out-of-process rows (a cold activation takes a second or two) are timed once; a pair whose check
-                # was itself a timed run of the quick loop (an external process) takes that run as its first sample
+                # quick mode: out-of-process rows (a cold activation takes a second or two) are timed once; a pair
+                # whose check was itself a timed run of the quick loop (an external process) takes that run as its
+                # first sample
                 row_rounds = 1 if quick and (not row.sample_seconds or row.out_of_process) else rounds
                 if quick:
                     for key, m in timed.items():
@@ -347,17 +359,7 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
             left = P.end_servers()
             progress(f"ended leftover bench servers {left} by pid")
         state["servers_left"] = left
-        if "inproc" in state:
-            state["inproc"].close()
-        if "registry" in state:
-            from ole32_bindings import registry
-
-            registry.delete_tree(registry.HKEY_CLASSES_ROOT, state["registry"])
-        if "registry_ours" in state:
-            from comserver.inproc import release_class_objects, unregister_inproc
-
-            unregister_inproc(state["registry_ours"])
-            release_class_objects()
+        close_state(state)
     import gc
 
     from vtables import leaks

@@ -30,17 +30,7 @@ def registered():
         P.wait_servers_gone()
     finally:
         left = P.end_servers()
-        if "inproc" in _STATE:
-            _STATE.pop("inproc").close()
-        if "registry" in _STATE:
-            from ole32_bindings import registry
-
-            registry.delete_tree(registry.HKEY_CLASSES_ROOT, _STATE.pop("registry"))
-        if "registry_ours" in _STATE:
-            from comserver.inproc import release_class_objects, unregister_inproc
-
-            unregister_inproc(_STATE.pop("registry_ours"))
-            release_class_objects()
+        R.close_state(_STATE)
         apartments.co_uninitialize()
     assert not left, f"bench servers left running: {left}"
 

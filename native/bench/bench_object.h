@@ -12,6 +12,7 @@
 #include <objbase.h>
 #include <new>
 #include "benchtarget.h"
+#include "../common/bench_work.h"
 
 namespace bench {
 
@@ -60,36 +61,7 @@ public:
 
     HRESULT STDMETHODCALLTYPE Nothing() override { return S_OK; }
 
-    HRESULT STDMETHODCALLTYPE Work(LONG n, LONG *sum) override {
-        if (!sum) return E_POINTER;
-        *sum = 0;
-        if (n < 0) return E_INVALIDARG;
-        IStream *s = nullptr;
-        HRESULT hr = CreateStreamOnHGlobal(nullptr, TRUE, &s);
-        if (FAILED(hr)) return hr;
-        for (LONG i = 0; i < n && SUCCEEDED(hr); ++i) {
-            ULONG written = 0;
-            hr = s->Write(&i, sizeof i, &written);
-            if (SUCCEEDED(hr) && written != sizeof i) hr = STG_E_MEDIUMFULL;
-        }
-        if (SUCCEEDED(hr)) {
-            LARGE_INTEGER zero;
-            zero.QuadPart = 0;
-            hr = s->Seek(zero, STREAM_SEEK_SET, nullptr);
-        }
-        ULONG64 total = 0;
-        for (LONG i = 0; i < n && SUCCEEDED(hr); ++i) {
-            LONG v = 0;
-            ULONG got = 0;
-            hr = s->Read(&v, sizeof v, &got);
-            if (SUCCEEDED(hr) && got != sizeof v) hr = STG_E_READFAULT;
-            total += (ULONG64)(ULONG)v;
-        }
-        s->Release();
-        if (FAILED(hr)) return hr;
-        *sum = (LONG)(total % 0x80000000ULL);
-        return S_OK;
-    }
+    HRESULT STDMETHODCALLTYPE Work(LONG n, LONG *sum) override { return BenchWork(n, sum); }
 
 private:
     ~BenchTarget() {

@@ -292,25 +292,37 @@ int RowActivateLocal(const CLSID &clsid, long long iters) {
     return 0;
 }
 
-int RowCallLocal(const CLSID &clsid, long long iters, bool work, LONG n) {
-    Com com(COINIT_MULTITHREADED);
-    LONGLONG a = Now();
-    IBenchTarget *t = CreateLocal(clsid);
-    double activation = Seconds(Now() - a);
+// The timed part of the call rows: check the object (Work(n) == its expected sum, or Nothing), time `iters` calls
+// of Work(n) or Nothing after `warmup`, check Work again after the loop, and tell whether `t` is a proxy.
+struct CallRun {
+    Timing timing;
+    long long warmup;
+    std::string check;
+    bool proxy;
+};
+
+CallRun TimeCalls(IBenchTarget *t, long long iters, long long warmup, bool work, LONG n) {
     std::string check = work ? WorkCheck(t, n) : std::string("nothing=S_OK");
     Check(t->Nothing(), "IBenchTarget::Nothing");
-    const long long warmup = 5;
     Timing tm = work ? Measure(iters, warmup, true, "IBenchTarget::Work", [&]() -> HRESULT {
                            LONG sum = 0;
                            return t->Work(n, &sum);
                        })
                      : Measure(iters, warmup, true, "IBenchTarget::Nothing", [&]() { return t->Nothing(); });
     if (work) check = WorkCheck(t, n);  // still right after the loop
-    bool proxy = IsProxy(t);
+    return CallRun{tm, warmup, check, IsProxy(t)};
+}
+
+int RowCallLocal(const CLSID &clsid, long long iters, bool work, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    LONGLONG a = Now();
+    IBenchTarget *t = CreateLocal(clsid);
+    double activation = Seconds(Now() - a);
+    CallRun r = TimeCalls(t, iters, 5, work, n);
     t->Release();
-    Json j = Report(tm, warmup, check);
+    Json j = Report(r.timing, r.warmup, r.check);
     if (work) j.Int("n", n);
-    j.Num("activation_seconds", activation).Bool("proxy", proxy).Str("client_apartment", "MTA");
+    j.Num("activation_seconds", activation).Bool("proxy", r.proxy).Str("client_apartment", "MTA");
     j.Print();
     return 0;
 }
@@ -531,16 +543,7 @@ int RowCrossApartment(long long iters, bool work, LONG n, bool staToMta) {
                    "-RegServer to register the type library)"
                  : "CoGetInterfaceAndReleaseStream",
              hr);
-    std::string check = work ? WorkCheck(t, n) : std::string("nothing=S_OK");
-    Check(t->Nothing(), "IBenchTarget::Nothing");
-    const long long warmup = 10;
-    Timing tm = work ? Measure(iters, warmup, true, "IBenchTarget::Work", [&]() -> HRESULT {
-                           LONG sum = 0;
-                           return t->Work(n, &sum);
-                       })
-                     : Measure(iters, warmup, true, "IBenchTarget::Nothing", [&]() { return t->Nothing(); });
-    if (work) check = WorkCheck(t, n);
-    bool proxy = IsProxy(t);
+    CallRun r = TimeCalls(t, iters, 10, work, n);
     t->Release();
 
     if (staToMta) SetEvent(h.stop);
@@ -550,10 +553,10 @@ int RowCrossApartment(long long iters, bool work, LONG n, bool staToMta) {
     CloseHandle(h.ready);
     CloseHandle(h.stop);
 
-    Json j = Report(tm, warmup, check);
+    Json j = Report(r.timing, r.warmup, r.check);
     if (work) j.Int("n", n);
     j.Str("client_apartment", staToMta ? "STA" : "MTA").Str("object_apartment", staToMta ? "MTA" : "STA");
-    j.Bool("proxy", proxy);
+    j.Bool("proxy", r.proxy);
     j.Print();
     return 0;
 }

@@ -1,6 +1,7 @@
 // COM objects of the test DLL: the bench target (aggregatable), its class factory, the aggregating outer, the
 // in-process server entry points, raw passthrough calls and the error-info probe. API: testlib_api.h.
 #include "testlib_internal.h"
+#include "../common/bench_work.h"
 #include <new>
 
 namespace {
@@ -66,36 +67,7 @@ private:
     volatile LONG m_ref;
 };
 
-HRESULT BenchTarget::Work(LONG n, LONG *sum) {
-    if (!sum) return E_POINTER;
-    *sum = 0;
-    if (n < 0) return E_INVALIDARG;
-    IStream *s = nullptr;
-    HRESULT hr = CreateStreamOnHGlobal(nullptr, TRUE, &s);
-    if (FAILED(hr)) return hr;
-    for (LONG i = 0; i < n && SUCCEEDED(hr); ++i) {
-        ULONG written = 0;
-        hr = s->Write(&i, sizeof i, &written);
-        if (SUCCEEDED(hr) && written != sizeof i) hr = STG_E_MEDIUMFULL;
-    }
-    if (SUCCEEDED(hr)) {
-        LARGE_INTEGER zero;
-        zero.QuadPart = 0;
-        hr = s->Seek(zero, STREAM_SEEK_SET, nullptr);
-    }
-    ULONG64 total = 0;
-    for (LONG i = 0; i < n && SUCCEEDED(hr); ++i) {
-        LONG v = 0;
-        ULONG got = 0;
-        hr = s->Read(&v, sizeof v, &got);
-        if (SUCCEEDED(hr) && got != sizeof v) hr = STG_E_READFAULT;
-        total += (ULONG64)(ULONG)v;
-    }
-    s->Release();
-    if (FAILED(hr)) return hr;
-    *sum = (LONG)(total % 0x80000000ULL);
-    return S_OK;
-}
+HRESULT BenchTarget::Work(LONG n, LONG *sum) { return BenchWork(n, sum); }
 
 HRESULT CreateBenchTarget(IUnknown *outer, REFIID riid, void **ppv) {
     if (!ppv) return E_POINTER;
