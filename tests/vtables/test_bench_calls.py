@@ -146,3 +146,33 @@ def test_memory_per_live_object(mta, classes):
         lib.TL_Release(r)
     print(f"memory per live Python COM object: {per_object:.0f} bytes")
     assert 0 < per_object <= 512
+
+
+# ---- IUnknown from native code, and object creation (issue 6's 1c: where its time goes) ----------------------
+# Compare the native IUnknown with the Python thunks: VTABLES_NATIVE_CORE=0 make bench-micro (docs: native/core).
+
+def test_cpp_addref_release_on_ours(benchmark, mta, classes):
+    PyTarget, _ = classes
+    _, lib = load()
+    with PyTarget().as_ptr(IBenchTarget) as p:
+        raw = p.as_raw()
+        _info(benchmark, "C++ AddRef+Release on a Python object")
+        benchmark(lambda: lib.TL_LoopAddRefRelease(raw, N))
+        assert lib.TL_LoopAddRefRelease(raw, 1) == 0
+
+
+def test_cpp_query_interface_on_ours(benchmark, mta, classes):
+    PyTarget, _ = classes
+    _, lib = load()
+    iid = guid(IBenchTarget.iid)
+    with PyTarget().as_ptr(IBenchTarget) as p:
+        raw = p.as_raw()
+        _info(benchmark, "C++ QueryInterface+Release on a Python object")
+        benchmark(lambda: lib.TL_LoopQueryInterface(raw, iid, N))
+        assert lib.TL_LoopQueryInterface(raw, iid, 1) == 0
+
+
+def test_python_object_creation(benchmark, mta, classes):
+    PyTarget, _ = classes
+    _info(benchmark, "PyTarget(): a Python COM object, never referenced")
+    benchmark(_loop(PyTarget))
