@@ -421,7 +421,14 @@ def call_cpp_loop(ptr: Any, work: bool) -> Measure:
 
 # ---- out of process -------------------------------------------------------------------------------------------
 
-_STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF", "RPC_S_CALL_FAILED")
+# What an activation gets when it reaches a LocalServer32 that is shutting down. Wine's CoCreateInstance asks rpcss
+# for the server's registered class object, unmarshals it and calls it: a server that revokes and exits in between
+# refuses (CO_E_SERVER_STOPPING), has dropped the stub (RPC_E_DISCONNECTED, RPC_S_UNKNOWN_IF), exits during the
+# call (RPC_S_CALL_FAILED) or is gone before the client connects (RPC_S_SERVER_UNAVAILABLE). The next activation
+# finds no registration and starts a new server. A CLSID whose server was killed fails with
+# RPC_S_SERVER_UNAVAILABLE every time: that still fails, after the last retry.
+_STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF", "RPC_S_CALL_FAILED",
+             "RPC_S_SERVER_UNAVAILABLE")
 
 
 def _local(clsid: Any) -> Any:

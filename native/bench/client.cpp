@@ -146,11 +146,12 @@ struct Com {
 };
 
 // A server that is shutting down refuses (CO_E_SERVER_STOPPING) or drops (RPC_E_DISCONNECTED, RPC_S_UNKNOWN_IF,
-// RPC_S_CALL_FAILED when it exits during the call) an activation that reached it late; Windows' SCM would start a
-// new server, Wine 8 does not: try again, a few times.
+// RPC_S_CALL_FAILED when it exits during the call, RPC_S_SERVER_UNAVAILABLE when it exited after rpcss handed out
+// its class object) an activation that reached it late; Windows' SCM would start a new server, Wine 8 does not:
+// try again, a few times (bench/pairs.py _STOPPING is the same list).
 bool ServerWasStopping(HRESULT hr) {
     return hr == CO_E_SERVER_STOPPING || hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF) ||
-           hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED);
+           hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED) || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE);
 }
 
 IBenchTarget *CreateLocal(const CLSID &clsid) {
