@@ -307,12 +307,32 @@ def _fast_or_none(cls: type[ComPtr], p: Any) -> ComPtr | None:
     self._p = p
     self._fns = _functions(p, cls.interface)
     self._owned = True
-    d = self.__dict__
-    for name in cls._fast_names:
-        d[name] = getattr(obj, name)
-    d["_com_object"] = obj
+    self.__dict__["_com_object"] = obj  # its methods are bound on first use (_DirectMethod)
     _leaks.held_references += 1
     return self
+
+
+class _DirectMethod:
+    """A method of a same-context wrapper: the first lookup binds the Python object's own method and stores it in
+    the wrapper's ``__dict__``, where every later lookup finds it first (a non-data descriptor), so a call costs
+    what a plain method call costs and a wrapper that is never called binds nothing. A released wrapper (empty
+    ``__dict__``) gets the vtable method, which raises ReleasedPointerError."""
+
+    __slots__ = ("name", "fallback")
+
+    def __init__(self, name: str, fallback: Any) -> None:
+        self.name = name
+        self.fallback = fallback
+
+    def __get__(self, ptr: Any, owner: Any = None) -> Any:
+        if ptr is None:
+            return self
+        d = ptr.__dict__
+        obj = d.get("_com_object")
+        if obj is None:
+            return self.fallback.__get__(ptr, owner)
+        bound = d[self.name] = getattr(obj, self.name)
+        return bound
 
 
 def _fast_release(self: ComPtr) -> int:
@@ -328,10 +348,13 @@ def _fast_into_raw(self: ComPtr) -> Any:
 def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
     fast = cls.__dict__.get("_fast_cls")
     if fast is None:
-        fast = type(cls.__name__ + "Direct", (cls,), {
+        ns: dict[str, Any] = {
             "__doc__": "Same-context pointer: calls go straight to the Python object (exceptions propagate as "
                        "raised; a method without [out] returns what the implementation returned).",
-            "release": _fast_release, "into_raw": _fast_into_raw})
+            "release": _fast_release, "into_raw": _fast_into_raw}
+        for name in cls._fast_names:
+            ns[name] = _DirectMethod(name, getattr(cls, name))
+        fast = type(cls.__name__ + "Direct", (cls,), ns)
         cls._fast_cls = fast
     return fast
 

@@ -26,6 +26,9 @@ __all__ = ["Param", "Method", "method", "Interface", "InterfaceError", "interfac
 #: every declared interface, by IID and by name (the first declaration of an IID wins)
 _BY_IID: dict[Guid, type["Interface"]] = {}
 _BY_NAME: dict[str, type["Interface"]] = {}
+#: the same IIDs by their 16 bytes: a REFIID arriving in a server thunk that names a declared interface becomes
+#: that (immutable) Guid instead of a new one per call
+IID_BY_BYTES: dict[bytes, Guid] = {}
 
 
 def interface_for_iid(iid: Guid) -> "type[Interface] | None":
@@ -197,6 +200,7 @@ class Interface:
         cls._client_class = None  # made on first use by vtables.client
         _BY_IID.setdefault(cls.iid, cls)
         _BY_NAME.setdefault(cls.__name__, cls)
+        IID_BY_BYTES.setdefault(cls.iid.bytes_le, cls.iid)
 
     @classmethod
     def describe(cls) -> str:

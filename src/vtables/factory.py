@@ -23,6 +23,8 @@ from .object import ComObject, OwnedReference
 
 __all__ = ["ClassFactory", "ServerLockLike"]
 
+_NULL = ffi.NULL
+
 
 class ServerLockLike(Protocol):
     def add(self) -> Any: ...
@@ -42,13 +44,14 @@ class ClassFactory(ComObject, implements=[IClassFactory]):
         self.created = 0
 
     def CreateInstance(self, outer: Any, riid: Guid) -> OwnedReference:
-        if outer != ffi.NULL and not getattr(self.cls, "aggregatable", True):
+        aggregated = outer != _NULL
+        if aggregated and not getattr(self.cls, "aggregatable", True):
             raise NoAggregationError(description=f"{self.cls.__name__} cannot be aggregated")
         lock = self.lock
         if lock is not None:
             lock.add()  # first: a server that is stopping refuses here (CO_E_SERVER_STOPPING), before any object
         try:
-            if outer != ffi.NULL:
+            if aggregated:
                 raw = self.cls.create_aggregated(outer, riid, *self.args, **self.kwargs)  # IUnknown only
                 obj = ffi.from_handle(ffi.cast("void **", raw)[1])
             else:

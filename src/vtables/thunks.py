@@ -19,10 +19,10 @@ import logging
 from typing import Any, Callable
 
 from ole32_bindings.dlls import ffi
-from ole32_bindings.guid import Guid
+from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed
 
-from .declare import Interface, Method
+from .declare import IID_BY_BYTES, Interface, Method
 
 __all__ = ["make_thunk", "server_error", "on_callback_error", "TOMBSTONE"]
 
@@ -78,8 +78,19 @@ def _wstr_in(p: Any) -> str | None:
     return None if p == ffi.NULL else ffi.string(p)
 
 
+_NULL = ffi.NULL
+_unpack = ffi.unpack
+_cast = ffi.cast
+_known_iid = IID_BY_BYTES.get
+
+
 def _guid_in(p: Any) -> Guid | None:
-    return None if p == ffi.NULL else Guid.from_bytes_le(ffi.unpack(ffi.cast("char *", p), 16))
+    """An [in] ``const GUID *`` as a Guid (None for NULL): a declared interface's own IID when it names one."""
+    if p == _NULL:
+        return None
+    b = _unpack(_cast("char *", p), 16)
+    g = _known_iid(b)
+    return g if g is not None else guid_from_16_bytes(b)
 
 
 def _bstr_in(p: Any) -> str:
@@ -151,6 +162,7 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
     body = ["    self = _from_handle(this[1])", "    if self is _TOMB:", "        return _dead_call(_IFACE, _NAME)"]
     call_args = []
     results = []
+    guids: dict[str, str] = {}  # parameter name -> the local holding its Guid (converted once)
     for p, n in zip(params, names):
         if p.direction == "out" and p.ctype.returned_when_out:
             body.append(f"    if {n} == _NULL:")
@@ -159,7 +171,9 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
             continue
         k = p.ctype.kind
         if k == "guid" and p.ctype.depth == 1:
-            call_args.append(f"_guid_in({n})")
+            body.append(f"    g_{n} = _guid_in({n})")
+            guids[p.name] = f"g_{n}"
+            call_args.append(f"g_{n}")
         elif k == "wstr" and p.ctype.depth == 0:
             call_args.append(f"_bstr_in({n})" if p.ctype.c.startswith("BSTR") else f"_wstr_in({n})")
         else:
@@ -183,7 +197,8 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
                 target = p.iid_is
                 if target is not None:
                     idx = [q.name for q in params].index(target)
-                    body.append(f"    _write_iface({n}, rs[{i}], _guid_in({names[idx]}))")
+                    iid_expr = guids.get(target) or f"_guid_in({names[idx]})"
+                    body.append(f"    _write_iface({n}, rs[{i}], {iid_expr})")
                 else:
                     declared = _by_name.get(p.ctype.interface or "")
                     env[f"_IID_{i}"] = declared.iid if declared is not None else None

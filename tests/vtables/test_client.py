@@ -96,17 +96,23 @@ def test_unreleased_wrapper_is_released_and_counted(mta, classes):
 
 
 def test_fast_path_in_the_same_context(mta, classes):
+    from vtables.client import ReleasedPointerError
+
     PyTarget, _ = classes
     obj = PyTarget()
     fast = obj.as_ptr(IBenchTarget)
     assert type(fast).__name__ == "IBenchTargetPtrDirect"
+    assert "Work" not in vars(fast)  # nothing bound until first use: a wrapper never called costs no binding
     assert fast.Work.__self__ is obj  # the call goes straight to the Python method
+    assert vars(fast)["Work"] == obj.Work  # bound once, then found in the wrapper itself
     slow = type(fast).__mro__[1].from_borrowed(fast.as_raw(), direct=False)
     assert type(slow).__name__ == "IBenchTargetPtr" and slow.Work(10) == fast.Work(10) == 45
     slow.release()
     fast.release()
-    with pytest.raises(Exception):
+    with pytest.raises(ReleasedPointerError):
         fast.Work(1)  # released: the direct methods are gone with the reference
+    with pytest.raises(ReleasedPointerError):
+        fast.Nothing()  # never bound before the release: the vtable method, which refuses
 
 
 def test_other_apartment_goes_through_a_proxy(mta, classes):
