@@ -19,8 +19,16 @@ What "tracing on" means, precisely (no hidden magic beyond this list):
 * For a destination outside this process (MSHCTX_LOCAL and beyond) the tracer is asked to stay transparent: it
   records the marshal side and names the standard marshaler's unmarshal class, so the receiving process needs
   nothing from us.
-* Pointers the runtime marshals on its own (an interface passed as an argument of a proxied call) are not wrapped:
-  wrap them yourself with ``MarshalTracer.wrap(ptr, current_trace())`` if you need them in the trace.
+* Every Python object of ours (``vtables.ComObject``) created inside the block is traced however it is
+  marshaled, also where the runtime marshals it on its own (an argument of a proxied call, native code calling
+  CoMarshalInterface): its QueryInterface(IMarshal) answers a traced IMarshal it aggregates
+  (``tracer.OwnedMarshalTracer``; ``vtables.object.marshal_hook``), which forwards to the standard marshaler, or
+  to the FTM for an agile class (then the marshal side alone is recorded and the FTM unmarshals its own data).
+  Not covered: classes that implement IMarshal themselves, objects that aggregate an inner (the inner decides),
+  objects created before the block. Such objects keep the traced IMarshal after the block (an object's set of
+  interfaces never changes), which then only forwards.
+* Other pointers (a C++ object, a proxy) are traced only when they go through the functions above; wrap them
+  yourself with ``MarshalTracer.wrap(ptr, current_trace())`` where the runtime marshals them on its own.
 
 Each event is printed as it happens (text, to stderr or ``--output``), with a one-line summary of the OBJREF for
 events that carry marshal data; ``--json`` writes the whole trace at the end instead (schema
@@ -149,10 +157,12 @@ def _traced(original: Callable[..., Any], unk_index: int, trace: Any) -> Callabl
     the duration of the call (the wrapper's reference is ours and released before returning)."""
     from ole32_bindings.pointers import release
 
-    from .tracer import MarshalTracer
+    from .tracer import MarshalTracer, traces_itself
 
     def call(*args: Any, **kwargs: Any) -> Any:
         args_list = list(args)
+        if traces_itself(args_list[unk_index]):
+            return original(*args, **kwargs)  # one of our objects made while tracing: it records its own calls
         wrapper = MarshalTracer.wrap(args_list[unk_index], trace, transparent=True)
         args_list[unk_index] = wrapper
         try:
@@ -172,14 +182,17 @@ def tracing(trace: Any = None, hive: str = "auto") -> Iterator[Any]:
     global _current
     from ole32_bindings import marshaling
 
+    from vtables import object as object_model
+
     from . import git
-    from .tracer import MarshalTrace
+    from .tracer import MarshalTrace, TraceSession
 
     if _current is not None:
         raise RuntimeError("tracing() is already on in this process")
     trace = trace if trace is not None else MarshalTrace()
     host = _UnmarshalerHost(trace, hive)
     host.start()
+    session = TraceSession(trace, transparent=True)
     # (module, function, position of the interface-pointer argument)
     patches = [
         (marshaling, "marshal_interface", 2),
@@ -190,10 +203,13 @@ def tracing(trace: Any = None, hive: str = "auto") -> Iterator[Any]:
     try:
         for module, name, index in patches:
             setattr(module, name, _traced(getattr(module, name), index, trace))
+        object_model.marshal_hook = session.hook
         _current = trace
         yield trace
     finally:
         _current = None
+        object_model.marshal_hook = None
+        session.trace = None  # traced objects that outlive the block keep forwarding, recording nothing
         for module, name, original in saved:
             setattr(module, name, original)
         host.stop()

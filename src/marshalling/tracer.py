@@ -1,5 +1,6 @@
 """The IMarshal tracer: every IMarshal call the runtime makes around an object, logged, then forwarded to the
-standard marshaler.
+marshaler that would otherwise have done the work (the object's own IMarshal, e.g. the FTM, or the standard
+marshaler).
 
     trace = MarshalTrace()
     with TracingUnmarshaler.installed(trace):           # the unmarshal side, registered in this process
@@ -12,11 +13,15 @@ How it works, with COM's rules where the code relies on them:
 * ``MarshalTracer`` answers QueryInterface(IMarshal) itself and hands every other IID to the wrapped object
   (blind forwarding: the wrapper holds one reference on it, released when the wrapper dies). CoMarshalInterface
   asks the wrapper for IMarshal, so the runtime's marshal-side calls reach us: GetUnmarshalClass,
-  GetMarshalSizeMax, MarshalInterface, DisconnectObject. Each is forwarded to the standard marshaler of the
-  wrapped object (CoGetStandardMarshal), and MarshalInterface records the bytes the standard marshaler wrote
-  (the stream position ends where the standard marshaler left it, as COM requires).
-* GetUnmarshalClass names ``CLSID_TracingUnmarshaler``, so the OBJREF is OBJREF_CUSTOM around the standard
-  marshaler's data, and the receiving side creates a ``TracingUnmarshaler`` (its class object must be registered
+  GetMarshalSizeMax, MarshalInterface, DisconnectObject. Each is forwarded to the wrapped object's own IMarshal
+  if it has one, else to its standard marshaler (CoGetStandardMarshal), and MarshalInterface records the bytes
+  that marshaler wrote (the stream position ends where it left it, as COM requires).
+* ``OwnedMarshalTracer`` is the same marshal side aggregated by one of our objects (``TraceSession.hook``, the
+  object model's ``marshal_hook``): the object itself answers IMarshal with it, so it is traced wherever the
+  runtime marshals it, with its identity unchanged.
+* GetUnmarshalClass names ``CLSID_TracingUnmarshaler`` (for the standard marshaler's data only: another
+  marshaler's data is named by its own class), so the OBJREF is OBJREF_CUSTOM around the standard marshaler's
+  data, and the receiving side creates a ``TracingUnmarshaler`` (its class object must be registered
   in that process: ``installed()``), which records UnmarshalInterface and ReleaseMarshalData and forwards them
   to a standard marshaler instance (CoCreateInstance(CLSID_StdMarshal)) reading the same bytes.
 * Each event has the method, its arguments, the thread and apartment it ran in, and the bytes written or read.
@@ -41,7 +46,8 @@ from vtables.factory import ClassFactory
 from vtables.interfaces import IMarshal, IStream, IUnknown
 from vtables.object import ComObject, OwnedReference
 
-__all__ = ["MarshalTrace", "TraceEvent", "MarshalTracer", "TracingUnmarshaler", "CLSID_TracingUnmarshaler"]
+__all__ = ["MarshalTrace", "TraceEvent", "MarshalTracer", "OwnedMarshalTracer", "TraceSession", "TracingUnmarshaler",
+           "CLSID_TracingUnmarshaler"]
 
 CLSID_TracingUnmarshaler = Guid("{5E1C7A3B-9D2F-4B6E-8C1A-0F2E3D4C5B61}")
 
@@ -116,9 +122,64 @@ def _read_back(stream: Any, start: int, end: int) -> bytes:
         s.release()
 
 
-class MarshalTracer(ComObject, implements=[IMarshal]):
-    """Wraps an object: our IMarshal, traced and forwarded to the standard marshaler; every other IID goes to
-    the object. Make it with ``wrap``."""
+class _TracingMarshal(ComObject, implements=[IMarshal]):
+    """The marshal side of a tracer: each IMarshal call recorded, then forwarded to the real marshaler
+    (``_real``). ``trace`` is read at every call; None records nothing (the call is still forwarded)."""
+
+    trace: MarshalTrace | None
+
+    def _real(self, riid: Guid, dest: int, flags: int) -> Any:
+        """A new reference to the IMarshal that does the work (a MarshalPtr, released by the caller)."""
+        raise NotImplementedError
+
+    def _names_real_class(self, dest: int) -> bool:
+        """Whether GetUnmarshalClass names the real marshaler's class (the receiver then needs nothing of ours,
+        and only the marshal side is recorded) rather than CLSID_TracingUnmarshaler."""
+        raise NotImplementedError
+
+    def _record(self, method: str, data: bytes = b"", **args: Any) -> None:
+        trace = self.trace
+        if trace is not None:
+            trace.add(method, data, **args)
+
+    def GetUnmarshalClass(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> Guid:
+        clsid = CLSID_TracingUnmarshaler
+        if self._names_real_class(dest):
+            with self._real(riid, dest, flags) as real:
+                clsid = real.GetUnmarshalClass(riid, pv, dest, pvdest, flags)
+        self._record("GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0",
+                     clsid=clsid)
+        return clsid
+
+    def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
+        with self._real(riid, dest, flags) as real:
+            size = real.GetMarshalSizeMax(riid, pv, dest, pvdest, flags)
+        self._record("GetMarshalSizeMax", riid=riid, dest=MSHCTX(dest).name, size=size)
+        return size
+
+    def MarshalInterface(self, stream: Any, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> None:
+        start = _stream_position(stream)
+        with self._real(riid, dest, flags) as real:
+            real.MarshalInterface(stream, riid, pv, dest, pvdest, flags)
+        end = _stream_position(stream)
+        self._record("MarshalInterface", _read_back(stream, start, end), riid=riid, dest=MSHCTX(dest).name,
+                     flags=MSHLFLAGS(flags).name or "0")
+
+    def UnmarshalInterface(self, stream: Any, riid: Guid) -> Any:
+        raise NotImplementedError("the marshal side is never asked to unmarshal: TracingUnmarshaler is")
+
+    def ReleaseMarshalData(self, stream: Any) -> None:
+        raise NotImplementedError("the marshal side is never asked to release marshal data")
+
+    def DisconnectObject(self, reserved: int) -> None:
+        raise NotImplementedError
+
+
+class MarshalTracer(_TracingMarshal):
+    """Wraps an object: our IMarshal, traced and forwarded to what CoMarshalInterface would have used for it (its
+    own IMarshal when it has one, e.g. the FTM or a custom marshaler: then GetUnmarshalClass names that
+    marshaler's class, whose data only it can read; else the standard marshaler); every other IID goes to the
+    object. Make it with ``wrap``."""
 
     def __init__(self, target: Any, trace: MarshalTrace, transparent: bool = False) -> None:
         self.trace = trace
@@ -139,41 +200,99 @@ class MarshalTracer(ComObject, implements=[IMarshal]):
         obj.aggregate(unk)  # unknown IIDs go to the target; released when the tracer dies
         return obj.query_raw(IUnknown.iid)
 
-    def _standard(self, riid: Guid, dest: int, flags: int) -> Any:
+    def _own_marshaler(self) -> Any:
+        """The target's own IMarshal (a custom marshaler, the FTM), a new reference, or None."""
+        out = ffi.new("void **")
+        unk = ffi.cast("IUnknown *", self.target)
+        if unk.lpVtbl.QueryInterface(self.target, IMarshal.iid.cdata(ffi), out) < 0:
+            return None
+        return MarshalPtr.from_raw(out[0], direct=False)
+
+    def _real(self, riid: Guid, dest: int, flags: int) -> Any:
+        """What CoMarshalInterface would have used for the target: its own IMarshal, else the standard
+        marshaler."""
+        own = self._own_marshaler()
+        if own is not None:
+            return own
         return MarshalPtr.from_raw(marshaling.get_standard_marshal(riid, self.target, dest, flags))
 
-    def GetUnmarshalClass(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> Guid:
-        clsid = CLSID_TracingUnmarshaler
+    def _names_real_class(self, dest: int) -> bool:
         if self.transparent and dest not in (MSHCTX.INPROC, MSHCTX.CROSSCTX):
-            with self._standard(riid, dest, flags) as std:
-                clsid = std.GetUnmarshalClass(riid, pv, dest, pvdest, flags)
-        self.trace.add("GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0",
-                       clsid=clsid)
-        return clsid
-
-    def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
-        with self._standard(riid, dest, flags) as std:
-            size = std.GetMarshalSizeMax(riid, pv, dest, pvdest, flags)
-        self.trace.add("GetMarshalSizeMax", riid=riid, dest=MSHCTX(dest).name, size=size)
-        return size
-
-    def MarshalInterface(self, stream: Any, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> None:
-        start = _stream_position(stream)
-        with self._standard(riid, dest, flags) as std:
-            std.MarshalInterface(stream, riid, pv, dest, pvdest, flags)
-        end = _stream_position(stream)
-        self.trace.add("MarshalInterface", _read_back(stream, start, end), riid=riid, dest=MSHCTX(dest).name,
-                       flags=MSHLFLAGS(flags).name or "0")
-
-    def UnmarshalInterface(self, stream: Any, riid: Guid) -> Any:
-        raise NotImplementedError("the marshal side is never asked to unmarshal: TracingUnmarshaler is")
-
-    def ReleaseMarshalData(self, stream: Any) -> None:
-        raise NotImplementedError("the marshal side is never asked to release marshal data")
+            return True
+        own = self._own_marshaler()  # a custom marshaler's data is read by its own unmarshal class only
+        if own is not None:
+            own.release()
+            return True
+        return False
 
     def DisconnectObject(self, reserved: int) -> None:
-        self.trace.add("DisconnectObject", reserved=reserved)
+        self._record("DisconnectObject", reserved=reserved)
         marshaling.disconnect_object(self.target)
+
+
+def traces_itself(raw: Any) -> bool:
+    """Whether ``raw`` points into one of our objects created while tracing was on (its own IMarshal records, so
+    a MarshalTracer around it would record every call twice)."""
+    from vtables import client
+
+    vtable = int(ffi.cast("uintptr_t", ffi.cast("void ***", raw)[0]))
+    if vtable not in client.our_vtables:  # not ours: nothing may be read behind the vtable
+        return False
+    obj = client.object_from_pointer(raw)
+    return obj is not None and obj._com_traced is not False
+
+
+class TraceSession:
+    """What the marshalers of traced objects record into: ``trace`` while a tracing block is on, None after it
+    (the objects keep their traced IMarshal for life, as COM requires, and it then just forwards)."""
+
+    def __init__(self, trace: MarshalTrace, transparent: bool = True) -> None:
+        self.trace: MarshalTrace | None = trace
+        self.transparent = transparent
+
+    def hook(self, obj: ComObject) -> Any:
+        """``vtables.object.marshal_hook``: the traced IMarshal ``obj`` aggregates (see OwnedMarshalTracer)."""
+        return OwnedMarshalTracer.create_aggregated(obj.identity_raw(), IUnknown.iid, obj, self)
+
+
+class OwnedMarshalTracer(_TracingMarshal):
+    """The IMarshal of one of our objects created while tracing was on: an inner aggregated by that object (its
+    IUnknown is the object's, so identity holds), recording into ``session.trace`` and forwarding to the
+    marshaler the object would otherwise use: the FTM for an agile class (then always transparent: the FTM's own
+    unmarshal class must read its data), else the standard marshaler of the object. The inner holds no counted
+    reference on its outer (COM's aggregation rule): it is destroyed when the object is."""
+
+    def __init__(self, obj: ComObject, session: TraceSession) -> None:
+        self.session = session
+        self.identity = obj.identity_raw()  # not AddRef'd: the outer outlives its inner
+        self.ftm_of = obj if obj._com_agile else None
+
+    @property
+    def trace(self) -> MarshalTrace | None:  # type: ignore[override]
+        return self.session.trace
+
+    def _names_real_class(self, dest: int) -> bool:
+        # After the trace (session.trace None) our unmarshal class is no longer registered: name the real one.
+        if self.ftm_of is not None or self.session.trace is None:
+            return True
+        return self.session.transparent and dest not in (MSHCTX.INPROC, MSHCTX.CROSSCTX)
+
+    def _real(self, riid: Guid, dest: int, flags: int) -> Any:
+        if self.ftm_of is not None:
+            ftm = self.ftm_of._com_free_threaded_marshaler()  # the object's, created once and owned by it
+            out = ffi.new("void **")
+            hr = ftm.lpVtbl.QueryInterface(ftm, IMarshal.iid.cdata(ffi), out)
+            if hr < 0:
+                from ole32_bindings.hresult import error_from_hresult
+
+                raise error_from_hresult(hr)
+            return MarshalPtr.from_raw(out[0], direct=False)
+        return MarshalPtr.from_raw(marshaling.get_standard_marshal(riid, self.identity, dest, flags))
+
+    def DisconnectObject(self, reserved: int) -> None:
+        self._record("DisconnectObject", reserved=reserved)
+        with self._real(IUnknown.iid, MSHCTX.INPROC, 0) as real:
+            real.DisconnectObject(reserved)
 
 
 class TracingUnmarshaler(ComObject, implements=[IMarshal]):

@@ -46,6 +46,12 @@ Agility (which apartments may call an object directly) is chosen per class:
   QueryInterface for IMarshal, with the object's controlling IUnknown as its outer, released when the object
   dies): marshaling into another apartment of the process then hands over the object's own pointer, and calls
   from any thread arrive directly. The class must then be thread-safe and hold no apartment-bound pointers.
+
+Marshal tracing (``marshal_hook``, set by ``marshalling.trace_script.tracing``): an object created while the hook
+is set, whose class implements no IMarshal and which aggregates no inner, answers QueryInterface(IMarshal) with
+an IMarshal the hook makes (an aggregated inner the object owns for the rest of its life, so COM identity and
+the rule that an object's set of interfaces never changes both hold); that inner records and forwards to what
+the object would otherwise have used: the standard marshaler, or the FTM for an agile class.
 """
 
 from __future__ import annotations
@@ -105,6 +111,10 @@ _STALE_MESSAGES = (
     "Release with a count of 0 (an extra Release): ignored",
 )
 _IMARSHAL_KEY = IMarshal.iid.bytes_le
+#: None, or ``hook(obj)`` -> a new reference to the non-delegating IUnknown of an IMarshal aggregated by ``obj``
+#: (its outer is ``obj.identity_raw()``); see the module doc. Read when an object is created and at its first
+#: QueryInterface for IMarshal.
+marshal_hook: Any = None
 
 
 def live_object_count() -> int:
@@ -145,9 +155,13 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
 def _qi_miss(self: "ComObject", key: bytes, riid: Any, ppv: Any) -> int:
     """QueryInterface for an IID outside the class's table: the FTM's IMarshal for an agile class, else what a
     blindly aggregated inner answers, else E_NOINTERFACE."""
-    if self._com_agile and key == _IMARSHAL_KEY:
-        ftm = self._com_free_threaded_marshaler()
-        return ftm.lpVtbl.QueryInterface(ftm, riid, ppv)
+    if key == _IMARSHAL_KEY:
+        traced = self._com_traced_marshaler()
+        if traced is not None:
+            return traced.lpVtbl.QueryInterface(traced, riid, ppv)
+        if self._com_agile:
+            ftm = self._com_free_threaded_marshaler()
+            return ftm.lpVtbl.QueryInterface(ftm, riid, ppv)
     inner = self._com_inner
     if inner is not None:  # blind aggregation: what we lack, the inner may have
         return inner.lpVtbl.QueryInterface(inner, riid, ppv)
@@ -364,7 +378,7 @@ class ComObject:
     """Base of Python-implemented COM objects; see the module doc for the rules it enforces."""
 
     __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_thread",
-                 "_com_on_destroy", "_com_ftm", "__weakref__", "__dict__")
+                 "_com_on_destroy", "_com_ftm", "_com_traced", "__weakref__", "__dict__")
     _com_layout: ClassVar[_ClassLayout]
     _com_qi: ClassVar[dict[bytes, int]]
     #: agile (aggregates the free-threaded marshaler) or apartment-bound (the default): see the module doc
@@ -402,7 +416,8 @@ class ComObject:
         values[_H + 1::_S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
         if outer is not None:
             values[1] = outer
-        if self._com_agile:
+        traced = marshal_hook is not None and outer is None and _IMARSHAL_KEY not in layout.qi
+        if self._com_agile or traced:
             values[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
         self._com_block = ffi.new(layout.block_type, values)
         self._com_handle = handle
@@ -411,6 +426,8 @@ class ComObject:
         self._com_inner = None
         self._com_on_destroy = None
         self._com_ftm = None
+        # False: never traced; True: traced once it is asked for IMarshal; else the traced IMarshal's inner
+        self._com_traced: Any = traced
         # The apartment an object lives in is its creating thread's: the same-context fast path compares threads
         # (an STA is one thread; for an MTA object another MTA thread simply takes the vtable path).
         self._com_thread = _get_ident()
@@ -463,6 +480,10 @@ class ComObject:
         if ftm is not None:
             self._com_ftm = None
             ftm.lpVtbl.Release(ftm)
+        traced = self._com_traced
+        if traced is not True and traced is not False:
+            self._com_traced = False
+            traced.lpVtbl.Release(traced)
         block = self._com_block
         if _NATIVE:
             _core_set_state(block, _core.DESTROYED)  # the native IUnknown refuses from now on
@@ -501,6 +522,27 @@ class ComObject:
             if made is not None:  # another thread won the race
                 made.lpVtbl.Release(made)
         return ftm
+
+    def _com_traced_marshaler(self) -> Any:
+        """The traced IMarshal's inner (its non-delegating IUnknown, ours to release), made by ``marshal_hook`` at
+        the first QueryInterface for IMarshal of an object created while the hook was set; None for any other
+        object (or when the hook was removed before that first QueryInterface)."""
+        traced = self._com_traced
+        if traced is False:
+            return None
+        if traced is not True:
+            return traced
+        hook = marshal_hook
+        if hook is None or self._com_inner is not None:
+            return None  # nothing asked for IMarshal while tracing; an aggregated inner decides its marshaling
+        made = _cast("IUnknown *", hook(self))
+        with _lock:
+            if self._com_traced is True:
+                self._com_traced, made = made, None
+            traced = self._com_traced
+        if made is not None:  # another thread won the race
+            made.lpVtbl.Release(made)
+        return traced if traced is not True and traced is not False else None
 
     @property
     def com_refcount(self) -> int:

@@ -148,3 +148,120 @@ def test_tracing_reaches_unmarshals_in_every_apartment(mta):
     assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{CLSID_TracingUnmarshaler}")
     unmarshal = [e for e in trace.events if e.method == "UnmarshalInterface"]
     assert len(unmarshal) == 1 and unmarshal[0].apartment in ("STA", "MAINSTA")
+
+
+@pytest.mark.runtime
+def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
+    """Native code marshals one of our objects with CoMarshalInterface (no function of ours involved): an object
+    created inside the block is traced anyway, through the IMarshal it aggregates; identity holds, the interface
+    stays after the block (recording nothing), and every reference comes back."""
+    from marshalling.trace_script import tracing
+    from ole32_bindings.constants import MSHCTX
+    from ole32_bindings.hresult import NoInterfaceError
+    from testlib import guid, load
+    from vtables.interfaces import IMarshal, IPersist, IUnknown
+    from vtables.object import ComObject
+
+    _, lib = load()
+
+    class Demo(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            return IPersist.iid
+
+    def round_trip(ptr):
+        assert lib.TL_LoopMarshalRoundTrip(ptr.as_raw(), guid(IPersist.iid), MSHCTX.INPROC, 1) == 0
+
+    before = Demo()
+    before_ptr = before.as_ptr(IPersist)
+    with tracing(hive="none") as trace:
+        obj = Demo()
+        ptr = obj.as_ptr(IPersist)
+        round_trip(ptr)
+        assert trace.methods() == ["GetUnmarshalClass", "GetMarshalSizeMax", "MarshalInterface",
+                                   "UnmarshalInterface"], trace.methods()
+        marshal = trace.events[2]
+        assert marshal.data == trace.events[3].data and marshal.data[:4] == b"MEOW"
+        with ptr.query(IMarshal) as m, m.query(IUnknown) as unk, ptr.query(IUnknown) as identity:
+            assert unk.address() == identity.address() != m.address()  # COM identity: the object's own IUnknown
+        with pytest.raises(NoInterfaceError):
+            before_ptr.query(IMarshal)  # created before the block: not traced
+        round_trip(before_ptr)
+        assert len(trace.events) == 4  # ... and its marshaling is the standard marshaler's, unrecorded
+    with ptr.query(IMarshal) as m:  # the set of interfaces never changes: still there after the block
+        assert m.released is False
+    round_trip(ptr)
+    assert len(trace.events) == 4  # forwarded, not recorded
+    assert ptr.release() == 0 and obj.com_destroyed
+    assert before_ptr.release() == 0 and before.com_destroyed
+
+
+@pytest.mark.runtime
+def test_tracing_an_agile_object_keeps_the_free_threaded_marshaler(mta):
+    """An agile class traced: the calls are recorded and forwarded to its FTM, which names its own unmarshal
+    class, so another apartment still receives the object's own pointer (no proxy)."""
+    from marshalling.sta import StaThread
+    from marshalling.trace_script import tracing
+    from ole32_bindings import marshaling
+    from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
+    from vtables.client import client_class
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    class Agile(ComObject, implements=[IPersist], agile=True):
+        def GetClassID(self):
+            return IPersist.iid
+
+    with tracing(hive="none") as trace, StaThread() as sta:
+        obj = Agile()
+        ptr = obj.as_ptr(IPersist)
+        stream = marshaling.marshal_inter_thread_interface_in_stream(IPersist.iid, ptr.as_raw())
+
+        def unmarshal():
+            raw = marshaling.get_interface_and_release_stream(stream, IPersist.iid)
+            with client_class(IPersist).from_raw(raw, direct=False) as p:
+                return int(marshaling.ffi.cast("uintptr_t", raw)), p.GetClassID()
+
+        address, clsid = sta.call(unmarshal)
+        assert address == ptr.address() and clsid == IPersist.iid  # the FTM's result: the object itself
+    # recorded once (the patched function leaves an object that traces itself unwrapped), marshal side only
+    assert "UnmarshalInterface" not in trace.methods(), trace.methods()
+    assert "MarshalInterface" in trace.methods()
+    classes = [e.args["clsid"] for e in trace.events if e.method == "GetUnmarshalClass"]
+    assert classes and set(classes) == {CLSID_InProcFreeMarshaler}, classes
+    assert ptr.release() == 0 and obj.com_destroyed
+
+
+@pytest.mark.runtime
+def test_a_wrapped_agile_object_still_marshals_through_its_ftm(mta):
+    """MarshalTracer.wrap forwards to what CoMarshalInterface would have used: an agile object's FTM, whose own
+    class must unmarshal its data, so the receiving apartment gets the object itself, not a proxy."""
+    from marshalling.sta import StaThread
+    from marshalling.tracer import MarshalTrace, MarshalTracer
+    from ole32_bindings import marshaling, pointers
+    from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    class Agile(ComObject, implements=[IPersist], agile=True):
+        def GetClassID(self):
+            return IPersist.iid
+
+    trace = MarshalTrace()
+    obj = Agile()
+    ptr = obj.as_ptr(IPersist)
+    wrapper = MarshalTracer.wrap(ptr.as_raw(), trace)
+    try:
+        stream = marshaling.marshal_inter_thread_interface_in_stream(IPersist.iid, wrapper)
+    finally:
+        pointers.release(wrapper)
+    with StaThread() as sta:
+        def unmarshal():
+            raw = marshaling.get_interface_and_release_stream(stream, IPersist.iid)
+            try:
+                return int(marshaling.ffi.cast("uintptr_t", raw))
+            finally:
+                pointers.release(raw)
+
+        assert sta.call(unmarshal) == ptr.address()
+    assert [e.args["clsid"] for e in trace.events if e.method == "GetUnmarshalClass"] == [CLSID_InProcFreeMarshaler]
+    assert ptr.release() == 0 and obj.com_destroyed
