@@ -15,7 +15,10 @@ The marshal side (the object's IMarshal), with COM's rules where the code enforc
 
 * GetUnmarshalClass names CLSID_PyMarshalByValue for every destination context and flag (a copy is valid
   anywhere: in-process, another process, another machine).
-* GetMarshalSizeMax is exact: the payload's size (ole32_bindings.objref.byvalue), 12 bytes + name + state.
+* GetMarshalSizeMax is exact: the payload's size (ole32_bindings.objref.byvalue), 12 bytes + name + state. The
+  payload it measured is kept for the MarshalInterface that follows on the same thread with the same arguments
+  (CoMarshalInterface asks for the size first), which writes exactly those bytes: the state is built once per
+  marshal, and what is written can never exceed the size announced, even if the object changes in between.
 * MarshalInterface refuses an IID the class does not implement (E_NOINTERFACE), writes the payload and leaves the
   stream positioned right after it. It takes no reference on the object: the data owns nothing.
 * TABLESTRONG/TABLEWEAK data can therefore be unmarshaled any number of times; NORMAL data once (the runtime's
@@ -35,6 +38,8 @@ from __future__ import annotations
 import contextlib
 import threading
 from typing import Any, ClassVar, Iterable, Iterator
+
+from threading import get_ident
 
 from ole32_bindings.constants import CLSCTX, REGCLS
 from ole32_bindings.dlls import ffi
@@ -139,7 +144,8 @@ class MarshalByValue(ComObject, implements=[IMarshal]):
     # ---- what a subclass defines -----------------------------------------------------------------------------
 
     def marshal_state(self) -> bytes:
-        """The bytes ``unmarshal_state`` rebuilds this object from (deterministic: asked twice per marshal)."""
+        """The bytes ``unmarshal_state`` rebuilds this object from (asked once per marshal, by GetMarshalSizeMax;
+        also by MarshalInterface when it is called without that size question first)."""
         raise NotImplementedError(f"{type(self).__name__} must define marshal_state()")
 
     @classmethod
@@ -158,12 +164,19 @@ class MarshalByValue(ComObject, implements=[IMarshal]):
         return CLSID_PyMarshalByValue
 
     def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
-        return len(self._payload(riid))
+        payload = self._payload(riid)
+        self._mbv_sized = (get_ident(), riid, dest, flags, payload)  # for the MarshalInterface that follows
+        return len(payload)
 
     def MarshalInterface(self, stream: Any, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> None:
         if stream is None:
             raise error_from_hresult(0x80004003, "MarshalInterface: pStm is NULL")  # E_POINTER
-        _write(stream, self._payload(riid))
+        sized = self.__dict__.pop("_mbv_sized", None)
+        if sized is not None and sized[:4] == (get_ident(), riid, dest, flags):
+            payload = sized[4]  # what GetMarshalSizeMax measured, byte for byte
+        else:
+            payload = self._payload(riid)
+        _write(stream, payload)
 
     def UnmarshalInterface(self, stream: Any, riid: Guid) -> OwnedReference:
         return ByValueUnmarshaler.UnmarshalInterface(self, stream, riid)  # type: ignore[arg-type]

@@ -90,6 +90,50 @@ def test_capture_shows_the_exact_size_and_the_payload(unmarshaler):
         assert point.com_refcount == 1  # capturing took nothing and left nothing
 
 
+def test_the_state_is_built_once_per_marshal_and_written_as_sized(unmarshaler):
+    """CoMarshalInterface asks GetMarshalSizeMax, then MarshalInterface: marshal_state runs once, and the bytes
+    written are the ones measured even when the object changes in between (never more than announced)."""
+    from byvalue_point import Point
+    from ole32_bindings import marshaling, pointers, streams
+    from ole32_bindings.constants import MSHCTX, MSHLFLAGS
+    from vtables.interfaces import IPersist
+
+    class Counted(Point, by_value_name="ole32_bindings.tests.CountedPoint"):
+        calls = 0
+
+        def marshal_state(self):
+            Counted.calls += 1
+            return super().marshal_state() + b"x" * self.x  # the size follows the state
+
+        @classmethod
+        def unmarshal_state(cls, state):
+            return cls(*struct.unpack("<iiI", state[:12]))
+
+    obj = Counted(1, 2)
+    with obj.as_ptr(IPersist) as ptr:
+        stream = streams.create_stream_on_hglobal()
+        try:
+            marshaling.marshal_interface(stream, IPersist.iid, ptr.as_raw(), MSHCTX.INPROC, MSHLFLAGS.NORMAL)
+            assert Counted.calls == 1
+            streams.seek(stream, 0)
+            pointers.release(marshaling.unmarshal_interface(stream, IPersist.iid))
+        finally:
+            pointers.release(stream)
+        # the IMarshal calls themselves: size, then a change, then the marshal
+        size = obj.GetMarshalSizeMax(IPersist.iid, None, MSHCTX.INPROC, None, MSHLFLAGS.NORMAL)
+        obj.x = 40
+        stream = streams.create_stream_on_hglobal()
+        try:
+            obj.MarshalInterface(stream, IPersist.iid, None, MSHCTX.INPROC, None, MSHLFLAGS.NORMAL)
+            assert streams.seek(stream, 0, 1) == size  # STREAM_SEEK_CUR: exactly what was announced
+            streams.seek(stream, 0)
+            obj.MarshalInterface(stream, IPersist.iid, None, MSHCTX.INPROC, None, MSHLFLAGS.NORMAL)
+            fresh = streams.seek(stream, 0, 1)  # no size question first: built from the current state
+        finally:
+            pointers.release(stream)
+        assert Counted.calls == 3 and fresh == size + 39  # x went from 1 to 40: 39 more bytes of state
+
+
 def test_table_strong_data_unmarshals_many_copies_then_releases(unmarshaler):
     from byvalue_point import Point
     from ole32_bindings import marshaling, pointers, streams
