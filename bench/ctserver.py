@@ -9,7 +9,8 @@ CoRegisterClassObject, an MTA that waits until the last object is gone).
 Serving loads nothing of this project but bench.contract, bench.serverproc and bench.cttarget (the cold start
 is comtypes' own).
 comtypes counts live objects with CoAddRefServerProcess / CoReleaseServerProcess and exits as soon as the count
-is back to 0 (no linger). Added here: a server that no client ever used exits after ``IDLE_TIMEOUT`` seconds.
+is back to 0 (no linger). Added here: a server that no client ever used exits after ``IDLE_TIMEOUT`` seconds, and
+the stub pins of bench/serverproc.py (a Wine 8 hang workaround that comtypes' server cannot see).
 """
 
 import os
@@ -21,7 +22,7 @@ if ROOT not in sys.path:  # the embeddable Python's ._pth leaves the script's di
     sys.path.insert(0, ROOT)
 
 from bench import contract  # noqa: E402
-from bench.serverproc import detach_std_handles  # noqa: E402
+from bench.serverproc import PINNED_IIDS, StubPins, detach_std_handles  # noqa: E402
 
 IDLE_TIMEOUT = 30.0
 
@@ -61,7 +62,11 @@ def serve():
                 server._queue.put(0)
 
     threading.Thread(target=idle_exit, daemon=True, name="idle-exit").start()
-    run([CtBenchServer])  # registers, waits until the last object is released, revokes
+    pins = StubPins(PINNED_IIDS)  # the Wine 8 hang workaround the C++ server and ours apply to themselves
+    try:
+        run([CtBenchServer])  # registers, waits until the last object is released, revokes
+    finally:
+        pins.release()
     return 0
 
 

@@ -27,7 +27,7 @@ if ROOT not in sys.path:  # the embeddable Python's ._pth leaves the script's di
     sys.path.insert(0, ROOT)
 
 from bench import contract  # noqa: E402
-from bench.serverproc import detach_std_handles  # noqa: E402
+from bench.serverproc import PINNED_IIDS, StubPins, detach_std_handles  # noqa: E402
 
 IDLE_TIMEOUT = 30.0
 #: What pywin32's factory instantiates (HKCR\CLSID\{clsid}\PythonCOM), importable from PythonCOMPath.
@@ -87,8 +87,15 @@ def serve():
             win32api.PostThreadMessage(main_thread, win32con.WM_QUIT, 0, 0)
 
     threading.Thread(target=idle_exit, daemon=True, name="idle-exit").start()
+    global _pins
+    # The Wine 8 hang workaround the C++ server and ours apply to themselves. pywin32's serve() ends with
+    # CoUninitialize, which takes the pins with the apartment: they are kept referenced until the process exits.
+    _pins = StubPins(PINNED_IIDS)
     localserver.serve([contract.CLSID_PwBenchServer])  # registers, pumps until WM_QUIT, revokes, CoUninitialize
     return 0
+
+
+_pins = None
 
 
 def main(argv):
