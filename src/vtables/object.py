@@ -515,13 +515,19 @@ class ComObject:
 
             controlling = self._com_outer if self._com_outer is not None else _cast("void *", self._com_block + _H)
             made = _cast("IUnknown *", create_free_threaded_marshaler(controlling))
-            with _lock:
-                if self._com_ftm is None:
-                    self._com_ftm, made = made, None
-                ftm = self._com_ftm
-            if made is not None:  # another thread won the race
-                made.lpVtbl.Release(made)
+            ftm = self._com_publish("_com_ftm", None, made)
         return ftm
+
+    def _com_publish(self, slot: str, unset: Any, made: Any) -> Any:
+        """Store ``made`` (a new reference, now ours) in ``slot`` while it still holds ``unset``; when another
+        thread stored one first, release ``made``. Returns what the slot holds."""
+        with _lock:
+            held = getattr(self, slot)
+            if held is unset:
+                setattr(self, slot, made)
+                return made
+        made.lpVtbl.Release(made)  # another thread won the race
+        return held
 
     def _com_traced_marshaler(self) -> Any:
         """The traced IMarshal's inner (its non-delegating IUnknown, ours to release), made by ``marshal_hook`` at
@@ -535,13 +541,7 @@ class ComObject:
         hook = marshal_hook
         if hook is None or self._com_inner is not None:
             return None  # nothing asked for IMarshal while tracing; an aggregated inner decides its marshaling
-        made = _cast("IUnknown *", hook(self))
-        with _lock:
-            if self._com_traced is True:
-                self._com_traced, made = made, None
-            traced = self._com_traced
-        if made is not None:  # another thread won the race
-            made.lpVtbl.Release(made)
+        traced = self._com_publish("_com_traced", True, _cast("IUnknown *", hook(self)))
         return traced if traced is not True and traced is not False else None
 
     @property
