@@ -153,8 +153,9 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
 
 
 def _qi_miss(self: "ComObject", key: bytes, riid: Any, ppv: Any) -> int:
-    """QueryInterface for an IID outside the class's table: the FTM's IMarshal for an agile class, else what a
-    blindly aggregated inner answers, else E_NOINTERFACE."""
+    """QueryInterface for an IID outside the class's table: for IMarshal the traced IMarshal (an object created
+    while ``marshal_hook`` was set), else the FTM's for an agile class; else what a blindly aggregated inner
+    answers; else E_NOINTERFACE."""
     if key == _IMARSHAL_KEY:
         traced = self._com_traced_marshaler()
         if traced is not None:
@@ -540,7 +541,13 @@ class ComObject:
             return traced
         hook = marshal_hook
         if hook is None or self._com_inner is not None:
-            return None  # nothing asked for IMarshal while tracing; an aggregated inner decides its marshaling
+            # Not asked for IMarshal while tracing, or an aggregated inner decides its marshaling: never traced
+            # from now on, so the answer to IMarshal stays the same for the object's life (a later trace included).
+            with _lock:
+                if self._com_traced is True:  # (a thread that made the inner meanwhile keeps it)
+                    self._com_traced = False
+            traced = self._com_traced
+            return traced if traced is not True and traced is not False else None
         traced = self._com_publish("_com_traced", True, _cast("IUnknown *", hook(self)))
         return traced if traced is not True and traced is not False else None
 

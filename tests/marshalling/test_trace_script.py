@@ -187,10 +187,18 @@ def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
             before_ptr.query(IMarshal)  # created before the block: not traced
         round_trip(before_ptr)
         assert len(trace.events) == 4  # ... and its marshaling is the standard marshaler's, unrecorded
+        late = Demo()
+        late_ptr = late.as_ptr(IPersist)  # made while tracing, but not asked for IMarshal before the end
     with ptr.query(IMarshal) as m:  # the set of interfaces never changes: still there after the block
         assert m.released is False
     round_trip(ptr)
     assert len(trace.events) == 4  # forwarded, not recorded
+    with pytest.raises(NoInterfaceError):
+        late_ptr.query(IMarshal)
+    with tracing(hive="none"):
+        with pytest.raises(NoInterfaceError):
+            late_ptr.query(IMarshal)  # its first answer stands for its whole life, a later trace included
+    assert late_ptr.release() == 0 and late.com_destroyed
     assert ptr.release() == 0 and obj.com_destroyed
     assert before_ptr.release() == 0 and before.com_destroyed
 
