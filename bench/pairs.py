@@ -442,28 +442,21 @@ _STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF", "
 
 
 def _local(clsid: Any) -> Any:
-    """CoCreateInstance(LOCAL_SERVER). An activation that reached a server while it shut down is refused or
-    dropped; Windows' SCM would start a new server, Wine 8 does not, so try again a few times."""
-    from ole32_bindings.hresult import ComError
-
-    for attempt in range(40):
-        try:
-            return BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER))
-        except ComError as e:
-            if e.name not in _STOPPING or attempt == 39:
-                raise
-            time.sleep(0.05)
+    """CoCreateInstance(LOCAL_SERVER) from our client, retried while the server it reached was shutting down."""
+    return _retry_stopping(
+        lambda: BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER)))
 
 
 def _retry_stopping(create: Callable[[], Any]) -> Any:
-    """``create()`` (a comtypes or pywin32 CoCreateInstance), retried like ``_local`` while the server it reached
-    was shutting down."""
+    """``create()`` (any client's CoCreateInstance(LOCAL_SERVER)), tried again while the server it reached was
+    shutting down: such an activation is refused or dropped (_STOPPING); Windows' SCM would start a new server,
+    Wine 8 does not, so try again a few times."""
     from ole32_bindings.hresult import name_of
 
     for attempt in range(40):
         try:
             return create()
-        except Exception as e:  # comtypes: OSError or COMError; pywin32: pythoncom.com_error; HRESULT first
+        except Exception as e:  # ours: ComError; comtypes: OSError or COMError; pywin32: com_error; HRESULT first
             hr = getattr(e, "hresult", None)
             if hr is None:
                 hr = getattr(e, "winerror", None)
