@@ -154,6 +154,14 @@ bool ServerWasStopping(HRESULT hr) {
            hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED) || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE);
 }
 
+// The timed step of the activation rows: CoCreateInstance(ctx, IID_IBenchTarget), then the final Release.
+HRESULT CreateAndRelease(const CLSID &clsid, DWORD ctx) {
+    IBenchTarget *p = nullptr;
+    HRESULT hr = CoCreateInstance(clsid, nullptr, ctx, IID_IBenchTarget, reinterpret_cast<void **>(&p));
+    if (SUCCEEDED(hr)) p->Release();
+    return hr;
+}
+
 IBenchTarget *CreateLocal(const CLSID &clsid) {
     IBenchTarget *t = nullptr;
     HRESULT hr = E_FAIL;
@@ -276,13 +284,8 @@ int RowActivateLocal(const CLSID &clsid, long long iters) {
     double keeperSeconds = Seconds(Now() - a);
     Check(keeper->Nothing(), "IBenchTarget::Nothing");
     const long long warmup = 3;
-    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_LOCAL_SERVER) + Release", [&]() -> HRESULT {
-        IBenchTarget *p = nullptr;
-        HRESULT hr = CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IBenchTarget,
-                                      reinterpret_cast<void **>(&p));
-        if (SUCCEEDED(hr)) p->Release();
-        return hr;
-    });
+    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_LOCAL_SERVER) + Release",
+                       [&]() -> HRESULT { return CreateAndRelease(clsid, CLSCTX_LOCAL_SERVER); });
     bool proxy = IsProxy(keeper);
     keeper->Release();
     char check[48];
@@ -396,13 +399,8 @@ int RowActivateInprocRegistered(const CLSID &clsid, long long iters) {
     Check(CoRegisterClassObject(clsid, f, CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie),
           "CoRegisterClassObject(CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE)");
     const long long warmup = 100;
-    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_INPROC_SERVER) + Release", [&]() -> HRESULT {
-        IBenchTarget *p = nullptr;
-        HRESULT hr = CoCreateInstance(clsid, nullptr, CLSCTX_INPROC_SERVER, IID_IBenchTarget,
-                                      reinterpret_cast<void **>(&p));
-        if (SUCCEEDED(hr)) p->Release();
-        return hr;
-    });
+    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_INPROC_SERVER) + Release",
+                       [&]() -> HRESULT { return CreateAndRelease(clsid, CLSCTX_INPROC_SERVER); });
     CoRevokeClassObject(cookie);
     f->Release();
     char check[48];
@@ -423,13 +421,8 @@ int RowActivateInproc(const CLSID &clsid, long long iters, LONG n) {
     std::string check = WorkCheck(first, n);
     first->Release();
     const long long warmup = 20;
-    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_INPROC_SERVER) + Release", [&]() -> HRESULT {
-        IBenchTarget *p = nullptr;
-        HRESULT hr = CoCreateInstance(clsid, nullptr, CLSCTX_INPROC_SERVER, IID_IBenchTarget,
-                                      reinterpret_cast<void **>(&p));
-        if (SUCCEEDED(hr)) p->Release();
-        return hr;
-    });
+    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_INPROC_SERVER) + Release",
+                       [&]() -> HRESULT { return CreateAndRelease(clsid, CLSCTX_INPROC_SERVER); });
     Json j = Report(t, warmup, check);
     j.Bool("clsid_in_hkcr", ClsidInHkcr(clsid)).Str("client_apartment", "MTA");
     j.Print();
