@@ -74,14 +74,18 @@ def test_python_to_cpp(benchmark, mta):
         benchmark(_loop(p.Nothing))
 
 
-def test_cpp_to_python(benchmark, mta, classes):
+def _cpp_loop_on_ours(benchmark, classes, path, loop, *args):
+    """Time the test DLL's ``loop(raw, *args, N)`` on one of our objects, then check one more pass succeeds."""
     PyTarget, _ = classes
-    _, lib = load()
     with PyTarget().as_ptr(IBenchTarget) as p:
         raw = p.as_raw()
-        _info(benchmark, "C++->Python")
-        benchmark(lambda: lib.TL_LoopNothing(raw, N))
-        assert lib.TL_LoopNothing(raw, 1) == 0
+        _info(benchmark, path)
+        benchmark(lambda: loop(raw, *args, N))
+        assert loop(raw, *args, 1) == 0
+
+
+def test_cpp_to_python(benchmark, mta, classes):
+    _cpp_loop_on_ours(benchmark, classes, "C++->Python", load()[1].TL_LoopNothing)
 
 
 def test_cpp_to_cpp(benchmark, mta):
@@ -152,24 +156,12 @@ def test_memory_per_live_object(mta, classes):
 # Compare the native IUnknown with the Python thunks: VTABLES_NATIVE_CORE=0 make bench-micro (docs: native/core).
 
 def test_cpp_addref_release_on_ours(benchmark, mta, classes):
-    PyTarget, _ = classes
-    _, lib = load()
-    with PyTarget().as_ptr(IBenchTarget) as p:
-        raw = p.as_raw()
-        _info(benchmark, "C++ AddRef+Release on a Python object")
-        benchmark(lambda: lib.TL_LoopAddRefRelease(raw, N))
-        assert lib.TL_LoopAddRefRelease(raw, 1) == 0
+    _cpp_loop_on_ours(benchmark, classes, "C++ AddRef+Release on a Python object", load()[1].TL_LoopAddRefRelease)
 
 
 def test_cpp_query_interface_on_ours(benchmark, mta, classes):
-    PyTarget, _ = classes
-    _, lib = load()
-    iid = guid(IBenchTarget.iid)
-    with PyTarget().as_ptr(IBenchTarget) as p:
-        raw = p.as_raw()
-        _info(benchmark, "C++ QueryInterface+Release on a Python object")
-        benchmark(lambda: lib.TL_LoopQueryInterface(raw, iid, N))
-        assert lib.TL_LoopQueryInterface(raw, iid, 1) == 0
+    _cpp_loop_on_ours(benchmark, classes, "C++ QueryInterface+Release on a Python object",
+                      load()[1].TL_LoopQueryInterface, guid(IBenchTarget.iid))
 
 
 def test_python_object_creation(benchmark, mta, classes):
