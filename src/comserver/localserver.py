@@ -246,5 +246,5 @@ def detach_std_handles(log_path: str | None = None) -> None:
         except OSError:
             pass
     if log_path:
-        logging.basicConfig(filename=None, stream=sys.stderr, level=logging.INFO,
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                             format="%(asctime)s %(process)d %(name)s %(message)s")

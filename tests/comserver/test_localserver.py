@@ -151,11 +151,12 @@ def _start(pid_file, clsid, *args):
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
 
 
-def test_create_instance_failure_reaches_the_client(mta, server_pid_file, clsid):
+def test_create_instance_failure_reaches_the_client(mta, server_pid_file, clsid, tmp_path):
     from ole32_bindings.hresult import AccessDeniedError
     from vtables.interfaces import IPersist
 
-    proc = _start(server_pid_file, clsid, "-Fail", "0x80070005", "-Idle", "3")
+    log = tmp_path / "server.log"
+    proc = _start(server_pid_file, clsid, "-Fail", "0x80070005", "-Idle", "3", "-Log", str(log))
     try:
         with pytest.raises(AccessDeniedError):
             _activate(clsid, IPersist)
@@ -164,6 +165,8 @@ def test_create_instance_failure_reaches_the_client(mta, server_pid_file, clsid)
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+    text = log.read_text()  # LocalServer.main(log_path=...): the server's log went to the file
+    assert f"serving {clsid} in the MTA" in text and "class objects revoked; exiting" in text, text
 
 
 def test_clients_arriving_during_shutdown_get_an_object_or_a_clear_error(mta, server_pid_file, clsid):
