@@ -37,7 +37,8 @@ def main(argv):
     PyTarget, _ = make_classes()
     linger = float(os.environ.get("OLE32B_BENCH_LINGER", "0.5"))
     server = LocalServer([(CLSID_PyBenchServer, PyTarget)], apartment="MTA", linger=linger, idle_timeout=30)
-    return server.main(argv, registration(), typelib=typelib())
+    # OLE32B_BENCH_SERVER_LOG=path: the server's log (each refused or failed call with its traceback) goes there
+    return server.main(argv, registration(), typelib=typelib(), log_path=os.environ.get("OLE32B_BENCH_SERVER_LOG"))
 
 
 if __name__ == "__main__":
