@@ -235,9 +235,8 @@ def _unpin(stream: Any) -> None:
 
 def detach_std_handles(log_path: str | None = None) -> None:
     """Point fds 0-2 at NUL (stdout/stderr at ``log_path`` if given): a server COM started inherited its
-    client's std handles, and holding them would keep the client's pipes open."""
-    import sys
-
+    client's std handles, and holding them would keep the client's pipes open. With ``log_path`` the log goes
+    there too, through a handler of its own (``sys.stderr`` is None in a process started without std handles)."""
     null = os.open(os.devnull, os.O_RDWR)
     out = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) if log_path else null
     for fd, target in ((0, null), (1, out), (2, out)):
@@ -246,5 +245,5 @@ def detach_std_handles(log_path: str | None = None) -> None:
         except OSError:
             pass
     if log_path:
-        logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+        logging.basicConfig(filename=log_path, encoding="utf-8", level=logging.INFO,
                             format="%(asctime)s %(process)d %(name)s %(message)s")
