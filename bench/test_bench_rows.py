@@ -2,9 +2,14 @@
 benchmarking disabled, so each pair's setup, correctness check (Work(100) == 4950, proxies where promised) and
 teardown (no object left alive) stay right; `make bench` runs the real comparison (bench/run.py)."""
 
+import os
 import sys
 
 import pytest
+
+#: our LocalServer32's log while these tests run (bench/pyserver.py): a failing pair shows its tail
+SERVER_LOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "test-results",
+                          "bench-pyserver.log")
 
 pytestmark = pytest.mark.runtime
 
@@ -25,7 +30,14 @@ def registered():
 
     apartments.co_initialize()
     R.register_servers()
+    os.makedirs(os.path.dirname(SERVER_LOG), exist_ok=True)
+    saved = os.environ.get("OLE32B_BENCH_SERVER_LOG")
+    os.environ["OLE32B_BENCH_SERVER_LOG"] = SERVER_LOG  # inherited by the clients, then by the servers COM starts
     yield
+    if saved is None:
+        del os.environ["OLE32B_BENCH_SERVER_LOG"]
+    else:
+        os.environ["OLE32B_BENCH_SERVER_LOG"] = saved
     try:
         P.wait_servers_gone()
     finally:
@@ -38,6 +50,17 @@ def registered():
 @pytest.mark.filterwarnings("ignore:Benchmark fixture was not used")  # n/a pairs time nothing
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p.row}-{p.client}-{p.server}")
 def test_pair(benchmark, registered, pair):
+    try:
+        _run_pair(benchmark, pair)
+    except Exception:
+        if pair.server == "ours" and os.path.exists(SERVER_LOG):
+            with open(SERVER_LOG, encoding="utf-8", errors="replace") as f:
+                tail = [line.rstrip() for line in f if line.strip()][-20:]
+            print("our server's log, last lines:", *tail, sep="\n")  # pytest shows it with the failure
+        raise
+
+
+def _run_pair(benchmark, pair):
     try:
         m = pair.make()
     except P.NotAvailable as e:
