@@ -28,7 +28,7 @@ $(METADATA): pyproject.toml
 $(FFI_OUT): $(FFI_SRC)
 	$(VENV_PY) build_ffi.py
 
-native: src/vtables/vtables_core.dll src/comserver/python_inproc.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
+native: src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
 	$(NATIVE)/bench_cpp_client.exe
 
 $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def) \
@@ -40,8 +40,8 @@ $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.
 src/vtables/vtables_core.dll: native/core/vtables_core.c
 	x86_64-w64-mingw32-gcc -O2 -Wall -shared -static-libgcc -o $@ $< -lole32 -luuid
 
-# The InprocServer32 host of Python classes (src/comserver/inproc.py), next to the module that registers it.
-src/comserver/python_inproc.dll: native/inproc/python_inproc.c
+# The InprocServer32 host of Python classes (src/ole32_servers/inproc.py), next to the module that registers it.
+src/ole32_servers/python_inproc.dll: native/inproc/python_inproc.c
 	x86_64-w64-mingw32-gcc -O2 -Wall -shared -static-libgcc -o $@ $< -lole32 -ladvapi32
 
 # The benchmark's native counterparts (native/bench/README.md). widl makes IBenchTarget's type library (registered
@@ -64,12 +64,12 @@ $(NATIVE)/bench_cpp_server.exe: native/bench/server.cpp $(BENCH_DEPS) | $(NATIVE
 $(NATIVE)/bench_cpp_client.exe: native/bench/client.cpp $(BENCH_DEPS)
 	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -o $@ $< -lole32 -loleaut32 -luuid -ladvapi32
 
-# The reference type library of tests/comserver/test_typelib.py: widl's compilation of the same interfaces that the
+# The reference type library of tests/ole32_servers/test_typelib.py: widl's compilation of the same interfaces that the
 # test declares in Python (compiled here, on the Linux side: the tests run under Wine, where widl is not at hand).
 TYPELIB_OUT := build/typelib
 native: $(TYPELIB_OUT)/benchtarget_widl.tlb
 
-$(TYPELIB_OUT)/benchtarget_widl.tlb: tests/comserver/benchtarget_widl.idl
+$(TYPELIB_OUT)/benchtarget_widl.tlb: tests/ole32_servers/benchtarget_widl.idl
 	@mkdir -p $(TYPELIB_OUT)
 	widl --win64 -t -o $@ $<
 
@@ -109,9 +109,9 @@ bench-micro: provision
 MARSHAL_JSON := build/bench-marshalling.json
 bench-marshalling: provision
 	@mkdir -p build
-	$(WINPY) -m pytest -q -p no:cacheprovider tests/marshalling/test_bench_marshalling.py --benchmark-only \
+	$(WINPY) -m pytest -q -p no:cacheprovider tests/ole32_marshalling/test_bench_marshalling.py --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name --benchmark-json=$(MARSHAL_JSON)
 	$(VENV_PY) tools/bench_ratios.py $(MARSHAL_JSON)
 
 clean:
-	rm -rf build src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/comserver/python_inproc.dll src/ole32_bindings.egg-info
+	rm -rf build src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll src/ole32_bindings.egg-info

@@ -13,7 +13,7 @@ CLSID_PyTarget = Guid(contract.CLSID_PyTarget)              # ours, in-process (
 CLSID_PyBenchServer = Guid(contract.CLSID_PyBenchServer)    # ours, LocalServer32 (bench/pyserver.py)
 CLSID_CppBenchServer = Guid(contract.CLSID_CppBenchServer)  # C++, LocalServer32 (native/bench/server.cpp)
 CLSID_CppBenchTarget = Guid(contract.CLSID_CppBenchTarget)  # C++, in-process (native/testlib DLL)
-CLSID_PyInprocTarget = Guid(contract.CLSID_PyInprocTarget)  # ours, InprocServer32 (comserver.inproc's host DLL)
+CLSID_PyInprocTarget = Guid(contract.CLSID_PyInprocTarget)  # ours, InprocServer32 (ole32_servers.inproc's host DLL)
 CLSID_CtTarget = Guid(contract.CLSID_CtTarget)              # comtypes, in-process (bench/pairs.py)
 CLSID_CtBenchServer = Guid(contract.CLSID_CtBenchServer)    # comtypes, LocalServer32 (bench/ctserver.py)
 CLSID_PwTarget = Guid(contract.CLSID_PwTarget)              # pywin32, in-process (pywin32's class factory)
@@ -33,7 +33,7 @@ _made: tuple = ()
 
 def py_target_class():
     """PyTarget, made once per process: what an InprocServer32 registration names
-    (``bench.benchtarget:py_target_class``, see comserver.inproc)."""
+    (``bench.benchtarget:py_target_class``, see ole32_servers.inproc)."""
     global _made
     if not _made:
         _made = make_classes()

@@ -28,7 +28,7 @@ IDLE_TIMEOUT = 30.0
 
 
 def registration():
-    from comserver.registration import ServerRegistration, python_command
+    from ole32_servers.registration import ServerRegistration, python_command
     from ole32_bindings.guid import Guid
 
     clsid = Guid(contract.CLSID_CtBenchServer)
@@ -73,7 +73,7 @@ def serve():
 def main(argv):
     args = [a.lower().lstrip("-/") for a in argv]
     if "regserver" in args or "unregserver" in args:
-        from comserver.registration import register, unregister
+        from ole32_servers.registration import register, unregister
 
         (register if "regserver" in args else unregister)(registration())
         return 0

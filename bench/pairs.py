@@ -23,7 +23,7 @@ from ole32_bindings import activation, marshaling, win32
 from ole32_bindings.constants import CLSCTX
 from ole32_bindings.dlls import ffi
 
-from marshalling.sta import StaThread
+from ole32_marshalling.sta import StaThread
 from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory
@@ -309,7 +309,7 @@ class InprocRegistrations:
     """Class objects registered in this process for rows 1a (each language's own factory, the same way)."""
 
     def __init__(self) -> None:
-        from comserver.classobjects import ClassObjects
+        from ole32_servers.classobjects import ClassObjects
         from ole32_bindings.pointers import release
 
         self.objs = ClassObjects()

@@ -35,7 +35,7 @@ CLASS_SPEC = "bench.pwtarget.PwTarget"
 
 
 def registration():
-    from comserver.registration import ServerRegistration, python_command
+    from ole32_servers.registration import ServerRegistration, python_command
     from ole32_bindings.guid import Guid
 
     clsid = Guid(contract.CLSID_PwBenchServer)
@@ -55,14 +55,14 @@ def register_python_class(clsid: str) -> str:
 
 
 def register() -> None:
-    from comserver.registration import register as register_server
+    from ole32_servers.registration import register as register_server
 
     register_server(registration())
     register_python_class(contract.CLSID_PwBenchServer)
 
 
 def unregister() -> None:
-    from comserver.registration import unregister as unregister_server
+    from ole32_servers.registration import unregister as unregister_server
 
     unregister_server(registration())
 

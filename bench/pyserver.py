@@ -18,7 +18,7 @@ TLB = os.path.join(ROOT, "build", "bench", "benchtarget_py.tlb")
 
 
 def registration():
-    from comserver.registration import ServerRegistration, python_command
+    from ole32_servers.registration import ServerRegistration, python_command
 
     return ServerRegistration(CLSID_PyBenchServer, "ole32-bindings IBenchTarget server (Python)",
                               python_command(os.path.abspath(__file__)), progid="Ole32Bindings.BenchServer.1",
@@ -26,13 +26,13 @@ def registration():
 
 
 def typelib():
-    from comserver.typelib import GeneratedTypeLibrary
+    from ole32_servers.typelib import GeneratedTypeLibrary
 
     return GeneratedTypeLibrary(TLB, LIBID_BenchTarget, "BenchTargetLib", [IBenchTarget])
 
 
 def main(argv):
-    from comserver.localserver import LocalServer
+    from ole32_servers.localserver import LocalServer
 
     PyTarget, _ = make_classes()
     linger = float(os.environ.get("OLE32B_BENCH_LINGER", "0.5"))

@@ -88,10 +88,10 @@ def _registry_inproc(state: dict) -> None:
 
 
 def _registry_inproc_ours(state: dict) -> None:
-    """Row 1b: our PyTarget as an InprocServer32 (comserver.inproc: python_inproc.dll hosts Python classes)."""
+    """Row 1b: our PyTarget as an InprocServer32 (ole32_servers.inproc: python_inproc.dll hosts Python classes)."""
     if "registry_ours" in state:
         return
-    from comserver.inproc import register_inproc
+    from ole32_servers.inproc import register_inproc
 
     register_inproc(CLSID_PyInprocTarget, "bench.benchtarget:py_target_class", python_path=[ROOT],
                     description="ole32-bindings Python bench target (InprocServer32)")
@@ -108,7 +108,7 @@ def close_state(state: dict) -> None:
 
         registry.delete_tree(registry.HKEY_CLASSES_ROOT, state.pop("registry"))
     if "registry_ours" in state:
-        from comserver.inproc import release_class_objects, unregister_inproc
+        from ole32_servers.inproc import release_class_objects, unregister_inproc
 
         clsid = state.pop("registry_ours")
         unregister_inproc(clsid)
@@ -151,7 +151,7 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1b", "comtypes", CPP,
         lambda: (_registry_inproc(state), P.activate_comtypes(CLSID_CppBenchTarget, inproc))[1])
     add("1b", "pywin32", CPP, lambda: (_registry_inproc(state), P.activate_pywin32(CLSID_CppBenchTarget, inproc))[1])
-    # ... and our Python class behind comserver.inproc's host DLL: Python already in the client for ours, comtypes
+    # ... and our Python class behind ole32_servers.inproc's host DLL: Python already in the client for ours, comtypes
     # and pywin32; started by the DLL inside the C++ client's own process
     add("1b", "ours", "ours",
         lambda: (_registry_inproc_ours(state), P.activate_ours(CLSID_PyInprocTarget, inproc))[1])
@@ -508,7 +508,7 @@ def register_servers() -> None:
     if rc != 0:
         raise SystemExit(f"bench_cpp_server.exe -RegServer failed ({rc})")
     from bench import ctserver, pwserver, pyserver
-    from comserver.registration import register
+    from ole32_servers.registration import register
 
     register(pyserver.registration())
     pyserver.typelib().register()

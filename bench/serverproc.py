@@ -1,5 +1,5 @@
 """What bench/ctserver.py and bench/pwserver.py share, with nothing but the standard library: those servers load
-nothing of this project's library, so their cold start is comtypes' and pywin32's own (comserver.localserver does
+nothing of this project's library, so their cold start is comtypes' and pywin32's own (ole32_servers.localserver does
 the same for ours)."""
 
 import os

@@ -1,10 +1,10 @@
-"""A marshal-by-value class shared by the tests and by tests/comserver/pyserver.py (-ByValue): both processes
+"""A marshal-by-value class shared by the tests and by tests/ole32_servers/pyserver.py (-ByValue): both processes
 import it, so the name it registers under is known on both sides."""
 
 import os
 import struct
 
-from marshalling.byvalue import MarshalByValue
+from ole32_marshalling.byvalue import MarshalByValue
 from ole32_bindings.guid import Guid
 from vtables.interfaces import IPersist
 

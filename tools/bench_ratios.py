@@ -1,5 +1,5 @@
 """Print the ratios of a pytest-benchmark JSON run whose benchmarks carry extra_info group/impl/ops_per_round
-(tests/marshalling/test_bench_marshalling.py): per group, each implementation's median per operation and its ratio
+(tests/ole32_marshalling/test_bench_marshalling.py): per group, each implementation's median per operation and its ratio
 to the group's "cpp" entry measured in the same run.
 
     python tools/bench_ratios.py build/bench-marshalling.json [--markdown]

@@ -5,14 +5,14 @@ its own IClassFactory, registered with CoRegisterClassObject, activated by a cli
     python server.py -UnregServer
     python server.py -Embedding      # what COM runs when a client asks for the class (Wine appends -Embedding)
 
-The seed stops at the happy path; comserver does the rest: REGCLS_SUSPENDED + CoResumeClassObjects, the process
+The seed stops at the happy path; ole32_servers does the rest: REGCLS_SUSPENDED + CoResumeClassObjects, the process
 lock (CoAddRefServerProcess per object and LockServer), the linger, revocation and a clean exit.
 """
 
 import sys
 
-from comserver.localserver import LocalServer
-from comserver.registration import ServerRegistration, python_command
+from ole32_servers.localserver import LocalServer
+from ole32_servers.registration import ServerRegistration, python_command
 from ole32_bindings.guid import Guid
 from vtables.interfaces import IPersist
 from vtables.object import ComObject

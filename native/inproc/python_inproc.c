@@ -1,9 +1,9 @@
-/* python_inproc.dll: an InprocServer32 for COM classes written in Python (src/comserver/inproc.py).
+/* python_inproc.dll: an InprocServer32 for COM classes written in Python (src/ole32_servers/inproc.py).
  *
  * COM loads this DLL for a CLSID whose InprocServer32 names it and calls DllGetClassObject. The DLL finds a Python
  * in the process (the python3XY.dll already loaded, as in a Python client) or loads the one named by the CLSID's
  * "PythonDll" value and initializes it (a C++ client), then asks Python for the class object:
- *     comserver.inproc.class_object(clsid_text, iid_text) -> int (a new reference, the address of the interface)
+ *     ole32_servers.inproc.class_object(clsid_text, iid_text) -> int (a new reference, the address of the interface)
  * with the GIL held (PyGILState_Ensure, so any thread of any apartment may ask). The CLSID's "PythonPath" value
  * (directories separated by ';') is put first on sys.path before the import.
  *
@@ -11,7 +11,7 @@
  * signatures (PyObject * as void *, PyGILState_STATE as int). A Python started here is never finalized (COM may
  * call into its objects until the process ends), so DllCanUnloadNow always answers S_FALSE.
  * Failures return the HRESULT COM expects (CLASS_E_CLASSNOTAVAILABLE, E_NOINTERFACE...) and never a MessageBox:
- * a Python exception is printed to stderr (PyErr_Print) and its HRESULT is taken from comserver.inproc's answer.
+ * a Python exception is printed to stderr (PyErr_Print) and its HRESULT is taken from ole32_servers.inproc's answer.
  */
 #include <windows.h>
 #include <objbase.h>
@@ -54,7 +54,7 @@ static struct {
 
 static CRITICAL_SECTION g_init_lock;
 static volatile LONG g_ready = 0;
-static PyObj g_module = NULL;       /* comserver.inproc, imported once and kept (GIL-protected) */
+static PyObj g_module = NULL;       /* ole32_servers.inproc, imported once and kept (GIL-protected) */
 #define MAX_SEEN 64
 static CLSID g_seen[MAX_SEEN];      /* CLSIDs whose PythonPath is already on sys.path (GIL-protected) */
 static int g_nseen = 0;
@@ -177,7 +177,7 @@ __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, 
         if (path[0]) prepend_sys_path(path);
         if (g_nseen < MAX_SEEN) g_seen[g_nseen++] = *rclsid;
     }
-    if (!g_module) g_module = py.Import("comserver.inproc");  /* kept: one reference for the process */
+    if (!g_module) g_module = py.Import("ole32_servers.inproc");  /* kept: one reference for the process */
     if (g_module) {
         PyObj r = py.CallMethod(g_module, "class_object", "ss", c8, i8);
         if (r) {

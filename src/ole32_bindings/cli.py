@@ -5,7 +5,7 @@
 docs/cli.md). Exit status 0 on success, 2 with a one-line ``ole32_bindings: error: ...`` on stderr for bad input.
 
 Commands from the layers above the bindings (``trace``: run a script with IMarshal tracing on, from
-``marshalling``) join through the ``ole32_bindings.commands`` entry-point group: each entry point is a function
+``ole32_marshalling``) join through the ``ole32_bindings.commands`` entry-point group: each entry point is a function
 ``register(subparsers)`` that adds its parser and sets ``run=handler(args) -> int`` as a default. The bindings
 never import those layers; installing the distribution (or its metadata, as ``make generated`` writes it into
 src/) is what makes them appear.

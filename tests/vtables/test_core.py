@@ -68,7 +68,7 @@ def test_the_python_fallback_passes_the_object_model_tests():
     env = dict(os.environ, VTABLES_NATIVE_CORE="0")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
                         "tests/vtables/test_object.py", "tests/vtables/test_factory.py",
-                        "tests/marshalling/test_cross_apartment.py", "-x"],
+                        "tests/ole32_marshalling/test_cross_apartment.py", "-x"],
                        cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and " failed" not in r.stdout

@@ -1,4 +1,4 @@
-"""The payload of this project's marshal-by-value objects: what ``marshalling.byvalue`` writes after the
+"""The payload of this project's marshal-by-value objects: what ``ole32_marshalling.byvalue`` writes after the
 OBJREF_CUSTOM header whose clsid is CLSID_PyMarshalByValue. Pure Python, no runtime.
 
 Layout (little-endian)::

@@ -1,4 +1,4 @@
-"""A LocalServer32 written with comserver, for the tests: PyTarget (IBenchTarget, IPersist) under CLSID_PyServer.
+"""A LocalServer32 written with ole32_servers, for the tests: PyTarget (IBenchTarget, IPersist) under CLSID_PyServer.
 
     python pyserver.py [-RegServer | -UnregServer | -Embedding] [-Apartment STA|MTA] [-Linger SECONDS]
                        [-Idle SECONDS] [-PidFile PATH] [-Log PATH]
@@ -25,7 +25,7 @@ def option(argv, name, default=None):
 
 
 def registration(command_args=(), clsid=CLSID_PyServer):
-    from comserver.registration import ServerRegistration, python_command
+    from ole32_servers.registration import ServerRegistration, python_command
 
     return ServerRegistration(clsid, "ole32-bindings test server",
                               python_command(os.path.abspath(__file__), *command_args),
@@ -34,7 +34,7 @@ def registration(command_args=(), clsid=CLSID_PyServer):
 
 
 def main(argv):
-    from comserver.localserver import LocalServer
+    from ole32_servers.localserver import LocalServer
     from bench.benchtarget import make_classes
 
     pid_file = option(argv, "PidFile")

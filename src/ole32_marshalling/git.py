@@ -50,7 +50,7 @@ class GlobalInterfaceTable:
     def register(self, unk: Any, iid: Guid) -> int:
         """Park ``unk`` (borrowed; an ``iid`` pointer or any pointer the object answers ``iid`` on) and return
         its cookie. The GIT keeps the object alive until ``revoke``."""
-        import marshalling.git as this  # through the module: a tracing() block may have hooked it
+        import ole32_marshalling.git as this  # through the module: a tracing() block may have hooked it
 
         return this.register_interface(self._git, unk, iid)
 

@@ -54,7 +54,7 @@ def classes():
 
 @pytest.fixture(scope="module")
 def owner_sta():
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
 
     with StaThread("bench-owner") as sta:
         yield sta
@@ -126,7 +126,7 @@ def test_call_from_another_apartment(benchmark, mta, classes, owner_sta, impl, g
 
 @pytest.mark.parametrize("impl", ["cpp", "ours", "cpp->ours"])
 def test_git_fetch_and_call(benchmark, mta, classes, owner_sta, impl):
-    from marshalling.git import GlobalInterfaceTable
+    from ole32_marshalling.git import GlobalInterfaceTable
     from vtables.client import client_class
     from vtables.interfaces import IPersist
 
@@ -166,7 +166,7 @@ def test_git_fetch_and_call(benchmark, mta, classes, owner_sta, impl):
 @pytest.fixture
 def by_value_unmarshalers(mta):
     """Both unmarshal classes registered in this (MTA) apartment for the test."""
-    from marshalling.byvalue import ByValueUnmarshaler
+    from ole32_marshalling.byvalue import ByValueUnmarshaler
 
     ffi, lib = load()
     cookie = ffi.new("DWORD *")

@@ -1,17 +1,17 @@
 """Run a user's script with IMarshal tracing on: ``python -m ole32_bindings trace [options] SCRIPT [ARGS...]``.
 
 The command is contributed to the bindings' CLI through the ``ole32_bindings.commands`` entry point (see
-pyproject.toml), so the bindings never import this layer. ``python -m marshalling.trace_script`` runs the same.
+pyproject.toml), so the bindings never import this layer. ``python -m ole32_marshalling.trace_script`` runs the same.
 
 What "tracing on" means, precisely (no hidden magic beyond this list):
 
 * The tracer's unmarshal class (``TracingUnmarshaler``) is registered for the script's lifetime: as a class
   object from a small MTA thread of ours (the script stays free to put its main thread in an STA), and as an
-  InprocServer32 (comserver.inproc) so that every apartment finds it (Wine 8 looks up class objects per
+  InprocServer32 (ole32_servers.inproc) so that every apartment finds it (Wine 8 looks up class objects per
   apartment). ``--hive`` picks where: ``machine`` (HKCR), ``user`` (HKCU\\Software\\Classes: Windows only, Wine
   8 reads HKCR alone), ``none``, or ``auto`` (the default: HKCR, else HKCU when HKCR is not writable).
 * Every interface pointer the script marshals through ``ole32_bindings.marshaling.marshal_interface``,
-  ``marshal_inter_thread_interface_in_stream`` or ``marshalling.git.GlobalInterfaceTable.register``
+  ``marshal_inter_thread_interface_in_stream`` or ``ole32_marshalling.git.GlobalInterfaceTable.register``
   (by name, through their modules) is wrapped in
   a ``MarshalTracer`` for that call, so the runtime's IMarshal calls on both sides are recorded: the marshal side
   (GetUnmarshalClass, GetMarshalSizeMax, MarshalInterface, DisconnectObject) in any apartment, the unmarshal side
@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "trace", help="run a Python script with IMarshal tracing on",
         description="Run SCRIPT (with ARGS as its sys.argv[1:]) and log every IMarshal call the runtime makes "
-                    "for the pointers it marshals (see marshalling.trace_script).")
+                    "for the pointers it marshals (see ole32_marshalling.trace_script).")
     _add_arguments(p)
     p.set_defaults(run=_run_command)
 
@@ -123,7 +123,7 @@ class _UnmarshalerHost:
             apartments.co_uninitialize()
 
     def _registration(self, cls: Any) -> Any:
-        from comserver.registration import HKCR, HKCU_CLASSES
+        from ole32_servers.registration import HKCR, HKCU_CLASSES
         from ole32_bindings.registry import RegistryError
 
         if self._hive == "none":
@@ -309,8 +309,8 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m marshalling.trace_script [--json] [--output FILE] SCRIPT [ARGS...]``."""
-    p = argparse.ArgumentParser(prog="python -m marshalling.trace_script")
+    """``python -m ole32_marshalling.trace_script [--json] [--output FILE] SCRIPT [ARGS...]``."""
+    p = argparse.ArgumentParser(prog="python -m ole32_marshalling.trace_script")
     _add_arguments(p)
     args = p.parse_args(argv)
     try:

@@ -70,8 +70,8 @@ def _unmarshal(stream):
 
 @pytest.mark.parametrize("caller", ["MTA", "STA"])
 def test_apartment_bound_object_is_called_through_a_proxy_on_its_own_thread(mta, classes, caller):
-    from marshalling.apartments import MtaThread
-    from marshalling.sta import StaThread
+    from ole32_marshalling.apartments import MtaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling, pointers
     from vtables.interfaces import IPersist
 
@@ -104,7 +104,7 @@ def test_apartment_bound_object_is_called_through_a_proxy_on_its_own_thread(mta,
 
 
 def test_agile_object_hands_over_its_own_pointer_and_runs_on_the_callers_thread(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
 
     _, AgileRecorder = classes
     with StaThread() as sta:
@@ -125,8 +125,8 @@ def test_agile_object_hands_over_its_own_pointer_and_runs_on_the_callers_thread(
 def test_a_callback_into_a_waiting_sta_is_served(mta):
     """STA A waits on STA B (StaThread.call pumps) while B calls back into A: no deadlock. And the same through
     COM's own channel: A calls B through a proxy, B calls A back while A's outgoing call is in progress."""
-    from marshalling.context import ApartmentRef
-    from marshalling.sta import StaThread
+    from ole32_marshalling.context import ApartmentRef
+    from ole32_marshalling.sta import StaThread
 
     with StaThread("A") as a, StaThread("B") as b:
         ref_a = a.call(ApartmentRef.current)
@@ -142,8 +142,8 @@ def test_a_callback_into_a_waiting_sta_is_served(mta):
 
 
 def test_git_register_in_an_sta_get_from_other_apartments_then_revoke(mta, classes):
-    from marshalling.git import GlobalInterfaceTable
-    from marshalling.sta import StaThread
+    from ole32_marshalling.git import GlobalInterfaceTable
+    from ole32_marshalling.sta import StaThread
     from vtables.client import client_class
     from vtables.interfaces import IPersist
 
@@ -176,7 +176,7 @@ def test_git_register_in_an_sta_get_from_other_apartments_then_revoke(mta, class
 
 
 def test_normal_data_holds_references_until_unmarshaled_and_is_then_consumed(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling, pointers
 
     Recorder, _ = classes
@@ -207,7 +207,7 @@ def _release_data(stream):
 
 
 def test_normal_data_released_unread_gives_its_references_back(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import pointers
 
     Recorder, _ = classes
@@ -222,7 +222,7 @@ def test_normal_data_released_unread_gives_its_references_back(mta, classes):
 
 
 def test_table_strong_data_serves_many_unmarshals_and_holds_until_released(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHLFLAGS
 
@@ -245,7 +245,7 @@ def test_table_strong_data_serves_many_unmarshals_and_holds_until_released(mta, 
 
 
 def test_table_weak_data_does_not_keep_the_object_once_its_clients_are_gone(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHLFLAGS
 
@@ -265,7 +265,7 @@ def test_table_weak_data_does_not_keep_the_object_once_its_clients_are_gone(mta,
 
 
 def test_noping_is_written_into_the_stdobjref(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHLFLAGS
 
@@ -286,7 +286,7 @@ def test_noping_is_written_into_the_stdobjref(mta, classes):
 
 @pytest.mark.parametrize("dest", ["INPROC", "LOCAL", "NOSHAREDMEM", "DIFFERENTMACHINE", "CROSSCTX"])
 def test_every_destination_context_marshals_standard_data_and_releases_it(mta, classes, dest):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
 
@@ -304,7 +304,7 @@ def test_every_destination_context_marshals_standard_data_and_releases_it(mta, c
 
 
 def test_disconnect_object_cuts_the_proxies_and_releases_the_stub(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling, pointers
     from ole32_bindings.hresult import ComError
 
@@ -327,7 +327,7 @@ def test_disconnect_object_cuts_the_proxies_and_releases_the_stub(mta, classes):
 
 
 def test_lock_object_external_keeps_the_object_until_unlocked(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling
     from vtables.interfaces import IPersist
 
@@ -353,7 +353,7 @@ def test_lock_object_external_keeps_the_object_until_unlocked(mta, classes):
 
 
 def test_a_proxy_used_from_the_wrong_apartment_is_refused_with_wrong_thread(mta, classes):
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import pointers
     from ole32_bindings.hresult import ComError
 
@@ -374,8 +374,8 @@ def test_a_proxy_used_from_the_wrong_apartment_is_refused_with_wrong_thread(mta,
 
 
 def test_calls_into_an_apartment_whose_thread_exited_fail_fast(mta, classes):
-    from marshalling.apartments import ApartmentThreadError
-    from marshalling.sta import StaThread
+    from ole32_marshalling.apartments import ApartmentThreadError
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import pointers
     from ole32_bindings.hresult import ComError
 

@@ -1,4 +1,4 @@
-"""`python -m ole32_bindings trace SCRIPT`: a user's script run with IMarshal tracing on (marshalling.trace_script),
+"""`python -m ole32_bindings trace SCRIPT`: a user's script run with IMarshal tracing on (ole32_marshalling.trace_script),
 and the `tracing()` block it is made of."""
 
 import json
@@ -26,7 +26,7 @@ def test_trace_joins_the_bindings_cli_through_its_entry_point(capsys):
 
 def test_the_bindings_cli_does_not_import_the_layers_above():
     code = ("import sys, ole32_bindings.cli as c; c.build_parser(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vtables', 'comserver')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vtables', 'ole32_servers')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -34,9 +34,9 @@ def test_the_bindings_cli_does_not_import_the_layers_above():
 
 @pytest.mark.runtime
 def test_tracing_block_records_both_sides_and_restores_the_functions(mta):
-    from marshalling import git as git_module
-    from marshalling.sta import StaThread
-    from marshalling.trace_script import current_trace, tracing
+    from ole32_marshalling import git as git_module
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.trace_script import current_trace, tracing
     from ole32_bindings import marshaling
     from vtables.client import client_class
     from vtables.interfaces import IPersist
@@ -122,9 +122,9 @@ def test_trace_command_text_output_and_a_failing_script(tmp_path):
 def test_tracing_reaches_unmarshals_in_every_apartment(mta):
     """The unmarshaler is also an InprocServer32 while tracing, so an STA (which does not see the MTA's class
     objects under Wine 8) unmarshals traced data too; the registration is gone afterwards."""
-    from marshalling.sta import StaThread
-    from marshalling.trace_script import tracing
-    from marshalling.tracer import CLSID_TracingUnmarshaler
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.trace_script import tracing
+    from ole32_marshalling.tracer import CLSID_TracingUnmarshaler
     from ole32_bindings import marshaling, registry
     from vtables.client import client_class
     from vtables.interfaces import IPersist
@@ -155,7 +155,7 @@ def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
     """Native code marshals one of our objects with CoMarshalInterface (no function of ours involved): an object
     created inside the block is traced anyway, through the IMarshal it aggregates; identity holds, the interface
     stays after the block (recording nothing), and every reference comes back."""
-    from marshalling.trace_script import tracing
+    from ole32_marshalling.trace_script import tracing
     from ole32_bindings.constants import MSHCTX
     from ole32_bindings.hresult import NoInterfaceError
     from testlib import guid, load
@@ -207,8 +207,8 @@ def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
 def test_tracing_an_agile_object_keeps_the_free_threaded_marshaler(mta):
     """An agile class traced: the calls are recorded and forwarded to its FTM, which names its own unmarshal
     class, so another apartment still receives the object's own pointer (no proxy)."""
-    from marshalling.sta import StaThread
-    from marshalling.trace_script import tracing
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.trace_script import tracing
     from ole32_bindings import marshaling
     from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
     from vtables.client import client_class
@@ -243,8 +243,8 @@ def test_tracing_an_agile_object_keeps_the_free_threaded_marshaler(mta):
 def test_a_wrapped_agile_object_still_marshals_through_its_ftm(mta):
     """MarshalTracer.wrap forwards to what CoMarshalInterface would have used: an agile object's FTM, whose own
     class must unmarshal its data, so the receiving apartment gets the object itself, not a proxy."""
-    from marshalling.sta import StaThread
-    from marshalling.tracer import MarshalTrace, MarshalTracer
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.tracer import MarshalTrace, MarshalTracer
     from ole32_bindings import marshaling, pointers
     from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
     from vtables.interfaces import IPersist

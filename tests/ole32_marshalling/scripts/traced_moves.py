@@ -3,8 +3,8 @@
 
 import sys
 
-from marshalling.git import GlobalInterfaceTable
-from marshalling.sta import StaThread
+from ole32_marshalling.git import GlobalInterfaceTable
+from ole32_marshalling.sta import StaThread
 from ole32_bindings import apartments, marshaling, streams
 from ole32_bindings.constants import MSHCTX, MSHLFLAGS
 from ole32_bindings.guid import Guid

@@ -78,7 +78,7 @@ def test_started_by_hand_found_without_registry(mta, server_pid_file, clsid, apa
 
 
 def test_registered_cold_then_warm_then_gone(mta, server_pid_file, clsid):
-    from comserver.registration import register, unregister
+    from ole32_servers.registration import register, unregister
     from ole32_bindings.registry import HKEY_CLASSES_ROOT, key_exists
     from vtables.interfaces import IPersist
 

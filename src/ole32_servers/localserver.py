@@ -45,7 +45,7 @@ from .registration import ServerRegistration, register, unregister
 
 __all__ = ["LocalServer", "ServerLock"]
 
-log = logging.getLogger("comserver")
+log = logging.getLogger("ole32_servers")
 
 RPC_S_CALLPENDING = 0x80010115
 
@@ -183,7 +183,7 @@ class LocalServer:
     def main(self, argv: Sequence[str], registration: ServerRegistration | None = None,
              typelib: Any = None, log_path: str | None = None) -> int:
         """``-RegServer`` | ``-UnregServer`` | ``-Embedding`` (or nothing). ``typelib``: an object with
-        ``register()``/``unregister()`` (see comserver.typelib) registered alongside."""
+        ``register()``/``unregister()`` (see ole32_servers.typelib) registered alongside."""
         args = [a.lower().lstrip("-/") for a in argv]
         if "regserver" in args:
             if registration is None:

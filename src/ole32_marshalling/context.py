@@ -12,7 +12,7 @@
   IID_ICallbackWithNoReentrancyToApplicationSTA and method 5, as C++/WinRT's ``resume_apartment`` does. This is
   the path on Windows.
 * Where the runtime does not implement it (Wine 8 returns E_NOTIMPL: docs/wine.md has the reproduction,
-  tests/marshalling/test_context.py re-checks it), a marshalled call: at capture time an apartment-bound runner
+  tests/ole32_marshalling/test_context.py re-checks it), a marshalled call: at capture time an apartment-bound runner
   object (IDispatch, whose proxy every runtime has) is parked in the Global Interface Table; ``call`` fetches a
   proxy to it in the calling apartment and invokes it, so COM's channel runs the callable on the captured
   apartment's thread. The first E_NOTIMPL switches the process to this path; nothing else differs.

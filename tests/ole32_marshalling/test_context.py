@@ -1,4 +1,4 @@
-"""Contexts (marshalling.context): IComThreadingInfo and the context token; ContextCallback where the runtime has
+"""Contexts (ole32_marshalling.context): IComThreadingInfo and the context token; ContextCallback where the runtime has
 it (Wine 8: E_NOTIMPL, reproduced here) and the call-in-apartment helper that works either way."""
 
 import threading
@@ -9,8 +9,8 @@ pytestmark = pytest.mark.runtime
 
 
 def test_threading_info_in_the_mta_and_in_an_sta(mta):
-    from marshalling.context import threading_info
-    from marshalling.sta import StaThread
+    from ole32_marshalling.context import threading_info
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings.constants import APTTYPE
 
     here = threading_info()
@@ -28,7 +28,7 @@ def test_context_callback_is_not_implemented_on_wine(mta):
     from ole32_bindings.dlls import ffi
     from testlib import running_on_wine
     from vtables.interfaces import IContextCallback
-    from marshalling.context import context_callback
+    from ole32_marshalling.context import context_callback
 
     ran = []
 
@@ -52,8 +52,8 @@ def test_context_callback_is_not_implemented_on_wine(mta):
 
 
 def test_call_in_apartment_runs_on_the_captured_sta_thread(mta):
-    from marshalling.context import ApartmentRef
-    from marshalling.sta import StaThread
+    from ole32_marshalling.context import ApartmentRef
+    from ole32_marshalling.sta import StaThread
     from vtables.object import live_object_count
 
     before = live_object_count()
@@ -75,8 +75,8 @@ def test_call_in_apartment_runs_on_the_captured_sta_thread(mta):
 def test_call_into_an_apartment_whose_thread_has_exited_fails_at_once(mta):
     import time
 
-    from marshalling.context import ApartmentRef
-    from marshalling.sta import StaThread
+    from ole32_marshalling.context import ApartmentRef
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings.hresult import ComError
 
     sta = StaThread()

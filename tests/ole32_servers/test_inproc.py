@@ -1,4 +1,4 @@
-"""Python classes as InprocServer32 servers (comserver.inproc + native/inproc's python_inproc.dll): found through
+"""Python classes as InprocServer32 servers (ole32_servers.inproc + native/inproc's python_inproc.dll): found through
 the registry by a Python client (Python already in the process) and by a C++ client process (the DLL starts
 Python there); the object lives in the caller's apartment; failures are HRESULTs; registration leaves no key."""
 
@@ -17,14 +17,14 @@ CPP_CLIENT = os.path.join(ROOT, "build", "native", "bench_cpp_client.exe")
 
 @pytest.fixture
 def registered():
-    from comserver.inproc import register_inproc, unregister_inproc
+    from ole32_servers.inproc import register_inproc, unregister_inproc
     from ole32_bindings.guid import Guid
 
     clsid = Guid.new()
     register_inproc(clsid, "bench.benchtarget:py_target_class", python_path=[ROOT])
     yield clsid
     assert unregister_inproc(clsid)
-    from comserver.inproc import release_class_objects
+    from ole32_servers.inproc import release_class_objects
     from vtables.object import live_object_count
 
     before = live_object_count()
@@ -37,8 +37,8 @@ def registered():
 @pytest.mark.parametrize("apartment", ["MTA", "STA"])
 def test_python_client_gets_the_object_itself_in_its_apartment(registered, apartment):
     from bench.benchtarget import IBenchTarget, py_target_class
-    from marshalling.apartments import MtaThread
-    from marshalling.sta import StaThread
+    from ole32_marshalling.apartments import MtaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import activation
     from ole32_bindings.constants import CLSCTX
     from vtables.client import client_class
@@ -64,8 +64,8 @@ def test_python_client_gets_the_object_itself_in_its_apartment(registered, apart
 
 def test_unknown_class_and_wrong_iid_are_hresults(registered):
     from bench.benchtarget import IBenchTarget
-    from comserver.inproc import register_inproc, unregister_inproc
-    from marshalling.apartments import MtaThread
+    from ole32_servers.inproc import register_inproc, unregister_inproc
+    from ole32_marshalling.apartments import MtaThread
     from ole32_bindings import activation
     from ole32_bindings.constants import CLSCTX
     from ole32_bindings.guid import Guid

@@ -1,4 +1,4 @@
-"""Marshal-by-value implemented in Python (marshalling.byvalue): the receiver gets its own copy, across
+"""Marshal-by-value implemented in Python (ole32_marshalling.byvalue): the receiver gets its own copy, across
 apartments and across processes; the marshal data holds no references; bad payloads fail typed and leak nothing."""
 
 import os
@@ -13,7 +13,7 @@ from testlib import ROOT, activate_local
 pytestmark = pytest.mark.runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(ROOT, "tests", "comserver", "pyserver.py")
+SERVER = os.path.join(ROOT, "tests", "ole32_servers", "pyserver.py")
 
 
 def _is_ours(raw):
@@ -32,7 +32,7 @@ def _copy_of(raw):
 
 @pytest.fixture
 def unmarshaler(mta):
-    from marshalling.byvalue import ByValueUnmarshaler
+    from ole32_marshalling.byvalue import ByValueUnmarshaler
 
     with ByValueUnmarshaler.installed():
         yield
@@ -40,7 +40,7 @@ def unmarshaler(mta):
 
 def test_across_apartments_the_receiver_gets_a_copy_and_the_data_holds_nothing(unmarshaler):
     from byvalue_point import Point
-    from marshalling.sta import StaThread
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling, pointers
     from vtables.interfaces import IPersist
 
@@ -67,7 +67,7 @@ def test_across_apartments_the_receiver_gets_a_copy_and_the_data_holds_nothing(u
 
 def test_capture_shows_the_exact_size_and_the_payload(unmarshaler):
     from byvalue_point import Point
-    from marshalling.capture import capture
+    from ole32_marshalling.capture import capture
     from ole32_bindings import objref
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from ole32_bindings.objref.byvalue import decode_payload
@@ -253,8 +253,8 @@ def test_registered_unmarshaler_serves_an_sta_too(mta):
     """installed() registers a class object for the calling apartment only (Wine 8); registered() makes the
     unmarshaler an InprocServer32, so an STA unmarshals by-value data as well."""
     from byvalue_point import Point
-    from marshalling.byvalue import ByValueUnmarshaler
-    from marshalling.sta import StaThread
+    from ole32_marshalling.byvalue import ByValueUnmarshaler
+    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling, objref, pointers, registry
     from vtables.interfaces import IPersist
 

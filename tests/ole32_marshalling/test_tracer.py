@@ -14,8 +14,8 @@ def classes():
 
 
 def test_tracer_records_both_sides_of_a_cross_apartment_move(mta, classes):
-    from marshalling.sta import StaThread
-    from marshalling.tracer import MarshalTrace, MarshalTracer, TracingUnmarshaler
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.tracer import MarshalTrace, MarshalTracer, TracingUnmarshaler
     from ole32_bindings import marshaling
     from ole32_bindings.pointers import release
     from vtables.client import client_class
@@ -52,8 +52,8 @@ def test_tracer_records_both_sides_of_a_cross_apartment_move(mta, classes):
 
 
 def test_live_capture_side_by_side(mta, classes):
-    from marshalling.capture import capture
-    from marshalling.tracer import CLSID_TracingUnmarshaler, MarshalTrace, MarshalTracer, TracingUnmarshaler
+    from ole32_marshalling.capture import capture
+    from ole32_marshalling.tracer import CLSID_TracingUnmarshaler, MarshalTrace, MarshalTracer, TracingUnmarshaler
     from ole32_bindings import marshaling, objref
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from ole32_bindings.pointers import release

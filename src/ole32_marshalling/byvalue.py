@@ -224,7 +224,7 @@ class ByValueUnmarshaler(ComObject, implements=[IMarshal]):
         REGCLS_MULTIPLEUSE), revoked on exit. Register from the apartment that will unmarshal: Wine 8 looks up
         registered class objects per apartment (an MTA registration serves the MTA's threads, not an STA). For
         every apartment of every process, use ``registered()``."""
-        from comserver.classobjects import ClassObjects
+        from ole32_servers.classobjects import ClassObjects
 
         with ClassObjects() as objs:
             objs.register(CLSID_PyMarshalByValue, ClassFactory(cls), CLSCTX.INPROC_SERVER, REGCLS.MULTIPLEUSE)
@@ -233,22 +233,22 @@ class ByValueUnmarshaler(ComObject, implements=[IMarshal]):
     @classmethod
     @contextlib.contextmanager
     def registered(cls, place: Any = None) -> Iterator[None]:
-        """Register the unmarshaler as an InprocServer32 (comserver.inproc's host DLL) for the block: every
+        """Register the unmarshaler as an InprocServer32 (ole32_servers.inproc's host DLL) for the block: every
         apartment, and every process that can import the by-value classes, then finds it. ``place``:
-        comserver.registration.HKCR (the default; the only place Wine 8 reads) or HKCU_CLASSES."""
-        with registered_everywhere(CLSID_PyMarshalByValue, "marshalling.byvalue:ByValueUnmarshaler", place):
+        ole32_servers.registration.HKCR (the default; the only place Wine 8 reads) or HKCU_CLASSES."""
+        with registered_everywhere(CLSID_PyMarshalByValue, "ole32_marshalling.byvalue:ByValueUnmarshaler", place):
             yield
 
 
 def registered_everywhere(clsid: Guid, python_class: str, place: Any = None) -> Any:
-    """An unmarshal class of this package as an InprocServer32 for a ``with`` block (comserver.inproc), with the
-    directory holding this package on the host's sys.path. ``place``: comserver.registration.HKCR (default)."""
+    """An unmarshal class of this package as an InprocServer32 for a ``with`` block (ole32_servers.inproc), with the
+    directory holding this package on the host's sys.path. ``place``: ole32_servers.registration.HKCR (default)."""
     import os
 
-    import marshalling
-    from comserver.inproc import registered_inproc
-    from comserver.registration import HKCR
+    import ole32_marshalling
+    from ole32_servers.inproc import registered_inproc
+    from ole32_servers.registration import HKCR
 
-    src = os.path.dirname(os.path.dirname(os.path.abspath(marshalling.__file__)))
+    src = os.path.dirname(os.path.dirname(os.path.abspath(ole32_marshalling.__file__)))
     return registered_inproc(clsid, python_class, python_path=[src], place=HKCR if place is None else place,
                              description=f"ole32-bindings unmarshaler ({python_class})")

@@ -23,7 +23,7 @@ def _create(clsid, iid=IBenchTarget.iid):
 
 @pytest.mark.parametrize("flags", ["MULTIPLEUSE", "MULTI_SEPARATE", "SINGLEUSE"])
 def test_activation_from_python_and_native(mta, classes, flags):
-    from comserver.classobjects import ClassObjects
+    from ole32_servers.classobjects import ClassObjects
     from ole32_bindings.constants import CLSCTX, REGCLS
     from vtables.factory import ClassFactory
 
@@ -41,7 +41,7 @@ def test_activation_from_python_and_native(mta, classes, flags):
 
 
 def test_suspended_until_resumed_and_gone_after_revoke(mta, classes):
-    from comserver.classobjects import ClassObjects
+    from ole32_servers.classobjects import ClassObjects
     from ole32_bindings.constants import CLSCTX
     from ole32_bindings.hresult import ComError
     from vtables.factory import ClassFactory
@@ -51,7 +51,7 @@ def test_suspended_until_resumed_and_gone_after_revoke(mta, classes):
         reg.register(CLSID_PyTarget, ClassFactory(PyTarget), CLSCTX.INPROC_SERVER | CLSCTX.LOCAL_SERVER)
         if running_on_wine():
             # Wine 8's in-process lookup ignores REGCLS_SUSPENDED (docs/wine.md); the suspension is seen by
-            # other processes, which tests/comserver/test_localserver.py checks.
+            # other processes, which tests/ole32_servers/test_localserver.py checks.
             _create(CLSID_PyTarget).release()
         else:
             with pytest.raises(ComError) as before:
@@ -66,7 +66,7 @@ def test_suspended_until_resumed_and_gone_after_revoke(mta, classes):
 
 
 def test_create_instance_raising_reaches_the_client(mta, classes):
-    from comserver.classobjects import ClassObjects
+    from ole32_servers.classobjects import ClassObjects
     from ole32_bindings.constants import CLSCTX
     from ole32_bindings.hresult import AccessDeniedError
     from vtables.factory import ClassFactory

@@ -3,7 +3,7 @@ non-oleautomation types refused by name, and registration that the typelib marsh
 nothing behind when removed.
 
 The reference library is build/typelib/benchtarget_widl.tlb, compiled on the Linux side by `make native` (which
-tools/provision runs) from tests/comserver/benchtarget_widl.idl: these tests run under Wine, where widl is not
+tools/provision runs) from tests/ole32_servers/benchtarget_widl.idl: these tests run under Wine, where widl is not
 at hand. The refusal tests need no COM runtime and run on Linux too; the others are marked ``runtime``.
 """
 
@@ -18,7 +18,7 @@ from ole32_bindings.guid import Guid
 from vtables import method
 from vtables.interfaces import IUnknown
 
-from comserver.typelib import TypeLibError, build_type_library, check_automation
+from ole32_servers.typelib import TypeLibError, build_type_library, check_automation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDL_TLB = os.path.join(ROOT, "build", "typelib", "benchtarget_widl.tlb")
@@ -114,7 +114,7 @@ def _widl_tlb() -> str:
 
 @pytest.mark.runtime
 def test_layout_matches_widl(mta, tmp_path):
-    from comserver.typelib import type_library_layout
+    from ole32_servers.typelib import type_library_layout
 
     ours_path = str(tmp_path / "ours.tlb")
     build_type_library(ours_path, WIDL_LIBID, "BenchTargetWidl", [IBenchTarget, ITypeProbe])
@@ -138,7 +138,7 @@ def test_layout_matches_widl(mta, tmp_path):
 @pytest.mark.runtime
 def test_declaration_order_does_not_matter(mta, tmp_path):
     """A derived interface listed before its base: laid out after it all the same."""
-    from comserver.typelib import type_library_layout
+    from ole32_servers.typelib import type_library_layout
 
     path = str(tmp_path / "reversed.tlb")
     build_type_library(path, WIDL_LIBID, "BenchTargetWidl", [ITypeProbe, IBenchTarget])
@@ -161,7 +161,7 @@ def _keys_left() -> list[str]:
 @pytest.fixture
 def reg_cleanup():
     """Nothing of this test's registration before it, and nothing after it, whatever happens in between."""
-    from comserver.typelib import unregister_type_library
+    from ole32_servers.typelib import unregister_type_library
     from ole32_bindings import registry
 
     assert _keys_left() == [], "left over by an earlier run"
@@ -202,7 +202,7 @@ def _call_from_another_apartment(raw_unknown, iid) -> tuple[list, int]:
 
 @pytest.mark.runtime
 def test_register_then_unregister_leaves_nothing(mta, tmp_path, reg_cleanup):
-    from comserver.typelib import register_type_library, unregister_type_library
+    from ole32_servers.typelib import register_type_library, unregister_type_library
     from ole32_bindings import marshaling, registry, typelib
     from ole32_bindings.hresult import ComError
     from vtables.object import ComObject

@@ -2,7 +2,7 @@
 
 What a class needs so COM can start its server: ``CLSID\\{clsid}`` (a name), ``CLSID\\{clsid}\\LocalServer32``
 (the command line, without ``-Embedding``: COM appends it, Wine included), optionally a ProgID (both directions),
-an AppID, and the type library that describes its custom interfaces (see ``comserver.typelib``).
+an AppID, and the type library that describes its custom interfaces (see ``ole32_servers.typelib``).
 
 The hive is a parameter: per-user ``HKEY_CURRENT_USER\\Software\\Classes`` is the usual choice on Windows (no
 elevation); ``HKEY_CLASSES_ROOT`` writes where every user sees it, and it is the only place Wine 8 looks for

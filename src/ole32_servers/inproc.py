@@ -45,7 +45,7 @@ from vtables.interfaces import IUnknown
 __all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "registered_inproc", "class_object", "python_dll",
            "release_class_objects"]
 
-log = logging.getLogger("comserver")
+log = logging.getLogger("ole32_servers")
 
 HOST_DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_inproc.dll")
 CLASS_E_CLASSNOTAVAILABLE = 0x80040111
@@ -74,7 +74,7 @@ def register_inproc(clsid: Guid, python_class: str, *, description: str | None =
                     python_path: Iterable[str] = (), threading_model: str = "Both",
                     place: tuple[Any, str] = HKCR, host_dll: str = HOST_DLL) -> None:
     """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
-    (``comserver.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only). Idempotent."""
+    (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only). Idempotent."""
     if ":" not in python_class:
         raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
     if not os.path.exists(host_dll):

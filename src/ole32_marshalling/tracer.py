@@ -345,20 +345,20 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
     @classmethod
     @contextlib.contextmanager
     def registered(cls, trace: MarshalTrace, place: Any = None) -> Iterator[None]:
-        """Like ``installed``, and also as an InprocServer32 (comserver.inproc) for the block, so apartments other
+        """Like ``installed``, and also as an InprocServer32 (ole32_servers.inproc) for the block, so apartments other
         than the registering one (Wine 8 looks up class objects per apartment) and other processes find it.
-        ``place``: comserver.registration.HKCR (default) or HKCU_CLASSES."""
+        ``place``: ole32_servers.registration.HKCR (default) or HKCU_CLASSES."""
         from .byvalue import registered_everywhere
 
         with cls.installed(trace), registered_everywhere(CLSID_TracingUnmarshaler,
-                                                         "marshalling.tracer:TracingUnmarshaler", place):
+                                                         "ole32_marshalling.tracer:TracingUnmarshaler", place):
             yield
 
     @classmethod
     @contextlib.contextmanager
     def installed(cls, trace: MarshalTrace) -> Iterator[None]:
         """Register the unmarshal class in this process (all apartments) for the duration, recording into trace."""
-        from comserver.classobjects import ClassObjects
+        from ole32_servers.classobjects import ClassObjects
 
         cls.trace = trace
         with ClassObjects() as objs:
