@@ -80,7 +80,7 @@ def name_of(hr: int) -> str | None:
     return name
 
 
-#: Set by ``ole32_bindings.win32`` when a runtime is present: ``(hresult) -> message text or None``.
+#: ``(hresult) -> message text or None``, from ``ole32_bindings.messages`` once a runtime is loaded.
 _system_message: Callable[[int], str | None] | None = None
 
 
@@ -89,9 +89,11 @@ def message_of(hr: int) -> str:
     global _system_message
     if _system_message is None and sys.platform == "win32":
         try:
-            from . import win32  # noqa: F401  (sets _system_message)
+            from .messages import format_message
         except Exception:  # the runtime could not be loaded: fall back to the tables
             _system_message = lambda hr: None  # noqa: E731
+        else:
+            _system_message = format_message
     text = _system_message(to_unsigned(hr)) if _system_message is not None else None
     if text:
         return text

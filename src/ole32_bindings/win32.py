@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import hresult as _hresult
 from .constants import INFINITE, PM_REMOVE, WAIT_FAILED
 from .dlls import ffi, function
+from .messages import format_message
 
 __all__ = [
     "format_message", "create_event", "set_event", "reset_event", "wait_for_single_object", "close_handle",
@@ -16,8 +16,6 @@ __all__ = [
     "wait_process", "terminate_process", "processes",
 ]
 
-_FormatMessageW = function("FormatMessageW")
-_LocalFree = function("LocalFree")
 _CreateEventW = function("CreateEventW")
 _SetEvent = function("SetEvent")
 _ResetEvent = function("ResetEvent")
@@ -35,27 +33,6 @@ _MsgWaitForMultipleObjectsEx = function("MsgWaitForMultipleObjectsEx")
 current_thread_id = function("GetCurrentThreadId")
 current_process_id = function("GetCurrentProcessId")
 
-_FORMAT_MESSAGE_ALLOCATE_BUFFER = 0x100
-_FORMAT_MESSAGE_IGNORE_INSERTS = 0x200
-_FORMAT_MESSAGE_FROM_SYSTEM = 0x1000
-
-
-def format_message(code: int) -> str | None:
-    """FormatMessageW(FROM_SYSTEM) for an HRESULT or Win32 code; None when the system has no text."""
-    buf = ffi.new("LPWSTR *")
-    n = _FormatMessageW(
-        _FORMAT_MESSAGE_ALLOCATE_BUFFER | _FORMAT_MESSAGE_FROM_SYSTEM | _FORMAT_MESSAGE_IGNORE_INSERTS,
-        ffi.NULL, code & 0xFFFFFFFF, 0, ffi.cast("LPWSTR", buf), 0, ffi.NULL,
-    )
-    if n == 0 or buf[0] == ffi.NULL:
-        return None
-    try:
-        return ffi.string(buf[0], n).strip() or None
-    finally:
-        _LocalFree(buf[0])
-
-
-_hresult._system_message = format_message
 
 
 def _win32_error(what: str) -> OSError:

@@ -47,7 +47,7 @@ Agility (which apartments may call an object directly) is chosen per class:
   dies): marshaling into another apartment of the process then hands over the object's own pointer, and calls
   from any thread arrive directly. The class must then be thread-safe and hold no apartment-bound pointers.
 
-Marshal tracing (``marshal_hook``, set by ``marshalling.trace_script.tracing``): an object created while the hook
+Marshal tracing (``marshal_hook``, set by ``ole32_marshalling.trace_script.tracing``): an object created while the hook
 is set, whose class implements no IMarshal and which aggregates no inner, answers QueryInterface(IMarshal) with
 an IMarshal the hook makes (an aggregated inner the object owns for the rest of its life, so COM identity and
 the rule that an object's set of interfaces never changes both hold); that inner records and forwards to what
@@ -68,6 +68,7 @@ from ole32_bindings.hresult import NoAggregationError, to_signed
 
 from . import _core
 from . import client as _client
+from . import leaks as _leaks
 from .declare import Interface, InterfaceError
 from .interfaces.errors import ISupportErrorInfo
 from .interfaces.marshal import IMarshal
@@ -79,7 +80,7 @@ __all__ = ["ComObject", "OwnedReference", "live_object_count", "live_objects"]
 log = logging.getLogger("vtables")
 
 _lock = threading.Lock()
-_live: dict[int, "ComObject"] = {}
+_live: dict[int, "ComObject"] = _leaks.live  # shared with the leak accounting, which sits below this module
 #: the handles of live objects (count > 0). A new object keeps its own handle until its first reference; then the
 #: handle moves here, so a live object is not in a reference cycle with it (no work for Python's cyclic GC)
 _handles: dict[int, Any] = {}
