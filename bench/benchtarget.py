@@ -1,23 +1,22 @@
 """IBenchTarget (the benchmark contract of bench/README.md) and its Python implementation, used by `make bench`
 and by the object-model and server tests."""
 
+from bench import contract
 from ole32_bindings.guid import Guid
 from vtables import method
 from vtables.interfaces import IUnknown
 
-from bench import contract
-
 #: Each implementation's class (bench/README.md lists them too; the strings live in bench/contract.py, which the
 #: comtypes and pywin32 servers read without loading ours).
-CLSID_PyTarget = Guid(contract.CLSID_PyTarget)              # ours, in-process (registered in-process)
-CLSID_PyBenchServer = Guid(contract.CLSID_PyBenchServer)    # ours, LocalServer32 (bench/pyserver.py)
+CLSID_PyTarget = Guid(contract.CLSID_PyTarget)  # ours, in-process (registered in-process)
+CLSID_PyBenchServer = Guid(contract.CLSID_PyBenchServer)  # ours, LocalServer32 (bench/pyserver.py)
 CLSID_CppBenchServer = Guid(contract.CLSID_CppBenchServer)  # C++, LocalServer32 (native/bench/server.cpp)
 CLSID_CppBenchTarget = Guid(contract.CLSID_CppBenchTarget)  # C++, in-process (native/testlib DLL)
 CLSID_PyInprocTarget = Guid(contract.CLSID_PyInprocTarget)  # ours, InprocServer32 (ole32_servers.inproc's host DLL)
-CLSID_CtTarget = Guid(contract.CLSID_CtTarget)              # comtypes, in-process (bench/pairs.py)
-CLSID_CtBenchServer = Guid(contract.CLSID_CtBenchServer)    # comtypes, LocalServer32 (bench/ctserver.py)
-CLSID_PwTarget = Guid(contract.CLSID_PwTarget)              # pywin32, in-process (pywin32's class factory)
-CLSID_PwBenchServer = Guid(contract.CLSID_PwBenchServer)    # pywin32, LocalServer32 (bench/pwserver.py)
+CLSID_CtTarget = Guid(contract.CLSID_CtTarget)  # comtypes, in-process (bench/pairs.py)
+CLSID_CtBenchServer = Guid(contract.CLSID_CtBenchServer)  # comtypes, LocalServer32 (bench/ctserver.py)
+CLSID_PwTarget = Guid(contract.CLSID_PwTarget)  # pywin32, in-process (pywin32's class factory)
+CLSID_PwBenchServer = Guid(contract.CLSID_PwBenchServer)  # pywin32, LocalServer32 (bench/pwserver.py)
 #: IBenchTarget's type library (the same LIBID for widl's and ours: both describe the same interface).
 LIBID_BenchTarget = Guid(contract.LIBID_BenchTarget)
 
@@ -84,4 +83,3 @@ def make_classes():
             super().__init__(PyTarget)
 
     return PyTarget, PyFactory
-

@@ -14,14 +14,15 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 COLORS = {"ours": "#1f77b4", "cpp": "#7f7f7f", "comtypes": "#ff7f0e", "pywin32": "#2ca02c"}
 
 
 def main(argv: list[str]) -> int:
-    path = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
-                                                        "latest.json")
+    path = (
+        argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
+    )
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     labels, values, colors, article, target = [], [], [], [], []
@@ -37,7 +38,7 @@ def main(argv: list[str]) -> int:
     fig, ax = plt.subplots(figsize=(10, 0.32 * len(labels) + 1.5))
     y = range(len(labels))
     ax.barh(list(y), values, color=colors)
-    for i, (a, t) in enumerate(zip(article, target)):
+    for i, (a, t) in enumerate(zip(article, target, strict=False)):
         if a:
             ax.plot([a], [i], marker="|", markersize=14, color="black")
         if t:
@@ -47,11 +48,14 @@ def main(argv: list[str]) -> int:
     ax.set_yticks(list(y))
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("median time / C++ → C++ median (log scale; | = article's managed/unmanaged ratio, "
-                  "▼ = target for ours → ours)")
+    ax.set_xlabel(
+        "median time / C++ → C++ median (log scale; | = article's managed/unmanaged ratio, ▼ = target for ours → ours)"
+    )
     env = data.get("environment", {})
-    ax.set_title(f"ole32-bindings vs native C++ on {('Wine ' + env['wine']) if env.get('wine') else 'Windows'}, "
-                 f"{data['date']}", fontsize=10)
+    ax.set_title(
+        f"ole32-bindings vs native C++ on {('Wine ' + env['wine']) if env.get('wine') else 'Windows'}, {data['date']}",
+        fontsize=10,
+    )
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS.values()]
     ax.legend(handles, [f"client: {k}" for k in COLORS], fontsize=8, loc="lower right")
     fig.tight_layout()

@@ -9,12 +9,12 @@ IID_IBenchTarget = "{3D840911-8FC7-4C2A-9C7B-05A5F4A82DB5}"
 #: IBenchTarget's type library (the same LIBID for widl's and ours: both describe the same interface).
 LIBID_BenchTarget = "{3D840911-8FC7-4C2A-9C7B-05A5F4A82DB6}"
 
-CLSID_PyTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E80}"        # ours, in-process (registered in-process)
-CLSID_PyBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A02}"   # ours, LocalServer32 (bench/pyserver.py)
+CLSID_PyTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E80}"  # ours, in-process (registered in-process)
+CLSID_PyBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A02}"  # ours, LocalServer32 (bench/pyserver.py)
 CLSID_CppBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}"  # C++, LocalServer32 (native/bench/server.cpp)
 CLSID_CppBenchTarget = "{B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A01}"  # C++, in-process (native/testlib DLL)
 CLSID_PyInprocTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E83}"  # ours, InprocServer32 (ole32_servers.inproc host DLL)
-CLSID_CtTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E81}"        # comtypes, in-process (bench/pairs.py)
-CLSID_CtBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A03}"   # comtypes, LocalServer32 (bench/ctserver.py)
-CLSID_PwTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E82}"        # pywin32, in-process (pywin32's factory)
-CLSID_PwBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A04}"   # pywin32, LocalServer32 (bench/pwserver.py)
+CLSID_CtTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E81}"  # comtypes, in-process (bench/pairs.py)
+CLSID_CtBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A03}"  # comtypes, LocalServer32 (bench/ctserver.py)
+CLSID_PwTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E82}"  # pywin32, in-process (pywin32's factory)
+CLSID_PwBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A04}"  # pywin32, LocalServer32 (bench/pwserver.py)

@@ -28,13 +28,17 @@ IDLE_TIMEOUT = 30.0
 
 
 def registration():
-    from ole32_servers.registration import ServerRegistration, python_command
     from ole32_bindings.guid import Guid
+    from ole32_servers.registration import ServerRegistration, python_command
 
     clsid = Guid(contract.CLSID_CtBenchServer)
-    return ServerRegistration(clsid, "ole32-bindings IBenchTarget server (comtypes)",
-                              python_command(os.path.abspath(__file__)), progid="Ole32Bindings.BenchServerCt.1",
-                              appid=clsid)
+    return ServerRegistration(
+        clsid,
+        "ole32-bindings IBenchTarget server (comtypes)",
+        python_command(os.path.abspath(__file__)),
+        progid="Ole32Bindings.BenchServerCt.1",
+        appid=clsid,
+    )
 
 
 def serve():

@@ -19,8 +19,9 @@ class CtBenchTarget(comtypes.IUnknown):
     _iid_ = GUID(contract.IID_IBenchTarget)
     _methods_ = [
         COMMETHOD([], HRESULT, "Nothing"),
-        COMMETHOD([], HRESULT, "Work", (["in"], ctypes.c_long, "n"),
-                  (["out", "retval"], ctypes.POINTER(ctypes.c_long), "sum")),
+        COMMETHOD(
+            [], HRESULT, "Work", (["in"], ctypes.c_long, "n"), (["out", "retval"], ctypes.POINTER(ctypes.c_long), "sum")
+        ),
     ]
 
 
@@ -28,18 +29,36 @@ class CtBenchTarget(comtypes.IUnknown):
 class CtSequentialStream(comtypes.IUnknown):
     _iid_ = GUID("{0C733A30-2A1C-11CE-ADE5-00AA0044773D}")
     _methods_ = [
-        COMMETHOD([], HRESULT, "Read", (["in"], ctypes.c_void_p, "pv"), (["in"], ctypes.c_ulong, "cb"),
-                  (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbRead")),
-        COMMETHOD([], HRESULT, "Write", (["in"], ctypes.c_void_p, "pv"), (["in"], ctypes.c_ulong, "cb"),
-                  (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbWritten")),
+        COMMETHOD(
+            [],
+            HRESULT,
+            "Read",
+            (["in"], ctypes.c_void_p, "pv"),
+            (["in"], ctypes.c_ulong, "cb"),
+            (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbRead"),
+        ),
+        COMMETHOD(
+            [],
+            HRESULT,
+            "Write",
+            (["in"], ctypes.c_void_p, "pv"),
+            (["in"], ctypes.c_ulong, "cb"),
+            (["out"], ctypes.POINTER(ctypes.c_ulong), "pcbWritten"),
+        ),
     ]
 
 
 class CtStream(CtSequentialStream):
     _iid_ = GUID("{0000000C-0000-0000-C000-000000000046}")
     _methods_ = [
-        COMMETHOD([], HRESULT, "Seek", (["in"], ctypes.c_longlong, "dlibMove"), (["in"], ctypes.c_ulong, "origin"),
-                  (["out"], ctypes.POINTER(ctypes.c_ulonglong), "newpos")),
+        COMMETHOD(
+            [],
+            HRESULT,
+            "Seek",
+            (["in"], ctypes.c_longlong, "dlibMove"),
+            (["in"], ctypes.c_ulong, "origin"),
+            (["out"], ctypes.POINTER(ctypes.c_ulonglong), "newpos"),
+        ),
     ]
 
 

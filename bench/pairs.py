@@ -16,21 +16,30 @@ import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ole32_bindings import activation, marshaling, win32
 from ole32_bindings.constants import CLSCTX
 from ole32_bindings.dlls import ffi
-
 from ole32_marshalling.sta import StaThread
 from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory
 
-from .benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtBenchServer, CLSID_CtTarget,
-                          CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer, CLSID_PyTarget, IBenchTarget,
-                          make_classes)
+from .benchtarget import (
+    CLSID_CppBenchServer,
+    CLSID_CppBenchTarget,
+    CLSID_CtBenchServer,
+    CLSID_CtTarget,
+    CLSID_PwBenchServer,
+    CLSID_PwTarget,
+    CLSID_PyBenchServer,
+    CLSID_PyTarget,
+    IBenchTarget,
+    make_classes,
+)
 from .pwtarget import PwTarget  # IBenchTarget the pywin32 way (used by the pywin32-server pairs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,9 +96,11 @@ def testlib() -> tuple[Any, Any]:
         import cffi
 
         f = cffi.FFI()
-        f.cdef("typedef int32_t HRESULT; typedef uint32_t ULONG; typedef uint32_t DWORD; typedef int32_t LONG;"
-               "typedef int64_t LONG64; typedef struct { uint32_t Data1; uint16_t Data2; uint16_t Data3;"
-               " uint8_t Data4[8]; } GUID;")
+        f.cdef(
+            "typedef int32_t HRESULT; typedef uint32_t ULONG; typedef uint32_t DWORD; typedef int32_t LONG;"
+            "typedef int64_t LONG64; typedef struct { uint32_t Data1; uint16_t Data2; uint16_t Data3;"
+            " uint8_t Data4[8]; } GUID;"
+        )
         with open(TESTLIB_HEADER, encoding="utf-8") as h:
             f.cdef(h.read())
         _testlib = (f, f.dlopen(os.path.abspath(TESTLIB_DLL)))
@@ -135,6 +146,7 @@ def _loop(fn: Callable[[], Any]) -> Callable[[int], float]:
         for _ in range(iterations):
             fn()
         return (time.perf_counter() - t0) / iterations
+
     return sample
 
 
@@ -147,6 +159,7 @@ def _work_check(call_work: Callable[[int], int]) -> str:
 
 # ---- the C++ client process -----------------------------------------------------------------------------------
 
+
 def cpp_client_row(row: str, clsid: Any, iterations: int, n: int | None = None) -> dict[str, Any]:
     """Run bench_cpp_client.exe for one sample. Its stdout is a file, never our pipe: a server COM starts for it
     inherits its std handles."""
@@ -154,8 +167,7 @@ def cpp_client_row(row: str, clsid: Any, iterations: int, n: int | None = None) 
     for attempt in range(3):
         try:
             with tempfile.TemporaryFile() as out:
-                proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                      timeout=300)
+                proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=300)
                 out.seek(0)
                 text = out.read().decode("utf-8", "replace").strip().splitlines()
             break
@@ -173,6 +185,7 @@ def cpp_client_row(row: str, clsid: Any, iterations: int, n: int | None = None) 
 
 def cpp_exe_measure(row: str, clsid: Any, iterations: int, n: int | None = None) -> Measure:
     if row == "activate_cold":  # the server must be gone first: a previous pair's may still be exiting
+
         def activate(check: bool) -> tuple[float, str]:
             r = cpp_client_row(row, clsid, 1, n)
             return float(r["seconds_per_op"]), str(r.get("check", "ok"))
@@ -258,6 +271,7 @@ def cross_apartment_ours_to_ours(work: bool, client_in_sta: bool) -> Measure:
             if _Recording.last_thread == win32.current_thread_id():
                 raise RuntimeError("the call ran on the STA client's thread, not in the MTA")
             return _work_check(proxy.Work) + ", proxy, ran in the MTA"
+
         return host.call(body)
 
     def sample_sta(it: int) -> float:
@@ -305,12 +319,13 @@ def cross_apartment_cpp_to_ours(work: bool, make_obj: Callable[[], Any] | None =
 
 # ---- in-process activation ------------------------------------------------------------------------------------
 
+
 class InprocRegistrations:
     """Class objects registered in this process for rows 1a (each language's own factory, the same way)."""
 
     def __init__(self) -> None:
-        from ole32_servers.classobjects import ClassObjects
         from ole32_bindings.pointers import release
+        from ole32_servers.classobjects import ClassObjects
 
         self.objs = ClassObjects()
         self.py_factory = ClassFactory(PyTarget)
@@ -347,8 +362,9 @@ def pywin32_register_inproc(clsid: Any) -> tuple[str, list]:
 
     pwtarget.register_interfaces()
     key = pwserver.register_python_class(str(clsid))
-    infos = factory.RegisterClassFactories([str(clsid)], flags=pythoncom.REGCLS_MULTIPLEUSE,
-                                           clsctx=pythoncom.CLSCTX_INPROC_SERVER)
+    infos = factory.RegisterClassFactories(
+        [str(clsid)], flags=pythoncom.REGCLS_MULTIPLEUSE, clsctx=pythoncom.CLSCTX_INPROC_SERVER
+    )
     return key, infos
 
 
@@ -368,7 +384,7 @@ def activate_ours(clsid: Any, clsctx: int) -> Measure:
 
 def activate_cpp_loop(clsid: Any, clsctx: int) -> Measure:
     """The native loop in this process: CoCreateInstance + Release (testlib TL_LoopCoCreateInstance)."""
-    f, lib = testlib()
+    _f, lib = testlib()
     c, i = _tl_guid(clsid), _tl_guid(IBenchTarget.iid)
 
     def sample(it: int) -> float:
@@ -405,6 +421,7 @@ def createinstance_cpp_loop(factory_raw: Any) -> Measure:
 
 # ---- same-context calls ---------------------------------------------------------------------------------------
 
+
 def call_ours(ptr: Any, work: bool) -> Measure:
     sample = _loop((lambda: ptr.Work(100)) if work else ptr.Nothing)
     return Measure(sample, lambda: _work_check(ptr.Work), ptr.release)
@@ -437,14 +454,20 @@ def call_cpp_loop(ptr: Any, work: bool) -> Measure:
 # call (RPC_S_CALL_FAILED) or is gone before the client connects (RPC_S_SERVER_UNAVAILABLE). The next activation
 # finds no registration and starts a new server. A CLSID whose server was killed fails with
 # RPC_S_SERVER_UNAVAILABLE every time: that still fails, after the last retry.
-_STOPPING = ("CO_E_SERVER_STOPPING", "RPC_E_DISCONNECTED", "RPC_S_UNKNOWN_IF", "RPC_S_CALL_FAILED",
-             "RPC_S_SERVER_UNAVAILABLE")
+_STOPPING = (
+    "CO_E_SERVER_STOPPING",
+    "RPC_E_DISCONNECTED",
+    "RPC_S_UNKNOWN_IF",
+    "RPC_S_CALL_FAILED",
+    "RPC_S_SERVER_UNAVAILABLE",
+)
 
 
 def _local(clsid: Any) -> Any:
     """CoCreateInstance(LOCAL_SERVER) from our client, retried while the server it reached was shutting down."""
     return _retry_stopping(
-        lambda: BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER)))
+        lambda: BenchPtr.from_raw(activation.create_instance(clsid, IBenchTarget.iid, CLSCTX.LOCAL_SERVER))
+    )
 
 
 def _retry_stopping(create: Callable[[], Any]) -> Any:
@@ -482,8 +505,11 @@ def oop_call_ours(clsid: Any, work: bool) -> Measure:
 
 
 #: The Python LocalServer32 scripts, by the CLSID each serves (each one's registered command line names it).
-PYTHON_SERVERS = {CLSID_PyBenchServer: "pyserver.py", CLSID_CtBenchServer: "ctserver.py",
-                  CLSID_PwBenchServer: "pwserver.py"}
+PYTHON_SERVERS = {
+    CLSID_PyBenchServer: "pyserver.py",
+    CLSID_CtBenchServer: "ctserver.py",
+    CLSID_PwBenchServer: "pwserver.py",
+}
 
 
 def process_command_line(pid: int) -> str | None:
@@ -495,8 +521,13 @@ def process_command_line(pid: int) -> str | None:
     k32 = ctypes.WinDLL("kernel32")
     k32.OpenProcess.restype = wintypes.HANDLE
     k32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
-    k32.ReadProcessMemory.argtypes = [wintypes.HANDLE, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
-                                      ctypes.POINTER(ctypes.c_size_t)]
+    k32.ReadProcessMemory.argtypes = [
+        wintypes.HANDLE,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_size_t),
+    ]
     k32.CloseHandle.argtypes = [wintypes.HANDLE]
     nt = ctypes.WinDLL("ntdll").NtQueryInformationProcess
     nt.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.ULONG, ctypes.POINTER(wintypes.ULONG)]
@@ -561,8 +592,9 @@ def wait_servers_gone(clsid: Any = None, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while server_pids(clsid):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"server(s) {server_pids(clsid)} of {clsid} still running {timeout:.0f} s after "
-                               "the last client")
+            raise RuntimeError(
+                f"server(s) {server_pids(clsid)} of {clsid} still running {timeout:.0f} s after the last client"
+            )
         time.sleep(0.05)
 
 
@@ -610,6 +642,7 @@ def oop_cold_ours(clsid: Any) -> Measure:
 
 
 # ---- comtypes and pywin32 clients ----------------------------------------------------------------------------
+
 
 def _ct_local(clsid: Any) -> Any:
     import comtypes
@@ -784,7 +817,6 @@ def activate_pywin32(clsid: Any, clsctx: int) -> Measure:
 
 def createinstance_comtypes(clsid: Any) -> Measure:
     import comtypes
-
     from comtypes.server import IClassFactory as CtClassFactory
 
     cf = comtypes.CoGetClassObject(comtypes.GUID(str(clsid)), CLSCTX.INPROC_SERVER, None, CtClassFactory)
@@ -800,6 +832,7 @@ def createinstance_comtypes(clsid: Any) -> Measure:
 
 
 # ---- comtypes and pywin32 servers -----------------------------------------------------------------------------
+
 
 def comtypes_server() -> Any:
     """IBenchTarget implemented the comtypes way (a COMObject, bench/cttarget.py)."""
@@ -856,15 +889,17 @@ def pywin32_object() -> Any:
 
     pwtarget.register_interfaces()
     unk = pythoncom.WrapObject(policy.DefaultPolicy(PwTarget())).QueryInterface(pythoncom.IID_IUnknown)
-    git = pythoncom.CoCreateInstance(pythoncom.CLSID_StdGlobalInterfaceTable, None, CLSCTX.INPROC_SERVER,
-                                     pythoncom.IID_IGlobalInterfaceTable)
+    git = pythoncom.CoCreateInstance(
+        pythoncom.CLSID_StdGlobalInterfaceTable, None, CLSCTX.INPROC_SERVER, pythoncom.IID_IGlobalInterfaceTable
+    )
     cookie = git.RegisterInterfaceInGlobal(unk, pythoncom.IID_IUnknown)
     try:
-        from vtables.interfaces import IGlobalInterfaceTable
         from ole32_bindings.wellknown import CLSID_StdGlobalInterfaceTable
+        from vtables.interfaces import IGlobalInterfaceTable
 
         ours = client_class(IGlobalInterfaceTable).from_raw(
-            activation.create_instance(CLSID_StdGlobalInterfaceTable, IGlobalInterfaceTable.iid, CLSCTX.INPROC_SERVER))
+            activation.create_instance(CLSID_StdGlobalInterfaceTable, IGlobalInterfaceTable.iid, CLSCTX.INPROC_SERVER)
+        )
         try:
             return ours.GetInterfaceFromGlobal(cookie, IBenchTarget.iid)
         finally:

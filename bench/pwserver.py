@@ -35,13 +35,17 @@ CLASS_SPEC = "bench.pwtarget.PwTarget"
 
 
 def registration():
-    from ole32_servers.registration import ServerRegistration, python_command
     from ole32_bindings.guid import Guid
+    from ole32_servers.registration import ServerRegistration, python_command
 
     clsid = Guid(contract.CLSID_PwBenchServer)
-    return ServerRegistration(clsid, "ole32-bindings IBenchTarget server (pywin32)",
-                              python_command(os.path.abspath(__file__)), progid="Ole32Bindings.BenchServerPw.1",
-                              appid=clsid)
+    return ServerRegistration(
+        clsid,
+        "ole32-bindings IBenchTarget server (pywin32)",
+        python_command(os.path.abspath(__file__)),
+        progid="Ole32Bindings.BenchServerPw.1",
+        appid=clsid,
+    )
 
 
 def register_python_class(clsid: str) -> str:

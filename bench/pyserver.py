@@ -1,8 +1,8 @@
 """Our IBenchTarget LocalServer32: the Python implementation served out of process (CLSID_PyBenchServer).
 
-    python bench/pyserver.py -RegServer     # HKCR registration + IBenchTarget's type library, generated
-    python bench/pyserver.py -UnregServer
-    python bench/pyserver.py -Embedding     # what COM runs (Wine appends -Embedding to the registered command)
+python bench/pyserver.py -RegServer     # HKCR registration + IBenchTarget's type library, generated
+python bench/pyserver.py -UnregServer
+python bench/pyserver.py -Embedding     # what COM runs (Wine appends -Embedding to the registered command)
 """
 
 import os
@@ -20,9 +20,13 @@ TLB = os.path.join(ROOT, "build", "bench", "benchtarget_py.tlb")
 def registration():
     from ole32_servers.registration import ServerRegistration, python_command
 
-    return ServerRegistration(CLSID_PyBenchServer, "ole32-bindings IBenchTarget server (Python)",
-                              python_command(os.path.abspath(__file__)), progid="Ole32Bindings.BenchServer.1",
-                              appid=CLSID_PyBenchServer)
+    return ServerRegistration(
+        CLSID_PyBenchServer,
+        "ole32-bindings IBenchTarget server (Python)",
+        python_command(os.path.abspath(__file__)),
+        progid="Ole32Bindings.BenchServer.1",
+        appid=CLSID_PyBenchServer,
+    )
 
 
 def typelib():

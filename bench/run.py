@@ -18,23 +18,32 @@ import platform  # the harness keeps _wmi away (docs/wine.md); platform.python_v
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 sys.coinit_flags = 0  # comtypes and pythoncom initialise COM on import: the MTA, like this runner's thread
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from ole32_bindings import apartments  # noqa: E402
-from ole32_bindings.constants import CLSCTX  # noqa: E402
+import comtypes  # noqa: F401  (imported here, on the MTA thread: comtypes joins COM on import: coinit_flags)
 
-import comtypes  # noqa: E402,F401  - imported here, on the MTA thread: comtypes joins COM on import (coinit_flags)
-
-from bench import pairs as P  # noqa: E402
-from bench.benchtarget import (CLSID_CppBenchServer, CLSID_CppBenchTarget, CLSID_CtBenchServer,  # noqa: E402
-                               CLSID_CtTarget, CLSID_PwBenchServer, CLSID_PwTarget, CLSID_PyBenchServer,
-                               CLSID_PyInprocTarget, CLSID_PyTarget, IBenchTarget)
+from bench import pairs as P
+from bench.benchtarget import (
+    CLSID_CppBenchServer,
+    CLSID_CppBenchTarget,
+    CLSID_CtBenchServer,
+    CLSID_CtTarget,
+    CLSID_PwBenchServer,
+    CLSID_PwTarget,
+    CLSID_PyBenchServer,
+    CLSID_PyInprocTarget,
+    CLSID_PyTarget,
+    IBenchTarget,
+)
+from ole32_bindings import apartments
+from ole32_bindings.constants import CLSCTX
 
 
 @dataclass
@@ -93,8 +102,12 @@ def _registry_inproc_ours(state: dict) -> None:
         return
     from ole32_servers.inproc import register_inproc
 
-    register_inproc(CLSID_PyInprocTarget, "bench.benchtarget:py_target_class", python_path=[ROOT],
-                    description="ole32-bindings Python bench target (InprocServer32)")
+    register_inproc(
+        CLSID_PyInprocTarget,
+        "bench.benchtarget:py_target_class",
+        python_path=[ROOT],
+        description="ole32-bindings Python bench target (InprocServer32)",
+    )
     state["registry_ours"] = CLSID_PyInprocTarget
 
 
@@ -127,6 +140,7 @@ def pair_table(state: dict) -> list[P.Pair]:
     def na(reason: str) -> Callable[[], P.Measure]:
         def make() -> P.Measure:
             raise P.NotAvailable(reason)
+
         return make
 
     # 1a: each language registers its own factory in the client's process, the same way
@@ -145,48 +159,77 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("1a", CPP, "pywin32", lambda: (_inproc_setup(state), P.activate_cpp_loop(CLSID_PwTarget, inproc))[1])
     add("1a", "comtypes", "pywin32", lambda: (_inproc_setup(state), P.activate_comtypes(CLSID_PwTarget, inproc))[1])
     # 1b: a registry-found InprocServer32 (the C++ DLL)
-    add("1b", CPP, CPP, lambda: (_registry_inproc(state), P.activate_cpp_loop(CLSID_CppBenchTarget, inproc))[1],
-        "native loop in the Python process")
+    add(
+        "1b",
+        CPP,
+        CPP,
+        lambda: (_registry_inproc(state), P.activate_cpp_loop(CLSID_CppBenchTarget, inproc))[1],
+        "native loop in the Python process",
+    )
     add("1b", "ours", CPP, lambda: (_registry_inproc(state), P.activate_ours(CLSID_CppBenchTarget, inproc))[1])
-    add("1b", "comtypes", CPP,
-        lambda: (_registry_inproc(state), P.activate_comtypes(CLSID_CppBenchTarget, inproc))[1])
+    add("1b", "comtypes", CPP, lambda: (_registry_inproc(state), P.activate_comtypes(CLSID_CppBenchTarget, inproc))[1])
     add("1b", "pywin32", CPP, lambda: (_registry_inproc(state), P.activate_pywin32(CLSID_CppBenchTarget, inproc))[1])
     # ... and our Python class behind ole32_servers.inproc's host DLL: Python already in the client for ours, comtypes
     # and pywin32; started by the DLL inside the C++ client's own process
-    add("1b", "ours", "ours",
-        lambda: (_registry_inproc_ours(state), P.activate_ours(CLSID_PyInprocTarget, inproc))[1])
-    add("1b", CPP, "ours", lambda: (_registry_inproc_ours(state),
-                                    P.cpp_exe_measure("activate_inproc", CLSID_PyInprocTarget, 2000))[1],
-        "bench_cpp_client.exe: python_inproc.dll starts Python in the C++ process")
-    add("1b", "comtypes", "ours",
-        lambda: (_registry_inproc_ours(state), P.activate_comtypes(CLSID_PyInprocTarget, inproc))[1])
-    add("1b", "pywin32", "ours",
-        lambda: (_registry_inproc_ours(state), P.activate_pywin32(CLSID_PyInprocTarget, inproc))[1])
+    add("1b", "ours", "ours", lambda: (_registry_inproc_ours(state), P.activate_ours(CLSID_PyInprocTarget, inproc))[1])
+    add(
+        "1b",
+        CPP,
+        "ours",
+        lambda: (_registry_inproc_ours(state), P.cpp_exe_measure("activate_inproc", CLSID_PyInprocTarget, 2000))[1],
+        "bench_cpp_client.exe: python_inproc.dll starts Python in the C++ process",
+    )
+    add(
+        "1b",
+        "comtypes",
+        "ours",
+        lambda: (_registry_inproc_ours(state), P.activate_comtypes(CLSID_PyInprocTarget, inproc))[1],
+    )
+    add(
+        "1b",
+        "pywin32",
+        "ours",
+        lambda: (_registry_inproc_ours(state), P.activate_pywin32(CLSID_PyInprocTarget, inproc))[1],
+    )
     # 1c: CreateInstance on a factory already held
     add("1c", CPP, CPP, lambda: P.cpp_exe_measure("createinstance_factory", CLSID_CppBenchTarget, 200000))
-    add("1c", "ours", "ours", lambda: P.createinstance_ours(
-        P.client_class(P.IClassFactory).from_raw(P.ClassFactory(P.PyTarget).query_raw(P.IClassFactory.iid),
-                                                 direct=False)))
+    add(
+        "1c",
+        "ours",
+        "ours",
+        lambda: P.createinstance_ours(
+            P.client_class(P.IClassFactory).from_raw(
+                P.ClassFactory(P.PyTarget).query_raw(P.IClassFactory.iid), direct=False
+            )
+        ),
+    )
     add("1c", "ours", CPP, lambda: P.createinstance_ours(P.cpp_factory()))
     add("1c", CPP, "ours", lambda: _cpp_createinstance_on_ours(state))
-    add("1c", "comtypes", "ours",
-        lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PyTarget))[1])
-    add("1c", "comtypes", "comtypes",
-        lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_CtTarget))[1])
-    add("1c", "ours", "comtypes", lambda: P.createinstance_ours(
-        P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw())))
+    add("1c", "comtypes", "ours", lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PyTarget))[1])
+    add("1c", "comtypes", "comtypes", lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_CtTarget))[1])
+    add(
+        "1c",
+        "ours",
+        "comtypes",
+        lambda: P.createinstance_ours(P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw())),
+    )
     add("1c", CPP, "comtypes", lambda: _cpp_createinstance_on_raw(P.comtypes_factory_raw()))
     add("1c", "pywin32", "pywin32", lambda: P.createinstance_pywin32(_inproc_setup(state).pw_infos[0][0]))
     add("1c", "ours", "pywin32", lambda: P.createinstance_ours(_held_factory(state, CLSID_PwTarget)))
-    add("1c", CPP, "pywin32",
-        lambda: _cpp_createinstance_on_raw(_held_factory(state, CLSID_PwTarget, raw=True)))
+    add("1c", CPP, "pywin32", lambda: _cpp_createinstance_on_raw(_held_factory(state, CLSID_PwTarget, raw=True)))
     add("1c", "comtypes", "pywin32", lambda: (_inproc_setup(state), P.createinstance_comtypes(CLSID_PwTarget))[1])
-    add("1c", "pywin32", "ours", na("pythoncom exposes no CoGetClassObject, so a pywin32 client cannot hold a "
-                                    "class factory of an in-process class"))
+    add(
+        "1c",
+        "pywin32",
+        "ours",
+        na(
+            "pythoncom exposes no CoGetClassObject, so a pywin32 client cannot hold a "
+            "class factory of an in-process class"
+        ),
+    )
     # 2: same context
     add("2", CPP, CPP, lambda: P.cpp_exe_measure("call_nothing_inproc", CLSID_CppBenchTarget, 2_000_000))
-    add("2", "ours", "ours", lambda: P.call_ours(P.PyTarget().as_ptr(IBenchTarget), False),
-        "same-context direct call")
+    add("2", "ours", "ours", lambda: P.call_ours(P.PyTarget().as_ptr(IBenchTarget), False), "same-context direct call")
     add("2", "ours", CPP, lambda: P.call_ours(P.cpp_object(), False))
     add("2", CPP, "ours", lambda: P.call_cpp_loop(P.PyTarget().as_ptr(IBenchTarget), False))
     add("2", "comtypes", CPP, lambda: P.call_comtypes(P.cpp_object(), False))
@@ -197,8 +240,10 @@ def pair_table(state: dict) -> list[P.Pair]:
     add("2", "ours", "pywin32", lambda: P.call_ours(P.pywin32_object(), False))
     add("2", CPP, "pywin32", lambda: P.call_cpp_loop(P.pywin32_object(), False))
     add("2", "comtypes", "pywin32", lambda: P.call_comtypes(P.pywin32_object(), False))
-    pyw = "pywin32 calls IDispatch and the interfaces compiled into it; its universal gateway (which serves " \
-          "IBenchTarget in the pywin32-server pairs) gives no client-side calls"
+    pyw = (
+        "pywin32 calls IDispatch and the interfaces compiled into it; its universal gateway (which serves "
+        "IBenchTarget in the pywin32-server pairs) gives no client-side calls"
+    )
     add("2", "pywin32", CPP, na(pyw))
     # 3, 3s, 4: cross-apartment, through real proxies (no free-threaded marshaler)
     add("3", CPP, CPP, lambda: P.cpp_exe_measure("cross_apartment_nothing_mta_to_sta", CLSID_CppBenchTarget, 2000))
@@ -215,8 +260,12 @@ def pair_table(state: dict) -> list[P.Pair]:
         add(row, CPP, "pywin32", lambda w=work: P.cross_apartment_cpp_to_ours(w, P.pywin32_object))
     # 5-8: out of process. Four LocalServer32s (C++, ours: bench/pyserver.py, comtypes' and pywin32's own local
     # servers: bench/ctserver.py, bench/pwserver.py), each from every client
-    servers = ((CPP, CLSID_CppBenchServer), ("ours", CLSID_PyBenchServer), ("comtypes", CLSID_CtBenchServer),
-               ("pywin32", CLSID_PwBenchServer))
+    servers = (
+        (CPP, CLSID_CppBenchServer),
+        ("ours", CLSID_PyBenchServer),
+        ("comtypes", CLSID_CtBenchServer),
+        ("pywin32", CLSID_PwBenchServer),
+    )
     for server, clsid in servers:
         add("5", CPP, server, lambda c=clsid: P.cpp_exe_measure("activate_local", c, 30))
         add("6", CPP, server, lambda c=clsid: P.cpp_exe_measure("activate_cold", c, 1))
@@ -264,6 +313,7 @@ def _cpp_createinstance_on_raw(raw: Any) -> P.Measure:
 
 
 # ---- running ---------------------------------------------------------------------------------------------------
+
 
 def calibrate(m: P.Measure, seconds: float) -> int:
     if m.fixed_iterations is not None:
@@ -313,7 +363,7 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
                         res.check = m.check()
                     except P.NotAvailable as e:
                         res.error = f"n/a: {e}"
-                    except Exception as e:  # noqa: BLE001 - reported as a failed pair, not timed
+                    except Exception as e:
                         res.error = f"failed check: {type(e).__name__}: {e}"
                         measures.pop(key, None)
                     say(f"{row.id:>3} {p.client:>8} -> {p.server:<5} {res.check or res.error}")
@@ -339,14 +389,14 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
                             continue
                         try:
                             results[key].samples.append(m.sample(results[key].iterations))
-                        except Exception as e:  # noqa: BLE001
+                        except Exception as e:
                             results[key].error = f"failed in round {r + 1}: {type(e).__name__}: {e}"
                 say(f"{row.id:>3} timed: {row_rounds} rounds")
             finally:
                 for key, m in measures.items():
                     try:
                         m.close()
-                    except Exception as e:  # noqa: BLE001
+                    except Exception as e:
                         results[key].error = results[key].error or f"failed to close: {e}"
                 measures.clear()
                 timed.clear()  # the last references to the closed measures (and the pointers they captured)
@@ -387,12 +437,22 @@ def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state:
         for (rid, client, server), res in results.items():
             if rid != row.id:
                 continue
-            entry: dict[str, Any] = {"client": client, "server": server, "check": res.check,
-                                     "iterations": res.iterations, "note": res.pair.note}
+            entry: dict[str, Any] = {
+                "client": client,
+                "server": server,
+                "check": res.check,
+                "iterations": res.iterations,
+                "note": res.pair.note,
+            }
             if res.samples and not res.error:
                 med = statistics.median(res.samples)
-                entry.update(min=min(res.samples), median=med, max=max(res.samples), samples=res.samples,
-                             ratio=(med / base_med) if base_med else None)
+                entry.update(
+                    min=min(res.samples),
+                    median=med,
+                    max=max(res.samples),
+                    samples=res.samples,
+                    ratio=(med / base_med) if base_med else None,
+                )
             else:
                 entry["error"] = res.error or "no samples"
             pairs_out.append(entry)
@@ -400,18 +460,33 @@ def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state:
         met = None
         if row.target is not None and ours is not None and ours["ratio"] is not None:
             met = ours["ratio"] <= row.target
-        out_rows.append({"id": row.id, "title": row.title, "article_ratio": row.article, "target": row.target,
-                         "target_met": met, "pairs": pairs_out})
+        out_rows.append(
+            {
+                "id": row.id,
+                "title": row.title,
+                "article_ratio": row.article,
+                "target": row.target,
+                "target_met": met,
+                "pairs": pairs_out,
+            }
+        )
     return {
         "schema": "ole32-bindings.bench/1",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "quick": quick, "rounds": rounds,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "rounds": rounds,
         "environment": environment(),
-        "clsids": {"ours_inproc": str(CLSID_PyTarget), "ours_inprocserver32": str(CLSID_PyInprocTarget),
-                   "ours_localserver": str(CLSID_PyBenchServer),
-                   "cpp_inproc": str(CLSID_CppBenchTarget), "cpp_localserver": str(CLSID_CppBenchServer),
-                   "comtypes_inproc": str(CLSID_CtTarget), "comtypes_localserver": str(CLSID_CtBenchServer),
-                   "pywin32_inproc": str(CLSID_PwTarget), "pywin32_localserver": str(CLSID_PwBenchServer)},
+        "clsids": {
+            "ours_inproc": str(CLSID_PyTarget),
+            "ours_inprocserver32": str(CLSID_PyInprocTarget),
+            "ours_localserver": str(CLSID_PyBenchServer),
+            "cpp_inproc": str(CLSID_CppBenchTarget),
+            "cpp_localserver": str(CLSID_CppBenchServer),
+            "comtypes_inproc": str(CLSID_CtTarget),
+            "comtypes_localserver": str(CLSID_CtBenchServer),
+            "pywin32_inproc": str(CLSID_PwTarget),
+            "pywin32_localserver": str(CLSID_PwBenchServer),
+        },
         "leaks_after_run": leak_state,
         "note": "Under Wine there are no COM+ contexts: the article's cross-context rows are cross-apartment here.",
         "rows": out_rows,
@@ -433,13 +508,13 @@ def environment() -> dict[str, Any]:
     for mod in ("cffi", "comtypes"):
         try:
             env[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001
+        except Exception:
             env[mod] = None
     try:
         import win32api
 
         env["pywin32"] = win32api.GetFileVersionInfo(win32api.__file__, "\\")["FileVersionLS"] >> 16
-    except Exception:  # noqa: BLE001
+    except Exception:
         env["pywin32"] = None
     return env
 
@@ -453,23 +528,32 @@ def fmt_time(s: float) -> str:
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# Benchmark results ({data['date']}{', quick' if data['quick'] else ''})", "",
-             f"Environment: {json.dumps(data['environment'])}. {data['note']}", "",
-             "Ratio = median / median of C++ client -> C++ server in the same run (the article's unmanaged "
-             "solution = 1). Article: the managed/unmanaged ratio the article reports for that row.", ""]
+    lines = [
+        f"# Benchmark results ({data['date']}{', quick' if data['quick'] else ''})",
+        "",
+        f"Environment: {json.dumps(data['environment'])}. {data['note']}",
+        "",
+        "Ratio = median / median of C++ client -> C++ server in the same run (the article's unmanaged "
+        "solution = 1). Article: the managed/unmanaged ratio the article reports for that row.",
+        "",
+    ]
     for row in data["rows"]:
         met = {True: "met", False: "MISSED", None: "-"}[row["target_met"]]
         lines.append(f"## {row['id']}. {row['title']}")
-        lines.append(f"Article ratio: {row['article_ratio'] or '-'}; target ours/C++: "
-                     f"{('≤ ' + str(row['target'])) if row['target'] else '-'} ({met})")
+        lines.append(
+            f"Article ratio: {row['article_ratio'] or '-'}; target ours/C++: "
+            f"{('≤ ' + str(row['target'])) if row['target'] else '-'} ({met})"
+        )
         lines.append("")
         lines.append("| client → server | min | median | max | ratio to C++ | check |")
         lines.append("|---|---|---|---|---|---|")
         for p in row["pairs"]:
             if "median" in p:
                 ratio = f"{p['ratio']:.2f}" if p["ratio"] is not None else "-"
-                lines.append(f"| {p['client']} → {p['server']} | {fmt_time(p['min'])} | {fmt_time(p['median'])} | "
-                             f"{fmt_time(p['max'])} | {ratio} | {p['check']} |")
+                lines.append(
+                    f"| {p['client']} → {p['server']} | {fmt_time(p['min'])} | {fmt_time(p['median'])} | "
+                    f"{fmt_time(p['max'])} | {ratio} | {p['check']} |"
+                )
             else:
                 lines.append(f"| {p['client']} → {p['server']} | | | | | {p['error']} |")
         lines.append("")
@@ -487,8 +571,10 @@ def render_terminal(data: dict[str, Any]) -> str:
             name = f"{p['client']} -> {p['server']}"
             if "median" in p:
                 ratio = f"x{p['ratio']:.2f}" if p["ratio"] is not None else ""
-                out.append(f"       {name:<20} {fmt_time(p['median']):>12}  ({fmt_time(p['min'])} .. "
-                           f"{fmt_time(p['max'])})  {ratio}")
+                out.append(
+                    f"       {name:<20} {fmt_time(p['median']):>12}  ({fmt_time(p['min'])} .. "
+                    f"{fmt_time(p['max'])})  {ratio}"
+                )
             else:
                 out.append(f"       {name:<20} {p['error']}")
     return "\n".join(out)
@@ -503,8 +589,9 @@ def register_servers() -> None:
 
     exe = os.path.join(ROOT, "build", "native", "bench_cpp_server.exe")
     with tempfile.TemporaryFile() as out:
-        rc = subprocess.run([exe, "-RegServer"], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                            timeout=60).returncode
+        rc = subprocess.run(
+            [exe, "-RegServer"], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=60
+        ).returncode
     if rc != 0:
         raise SystemExit(f"bench_cpp_server.exe -RegServer failed ({rc})")
     from bench import ctserver, pwserver, pyserver
@@ -518,7 +605,9 @@ def register_servers() -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="2 rounds in process, 1 out of process; quarter-length samples")
+    ap.add_argument(
+        "--quick", action="store_true", help="2 rounds in process, 1 out of process; quarter-length samples"
+    )
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--rows", default=None, help="comma-separated row ids (default: all)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))

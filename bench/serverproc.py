@@ -20,8 +20,12 @@ def detach_std_handles() -> None:
 # ---- stub pins (a Wine 8 hang workaround) ------------------------------------------------------------------------
 
 #: what the bench servers pin: IClassFactory, IUnknown and IBenchTarget
-PINNED_IIDS = ["{00000001-0000-0000-C000-000000000046}", "{00000000-0000-0000-C000-000000000046}",
-               contract.IID_IBenchTarget]
+PINNED_IIDS = [
+    "{00000001-0000-0000-C000-000000000046}",
+    "{00000000-0000-0000-C000-000000000046}",
+    contract.IID_IBenchTarget,
+]
+
 
 class StubPins:
     """Keep the RPC registration of some IIDs alive for the server's whole life (native/bench/README.md, "Hang in
@@ -103,8 +107,9 @@ class StubPins:
         while self.streams:
             stream = self.streams.pop()
             vtbl = ctypes.cast(stream, ctypes.POINTER(ctypes.POINTER(ctypes.c_void_p)))[0]
-            seek = ctypes.WINFUNCTYPE(ctypes.c_long, ctypes.c_void_p, ctypes.c_longlong, ctypes.c_ulong,
-                                      ctypes.c_void_p)(vtbl[5])
+            seek = ctypes.WINFUNCTYPE(
+                ctypes.c_long, ctypes.c_void_p, ctypes.c_longlong, ctypes.c_ulong, ctypes.c_void_p
+            )(vtbl[5])
             seek(stream, 0, 0, None)
             try:
                 self._ole32.CoReleaseMarshalData(stream)

@@ -8,8 +8,9 @@ import sys
 import pytest
 
 #: our LocalServer32's log while these tests run (bench/pyserver.py): a failing pair shows its tail
-SERVER_LOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "test-results",
-                          "bench-pyserver.log")
+SERVER_LOG = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "test-results", "bench-pyserver.log"
+)
 
 pytestmark = pytest.mark.runtime
 

@@ -4,8 +4,8 @@ import it, so the name it registers under is known on both sides."""
 import os
 import struct
 
-from ole32_marshalling.byvalue import MarshalByValue
 from ole32_bindings.guid import Guid
+from ole32_marshalling.byvalue import MarshalByValue
 from vtables.interfaces import IPersist
 
 CLSID_Point = Guid("{6F1C2D3E-4B5A-4978-8C6D-5E4F3A2B1C0D}")

@@ -175,21 +175,27 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_checker_sees_a_lazy_cycle_and_an_upward_import(tmp_path):
-    src = _tree(tmp_path, {
-        "vtables/a.py": "from . import b\n",
-        "vtables/b.py": "def f():\n    from vtables.a import x\n",
-        "ole32_bindings/low.py": "def f():\n    import ole32_servers.high\n",
-        "ole32_servers/high.py": "from ole32_bindings import low\n",
-    })
+    src = _tree(
+        tmp_path,
+        {
+            "vtables/a.py": "from . import b\n",
+            "vtables/b.py": "def f():\n    from vtables.a import x\n",
+            "ole32_bindings/low.py": "def f():\n    import ole32_servers.high\n",
+            "ole32_servers/high.py": "from ole32_bindings import low\n",
+        },
+    )
     graph = import_graph(src)
     assert cycles(graph) == [["ole32_bindings.low", "ole32_servers.high"], ["vtables.a", "vtables.b"]]
     assert upward_imports(graph) == ["ole32_bindings.low -> ole32_servers.high"]
 
 
 def test_checker_ignores_type_checking_imports(tmp_path):
-    src = _tree(tmp_path, {
-        "vtables/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ole32_servers import x\n",
-    })
+    src = _tree(
+        tmp_path,
+        {
+            "vtables/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ole32_servers import x\n",
+        },
+    )
     assert upward_imports(import_graph(src)) == []
 
 

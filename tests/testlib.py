@@ -19,7 +19,7 @@ typedef struct { uint32_t Data1; uint16_t Data2; uint16_t Data3; uint8_t Data4[8
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load():
     """(ffi, lib): an in-line ABI FFI with the DLL's exports. Interface pointers cross as ``void *`` (shared by
     every FFI); GUIDs are made here with :func:`guid`."""

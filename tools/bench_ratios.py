@@ -38,8 +38,10 @@ def render(groups: dict, markdown: bool) -> str:
             if markdown:
                 out.append(f"| {group} | {impl} | {lo * 1e6:.3f} | {med * 1e6:.3f} | {hi * 1e6:.3f} | {ratio} |")
             else:
-                out.append(f"{group:24} {impl:10} median {med * 1e6:10.3f} µs  (min {lo * 1e6:.3f}, "
-                           f"max {hi * 1e6:.3f})  ratio {ratio}")
+                out.append(
+                    f"{group:24} {impl:10} median {med * 1e6:10.3f} µs  (min {lo * 1e6:.3f}, "
+                    f"max {hi * 1e6:.3f})  ratio {ratio}"
+                )
     return "\n".join(out)
 
 

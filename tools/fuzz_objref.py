@@ -25,8 +25,8 @@ import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
-from ole32_bindings.guid import Guid  # noqa: E402
-from ole32_bindings.objref import (  # noqa: E402
+from ole32_bindings.guid import Guid
+from ole32_bindings.objref import (
     EMPTY_DUALSTRINGARRAY,
     DataElement,
     DualStringArray,
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         data = b""
         try:
             data = run_case(gen, counts)
-        except Exception as exc:  # noqa: BLE001 - anything but ObjrefError escaping is the bug we hunt
+        except Exception as exc:
             failures += 1
             print(f"FAIL case {i} (seed {seed}): {exc!r}\n  input: {data.hex()}", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)

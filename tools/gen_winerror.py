@@ -18,8 +18,10 @@ DEFAULT_HEADER = "/usr/share/mingw-w64/include/winerror.h"
 OUT = Path(__file__).resolve().parent.parent / "src" / "ole32_bindings" / "_winerror.py"
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Z][A-Z0-9_]*)\s+(.+?)\s*(?://.*|/\*.*)?$")
-HRESULT_VALUE = re.compile(r"^(?:_HRESULT_TYPEDEF_|_NDIS_ERROR_TYPEDEF_)\(\s*(0x[0-9A-Fa-f]+|\d+)L?\s*\)$|"
-                           r"^\(\(HRESULT\)\s*(0x[0-9A-Fa-f]+|\d+)L?\)$")
+HRESULT_VALUE = re.compile(
+    r"^(?:_HRESULT_TYPEDEF_|_NDIS_ERROR_TYPEDEF_)\(\s*(0x[0-9A-Fa-f]+|\d+)L?\s*\)$|"
+    r"^\(\(HRESULT\)\s*(0x[0-9A-Fa-f]+|\d+)L?\)$"
+)
 LONG_VALUE = re.compile(r"^(?:__MSABI_LONG\(\s*(0x[0-9A-Fa-f]+|\d+)\s*\)|(0x[0-9A-Fa-f]+|\d+)L?)$")
 MARKER = re.compile(r"_(FIRST|LAST|BASE|START|END)$")
 
@@ -49,7 +51,7 @@ def parse(text: str) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
         v = int(lv.group(1) or lv.group(2), 0)
         if name.startswith("FACILITY_"):
             if v < 0x10000 and _better(facilities.get(v), name):
-                facilities[v] = name[len("FACILITY_"):]
+                facilities[v] = name[len("FACILITY_") :]
         elif name in ("S_OK", "NOERROR", "S_FALSE"):
             hresults.setdefault(v, "S_OK" if v == 0 else name)
         elif v >= 0x80000000:

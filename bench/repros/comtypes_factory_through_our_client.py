@@ -16,9 +16,8 @@ import sys
 sys.coinit_flags = 0
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from ole32_bindings import apartments  # noqa: E402
-
 from bench import pairs as P  # noqa: E402
+from ole32_bindings import apartments  # noqa: E402
 
 if __name__ == "__main__":
     apartments.co_initialize()
@@ -28,7 +27,7 @@ if __name__ == "__main__":
         m = P.createinstance_ours(P.client_class(P.IClassFactory).from_raw(P.comtypes_factory_raw()))
         try:
             m.check()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             bad += 1
             print(i, e)
         m.sample(5)

@@ -1,6 +1,6 @@
 """Activate the example server by CLSID (COM starts it), call it, release it; the server then exits by itself.
 
-    python server.py -RegServer && python client.py && python server.py -UnregServer
+python server.py -RegServer && python client.py && python server.py -UnregServer
 """
 
 import os
@@ -10,12 +10,12 @@ import time
 # The embeddable CPython's ._pth file leaves the script's folder off sys.path: put it back for `server`.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from server import CLSID_Greeter
+
 from ole32_bindings import activation, apartments
 from ole32_bindings.constants import CLSCTX
 from vtables.client import client_class
 from vtables.interfaces import IPersist
-
-from server import CLSID_Greeter  # noqa: E402
 
 if __name__ == "__main__":
     with apartments.apartment():

@@ -11,9 +11,9 @@ lock (CoAddRefServerProcess per object and LockServer), the linger, revocation a
 
 import sys
 
+from ole32_bindings.guid import Guid
 from ole32_servers.localserver import LocalServer
 from ole32_servers.registration import ServerRegistration, python_command
-from ole32_bindings.guid import Guid
 from vtables.interfaces import IPersist
 from vtables.object import ComObject
 
@@ -28,8 +28,13 @@ class Greeter(ComObject, implements=[IPersist]):
 
 
 def registration() -> ServerRegistration:
-    return ServerRegistration(CLSID_Greeter, "ole32-bindings example: Greeter", python_command(__file__),
-                              progid="Ole32Bindings.Greeter.1", appid=CLSID_Greeter)
+    return ServerRegistration(
+        CLSID_Greeter,
+        "ole32-bindings example: Greeter",
+        python_command(__file__),
+        progid="Ole32Bindings.Greeter.1",
+        appid=CLSID_Greeter,
+    )
 
 
 if __name__ == "__main__":

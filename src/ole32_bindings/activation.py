@@ -7,7 +7,8 @@ and releases it (the typed wrappers in ``vtables`` take that ownership).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ._util import NULL, guid_from_cdata, guid_ptr, require
 from .constants import CLSCTX, REGCLS
@@ -16,9 +17,17 @@ from .guid import Guid
 from .hresult import check
 
 __all__ = [
-    "create_instance", "create_instance_ex", "get_class_object", "register_class_object", "revoke_class_object",
-    "resume_class_objects", "suspend_class_objects", "add_ref_server_process", "release_server_process",
-    "clsid_from_progid", "progid_from_clsid",
+    "create_instance",
+    "create_instance_ex",
+    "get_class_object",
+    "register_class_object",
+    "revoke_class_object",
+    "resume_class_objects",
+    "suspend_class_objects",
+    "add_ref_server_process",
+    "release_server_process",
+    "clsid_from_progid",
+    "progid_from_clsid",
 ]
 
 _CoCreateInstance = function("CoCreateInstance")
@@ -49,8 +58,9 @@ def create_instance(clsid: Guid, iid: Guid, clsctx: int = CLSCTX.ALL, outer: Any
     return out[0]
 
 
-def create_instance_ex(clsid: Guid, iids: Sequence[Guid], clsctx: int = CLSCTX.ALL,
-                       server: str | None = None, outer: Any = NULL) -> list[tuple[int, Any]]:
+def create_instance_ex(
+    clsid: Guid, iids: Sequence[Guid], clsctx: int = CLSCTX.ALL, server: str | None = None, outer: Any = NULL
+) -> list[tuple[int, Any]]:
     """CoCreateInstanceEx: one activation, several interfaces. Returns ``[(hresult, ptr or NULL), ...]`` in the
     order of ``iids``; each non-NULL pointer is a new reference. Raises when the activation itself failed
     (every interface failed); CO_S_NOTALLINTERFACES (a partial success) is visible in the per-IID results."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from ._util import guid_ptr
 from .constants import APTTYPE, APTTYPEQUALIFIER, COINIT, COWAIT, INFINITE
@@ -12,8 +13,16 @@ from .guid import Guid
 from .hresult import check
 
 __all__ = [
-    "co_initialize", "co_uninitialize", "ole_initialize", "ole_uninitialize", "apartment", "get_apartment_type",
-    "get_current_process", "get_context_token", "get_object_context", "wait_for_handles",
+    "co_initialize",
+    "co_uninitialize",
+    "ole_initialize",
+    "ole_uninitialize",
+    "apartment",
+    "get_apartment_type",
+    "get_current_process",
+    "get_context_token",
+    "get_object_context",
+    "wait_for_handles",
 ]
 
 _CoInitializeEx = function("CoInitializeEx")

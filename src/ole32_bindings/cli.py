@@ -19,10 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["main", "build_parser", "read_objref_argument", "BadInput", "EXIT_OK", "EXIT_BAD_INPUT",
-           "COMMANDS_GROUP"]
+__all__ = ["main", "build_parser", "read_objref_argument", "BadInput", "EXIT_OK", "EXIT_BAD_INPUT", "COMMANDS_GROUP"]
 
 PROG = "ole32_bindings"
 EXIT_OK = 0
@@ -47,22 +47,28 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = _Parser(prog=PROG, description="Tools for debugging COM: decode OBJREFs, explain HRESULTs, trace "
-                                            "marshalling.")
+    parser = _Parser(
+        prog=PROG, description="Tools for debugging COM: decode OBJREFs, explain HRESULTs, trace marshalling."
+    )
     parser.add_argument("--version", action="version", version=f"ole32-bindings {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
-        "objref", help="decode and explain marshalled interface data (an OBJREF or MInterfacePointer)",
+        "objref",
+        help="decode and explain marshalled interface data (an OBJREF or MInterfacePointer)",
         description="Decode an OBJREF (or an MInterfacePointer around one) and explain every field.",
     )
-    p.add_argument("data", metavar="DATA",
-                   help="hex, base64, OBJREF:<base64>: (the OBJREF moniker's display name), "
-                        "@FILE (raw bytes, or any of these as text) or @- (standard input)")
+    p.add_argument(
+        "data",
+        metavar="DATA",
+        help="hex, base64, OBJREF:<base64>: (the OBJREF moniker's display name), "
+        "@FILE (raw bytes, or any of these as text) or @- (standard input)",
+    )
     p.add_argument("--json", action="store_true", help="print the ole32-bindings.objref/1 JSON form")
 
     p = sub.add_parser(
-        "hresult", help="explain an HRESULT: fields, name, message, usual cause",
+        "hresult",
+        help="explain an HRESULT: fields, name, message, usual cause",
         description="Explain an HRESULT given as 0x80004002, 80004002, -2147467262, 2147500034 or E_NOINTERFACE.",
     )
     p.add_argument("code", metavar="CODE", help="the HRESULT: hex, decimal (signed or not) or a symbolic name")
@@ -81,7 +87,7 @@ def _plugin_commands() -> list[Any]:
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         try:
             found.append(ep.load())
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
+        except Exception as exc:
             sys.stderr.write(f"{PROG}: warning: command '{ep.name}' ({ep.value}) failed to load: {exc}\n")
     return found
 

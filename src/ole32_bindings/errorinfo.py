@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .dlls import ffi, function
-from .guid import Guid, GUID_NULL
 from ._util import guid_ptr
+from .dlls import ffi, function
+from .guid import GUID_NULL, Guid
 from .hresult import check
 from .memory import bstr_to_str_and_free
 from .wellknown import IID_IErrorInfo as _IID_IErrorInfo

@@ -25,62 +25,60 @@ JSON_SCHEMA_ID = "ole32-bindings.hresult/1"
 #: One line on the usual cause, for the failures people meet most with COM and DCOM (keyed by unsigned HRESULT).
 CAUSES: dict[int, str] = {
     0x00000001: "S_FALSE is success: the call worked but the answer is 'no' or 'nothing more' (end of an "
-                "enumeration, already initialised); check for it explicitly, SUCCEEDED() treats it as OK.",
+    "enumeration, already initialised); check for it explicitly, SUCCEEDED() treats it as OK.",
     0x80004002: "QueryInterface was asked for an IID the object does not implement, or the proxy/stub for that "
-                "interface is not registered so it cannot cross apartments.",
+    "interface is not registered so it cannot cross apartments.",
     0x80004003: "A required out-pointer or interface argument was NULL.",
     0x80070057: "An argument was out of range or inconsistent with the others (a flag the method does not "
-                "accept, a wrong size, a bad CLSCTX).",
+    "accept, a wrong size, a bad CLSCTX).",
     0x8007000E: "An allocation failed, often a bogus size/count argument rather than a real lack of memory.",
     0x80004001: "The object declares the method but does not implement it (a stub left returning E_NOTIMPL).",
     0x80004005: "The callee reported an unspecified failure; look for IErrorInfo text or the callee's logs.",
     0x80070005: "The caller lacks permission: DCOM launch/access permissions, the server's identity, or "
-                "CoInitializeSecurity settings on either side.",
+    "CoInitializeSecurity settings on either side.",
     0x8000FFFF: "The object was called in a state it did not expect (call order broken, object already "
-                "closed or shut down).",
+    "closed or shut down).",
     0x80004004: "The operation was cancelled, by the user or by a cancel call (CoCancelCall, a timeout).",
     0x80040110: "A non-NULL outer unknown was passed to CreateInstance, but the class does not support "
-                "aggregation (or the IID asked for with it is not IID_IUnknown).",
+    "aggregation (or the IID asked for with it is not IID_IUnknown).",
     0x80040111: "DllGetClassObject was asked for a CLSID this DLL does not serve: the registry points the "
-                "CLSID at the wrong server.",
+    "CLSID at the wrong server.",
     0x80040154: "The CLSID is not registered for the requested CLSCTX (missing or wrong-bitness InprocServer32/"
-                "LocalServer32 key) and no class object for it is registered at run time.",
+    "LocalServer32 key) and no class object for it is registered at run time.",
     0x80040155: "The interface's IID has no registration (no Interface\\{IID} key with a proxy/stub or "
-                "typelib), so COM cannot marshal it.",
-    0x800401F0: "This thread never called CoInitialize(Ex) (or called CoUninitialize too often) before "
-                "using COM.",
-    0x800401F3: "CLSIDFromProgID/CLSIDFromString got a ProgID that is not registered or a malformed "
-                "{GUID} string.",
+    "typelib), so COM cannot marshal it.",
+    0x800401F0: "This thread never called CoInitialize(Ex) (or called CoUninitialize too often) before using COM.",
+    0x800401F3: "CLSIDFromProgID/CLSIDFromString got a ProgID that is not registered or a malformed {GUID} string.",
     0x80010106: "CoInitializeEx asked for a different apartment type (STA vs MTA) than this thread already "
-                "has; the thread stays in its first apartment (not fatal, but do not CoUninitialize for it).",
+    "has; the thread stays in its first apartment (not fatal, but do not CoUninitialize for it).",
     0x8001010E: "An interface pointer was used on a thread outside the apartment it belongs to; marshal it "
-                "(CoMarshalInterThreadInterfaceInStream, the GIT) instead of passing the raw pointer.",
+    "(CoMarshalInterThreadInterfaceInStream, the GIT) instead of passing the raw pointer.",
     0x80010108: "The object's stub is gone: the server called CoDisconnectObject, released its last "
-                "external reference, or its apartment ended.",
+    "external reference, or its apartment ended.",
     0x80010105: "The server raised an exception (an access violation, a C++ throw) while executing the "
-                "call; the bug is in the server.",
+    "call; the bug is in the server.",
     0x80010001: "The callee's STA message filter rejected the call (the server is busy); retry, or register "
-                "an IMessageFilter that retries.",
+    "an IMessageFilter that retries.",
     0x8001011D: "CoUnmarshalInterface got marshalled data (an OBJREF) it cannot use: corrupt, truncated, "
-                "already consumed, or from another machine or session.",
+    "already consumed, or from another machine or session.",
     0x800401FD: "The object's server-side connection is gone (disconnected, or never connected to a stub), "
-                "so calls through this pointer cannot reach it.",
+    "so calls through this pointer cannot reach it.",
     0x80080005: "COM could not start the out-of-process server, or it started but never registered its "
-                "class object in time (wrong path, crash at start-up, identity or permission problem).",
+    "class object in time (wrong path, crash at start-up, identity or permission problem).",
     0x80080008: "The server is revoking its class objects and shutting down; activation raced with "
-                "shutdown, retry the activation.",
+    "shutdown, retry the activation.",
     0x800706BA: "The RPC server is unavailable: the server process exited or crashed, or a remote machine "
-                "cannot be reached (firewall, RPCSS).",
+    "cannot be reached (firewall, RPCSS).",
     0x800706BE: "The remote call failed after it was sent, typically because the server process died while "
-                "handling it.",
+    "handling it.",
     0x8001010D: "An outgoing COM call was made while handling an input-synchronous message (e.g. "
-                "WM_ACTIVATE, WM_SETFOCUS in an STA); post a message and call later.",
+    "WM_ACTIVATE, WM_SETFOCUS in an STA); post a message and call later.",
     0x8002801D: "The type library is not registered (or not for this version/LCID/bitness), so "
-                "LoadRegTypeLib or typelib marshalling cannot find it.",
+    "LoadRegTypeLib or typelib marshalling cannot find it.",
     0x80020009: "IDispatch::Invoke reports that the method raised an exception; the details are in the "
-                "EXCEPINFO it filled in (source, description, scode).",
+    "EXCEPINFO it filled in (source, description, scode).",
     0x80010119: "CoInitializeSecurity was called after COM had already initialised security for the "
-                "process (a marshal, an activation or another CoInitializeSecurity came first).",
+    "process (a marshal, an activation or another CoInitializeSecurity came first).",
 }
 
 _HEX_PREFIXED = re.compile(r"[+]?0[xX]([0-9A-Fa-f]{1,8})")
@@ -228,8 +226,10 @@ def explain_hresult(code: int | str) -> HresultExplanation:
     if not failure and 0 < hr <= 0xFFFF and hr in WIN32_ERROR_NAMES:
         as_hr = _hr.hresult_from_win32(hr)
         hr_name = _hr.name_of(as_hr)
-        notes.append(f"as a Win32 error code {hr} is {WIN32_ERROR_NAMES[hr]}; HRESULT_FROM_WIN32 gives "
-                     f"0x{as_hr:08X}" + (f" ({hr_name})" if hr_name else ""))
+        notes.append(
+            f"as a Win32 error code {hr} is {WIN32_ERROR_NAMES[hr]}; HRESULT_FROM_WIN32 gives "
+            f"0x{as_hr:08X}" + (f" ({hr_name})" if hr_name else "")
+        )
     if hr & 0x20000000:
         notes.append("the customer bit is set: the code is defined by an application, not by Windows")
     if failure and name is None and not hr & 0x20000000:

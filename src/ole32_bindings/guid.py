@@ -16,9 +16,7 @@ from typing import Any
 
 __all__ = ["Guid", "GUID_NULL"]
 
-_GUID_RE = re.compile(
-    r"^\{?([0-9A-Fa-f]{8})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{12})\}?$"
-)
+_GUID_RE = re.compile(r"^\{?([0-9A-Fa-f]{8})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{12})\}?$")
 _FIELDS = struct.Struct("<IHH8s")
 
 
@@ -41,12 +39,10 @@ class Guid:
         if m is None or (text.strip().startswith("{") != text.strip().endswith("}")):
             raise ValueError(f"malformed GUID string {text!r}: expected {{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}}")
         a, b, c, d, e = m.groups()
-        object.__setattr__(
-            self, "bytes_le", _FIELDS.pack(int(a, 16), int(b, 16), int(c, 16), bytes.fromhex(d + e))
-        )
+        object.__setattr__(self, "bytes_le", _FIELDS.pack(int(a, 16), int(b, 16), int(c, 16), bytes.fromhex(d + e)))
 
     @classmethod
-    def from_bytes_le(cls, data: bytes) -> "Guid":
+    def from_bytes_le(cls, data: bytes) -> Guid:
         """The GUID whose C struct bytes are ``data`` (exactly 16)."""
         if type(data) is not bytes:
             data = bytes(data)
@@ -57,11 +53,11 @@ class Guid:
         return self
 
     @classmethod
-    def from_fields(cls, data1: int, data2: int, data3: int, data4: bytes) -> "Guid":
+    def from_fields(cls, data1: int, data2: int, data3: int, data4: bytes) -> Guid:
         return cls.from_bytes_le(_FIELDS.pack(data1, data2, data3, bytes(data4)))
 
     @classmethod
-    def new(cls) -> "Guid":
+    def new(cls) -> Guid:
         """A fresh random (version 4) GUID, made in Python (CoCreateGuid does the same thing)."""
         raw = bytearray(os.urandom(16))
         raw[7] = (raw[7] & 0x0F) | 0x40  # version 4 lives in the high nibble of Data3 (little-endian byte 7)

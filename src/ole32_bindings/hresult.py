@@ -12,14 +12,28 @@ DLL: it works on Linux CPython.
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from ._winerror import FACILITY_NAMES, HRESULT_NAMES, WIN32_ERROR_NAMES
 
 __all__ = [
-    "ComError", "check", "error_from_hresult", "name_of", "facility_of", "facility_name", "message_of",
-    "severity_of", "code_of", "to_unsigned", "to_signed", "hresult_from_win32", "hresult_for_exception",
-    "S_OK", "S_FALSE", "succeeded", "failed",
+    "ComError",
+    "check",
+    "error_from_hresult",
+    "name_of",
+    "facility_of",
+    "facility_name",
+    "message_of",
+    "severity_of",
+    "code_of",
+    "to_unsigned",
+    "to_signed",
+    "hresult_from_win32",
+    "hresult_for_exception",
+    "S_OK",
+    "S_FALSE",
+    "succeeded",
+    "failed",
 ]
 
 S_OK = 0
@@ -110,8 +124,7 @@ class ComError(Exception):
 
     HRESULT: int = 0x80004005  # E_FAIL for the base class used bare
 
-    def __init__(self, hresult: int | None = None, description: str | None = None,
-                 source: str | None = None) -> None:
+    def __init__(self, hresult: int | None = None, description: str | None = None, source: str | None = None) -> None:
         hr = to_unsigned(self.HRESULT if hresult is None else hresult)
         self.hresult = hr
         self.description = description
@@ -163,33 +176,47 @@ AccessDeniedError = _typed("AccessDeniedError", 0x80070005, "E_ACCESSDENIED: acc
 UnexpectedError = _typed("UnexpectedError", 0x8000FFFF, "E_UNEXPECTED: catastrophic failure.")
 AbortError = _typed("AbortError", 0x80004004, "E_ABORT: the operation was aborted.")
 HandleError = _typed("HandleError", 0x80070006, "E_HANDLE: an invalid handle.")
-NoAggregationError = _typed("NoAggregationError", 0x80040110,
-                            "CLASS_E_NOAGGREGATION: the class cannot be aggregated (or not for that IID).")
-ClassNotAvailableError = _typed("ClassNotAvailableError", 0x80040111,
-                                "CLASS_E_CLASSNOTAVAILABLE: the class factory does not provide this CLSID.")
-ClassNotRegisteredError = _typed("ClassNotRegisteredError", 0x80040154,
-                                 "REGDB_E_CLASSNOTREG: no registration and no running class object for the CLSID.")
-NotInitializedError = _typed("NotInitializedError", 0x800401F0,
-                             "CO_E_NOTINITIALIZED: CoInitializeEx was not called on this thread.")
-ChangedModeError = _typed("ChangedModeError", 0x80010106,
-                          "RPC_E_CHANGED_MODE: the thread is already in the other apartment type.")
-WrongThreadError = _typed("WrongThreadError", 0x8001010E,
-                          "RPC_E_WRONG_THREAD: an apartment-bound object was called from another thread.")
-DisconnectedError = _typed("DisconnectedError", 0x80010108,
-                           "RPC_E_DISCONNECTED: the object invoked has disconnected from its clients.")
+NoAggregationError = _typed(
+    "NoAggregationError", 0x80040110, "CLASS_E_NOAGGREGATION: the class cannot be aggregated (or not for that IID)."
+)
+ClassNotAvailableError = _typed(
+    "ClassNotAvailableError", 0x80040111, "CLASS_E_CLASSNOTAVAILABLE: the class factory does not provide this CLSID."
+)
+ClassNotRegisteredError = _typed(
+    "ClassNotRegisteredError",
+    0x80040154,
+    "REGDB_E_CLASSNOTREG: no registration and no running class object for the CLSID.",
+)
+NotInitializedError = _typed(
+    "NotInitializedError", 0x800401F0, "CO_E_NOTINITIALIZED: CoInitializeEx was not called on this thread."
+)
+ChangedModeError = _typed(
+    "ChangedModeError", 0x80010106, "RPC_E_CHANGED_MODE: the thread is already in the other apartment type."
+)
+WrongThreadError = _typed(
+    "WrongThreadError", 0x8001010E, "RPC_E_WRONG_THREAD: an apartment-bound object was called from another thread."
+)
+DisconnectedError = _typed(
+    "DisconnectedError", 0x80010108, "RPC_E_DISCONNECTED: the object invoked has disconnected from its clients."
+)
 ServerFaultError = _typed("ServerFaultError", 0x80010105, "RPC_E_SERVERFAULT: the server threw an exception.")
 CallRejectedError = _typed("CallRejectedError", 0x80010001, "RPC_E_CALL_REJECTED: the callee rejected the call.")
-InvalidObjrefError = _typed("InvalidObjrefError", 0x8001011D,
-                            "RPC_E_INVALID_OBJREF: the marshalled interface data (OBJREF) is invalid.")
-ObjectNotConnectedError = _typed("ObjectNotConnectedError", 0x800401FD,
-                                 "CO_E_OBJNOTCONNECTED: the object is not connected to the server.")
-ServerExecFailureError = _typed("ServerExecFailureError", 0x80080005,
-                                "CO_E_SERVER_EXEC_FAILURE: the server process could not be started.")
-ServerUnavailableError = _typed("ServerUnavailableError", 0x800706BA,
-                                "RPC_S_SERVER_UNAVAILABLE (as HRESULT): the server process is gone.")
+InvalidObjrefError = _typed(
+    "InvalidObjrefError", 0x8001011D, "RPC_E_INVALID_OBJREF: the marshalled interface data (OBJREF) is invalid."
+)
+ObjectNotConnectedError = _typed(
+    "ObjectNotConnectedError", 0x800401FD, "CO_E_OBJNOTCONNECTED: the object is not connected to the server."
+)
+ServerExecFailureError = _typed(
+    "ServerExecFailureError", 0x80080005, "CO_E_SERVER_EXEC_FAILURE: the server process could not be started."
+)
+ServerUnavailableError = _typed(
+    "ServerUnavailableError", 0x800706BA, "RPC_S_SERVER_UNAVAILABLE (as HRESULT): the server process is gone."
+)
 CallFailedError = _typed("CallFailedError", 0x800706BE, "RPC_S_CALL_FAILED (as HRESULT): the remote call failed.")
-ServerStoppingError = _typed("ServerStoppingError", 0x80080008,
-                             "CO_E_SERVER_STOPPING: the server is shutting down its class objects.")
+ServerStoppingError = _typed(
+    "ServerStoppingError", 0x80080008, "CO_E_SERVER_STOPPING: the server is shutting down its class objects."
+)
 
 __all__ += [cls.__name__ for cls in _BY_HRESULT.values()]
 

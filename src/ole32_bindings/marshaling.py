@@ -17,9 +17,16 @@ from .guid import Guid
 from .hresult import check
 
 __all__ = [
-    "marshal_interface", "unmarshal_interface", "release_marshal_data", "get_marshal_size_max",
-    "get_standard_marshal", "get_std_marshal_ex", "create_free_threaded_marshaler",
-    "marshal_inter_thread_interface_in_stream", "get_interface_and_release_stream", "disconnect_object",
+    "marshal_interface",
+    "unmarshal_interface",
+    "release_marshal_data",
+    "get_marshal_size_max",
+    "get_standard_marshal",
+    "get_std_marshal_ex",
+    "create_free_threaded_marshaler",
+    "marshal_inter_thread_interface_in_stream",
+    "get_interface_and_release_stream",
+    "disconnect_object",
     "lock_object_external",
 ]
 
@@ -36,8 +43,9 @@ _CoDisconnectObject = function("CoDisconnectObject")
 _CoLockObjectExternal = function("CoLockObjectExternal")
 
 
-def marshal_interface(stream: Any, iid: Guid, unk: Any, dest: int = MSHCTX.INPROC,
-                      flags: int = MSHLFLAGS.NORMAL) -> None:
+def marshal_interface(
+    stream: Any, iid: Guid, unk: Any, dest: int = MSHCTX.INPROC, flags: int = MSHLFLAGS.NORMAL
+) -> None:
     """CoMarshalInterface: write an OBJREF for ``unk`` as ``iid`` at the stream's position."""
     require(stream, "pStm", "CoMarshalInterface")
     require(unk, "pUnk", "CoMarshalInterface")

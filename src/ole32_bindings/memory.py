@@ -8,8 +8,17 @@ from typing import Any
 from .dlls import ffi, function
 from .hresult import check
 
-__all__ = ["task_mem_alloc", "task_mem_free", "bstr_from_str", "bstr_free", "bstr_len", "bstr_to_str",
-           "bstr_to_str_and_free", "variant_init", "variant_clear"]
+__all__ = [
+    "task_mem_alloc",
+    "task_mem_free",
+    "bstr_from_str",
+    "bstr_free",
+    "bstr_len",
+    "bstr_to_str",
+    "bstr_to_str_and_free",
+    "variant_init",
+    "variant_clear",
+]
 
 _CoTaskMemAlloc = function("CoTaskMemAlloc")
 _CoTaskMemFree = function("CoTaskMemFree")

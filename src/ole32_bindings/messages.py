@@ -22,7 +22,12 @@ def format_message(code: int) -> str | None:
     buf = ffi.new("LPWSTR *")
     n = _FormatMessageW(
         _FORMAT_MESSAGE_ALLOCATE_BUFFER | _FORMAT_MESSAGE_FROM_SYSTEM | _FORMAT_MESSAGE_IGNORE_INSERTS,
-        ffi.NULL, code & 0xFFFFFFFF, 0, ffi.cast("LPWSTR", buf), 0, ffi.NULL,
+        ffi.NULL,
+        code & 0xFFFFFFFF,
+        0,
+        ffi.cast("LPWSTR", buf),
+        0,
+        ffi.NULL,
     )
     if n == 0 or buf[0] == ffi.NULL:
         return None
@@ -30,4 +35,3 @@ def format_message(code: int) -> str | None:
         return ffi.string(buf[0], n).strip() or None
     finally:
         _LocalFree(buf[0])
-

@@ -10,8 +10,16 @@ from typing import Any
 
 from .dlls import ffi, function
 
-__all__ = ["HKEY_CLASSES_ROOT", "HKEY_CURRENT_USER", "HKEY_LOCAL_MACHINE", "RegistryError", "set_value",
-           "query_value", "delete_tree", "key_exists"]
+__all__ = [
+    "HKEY_CLASSES_ROOT",
+    "HKEY_CURRENT_USER",
+    "HKEY_LOCAL_MACHINE",
+    "RegistryError",
+    "set_value",
+    "query_value",
+    "delete_tree",
+    "key_exists",
+]
 
 HKEY_CLASSES_ROOT = ffi.cast("HKEY", 0x80000000)
 HKEY_CURRENT_USER = ffi.cast("HKEY", 0x80000001)
@@ -54,12 +62,12 @@ def set_value(hive: Any, path: str, name: str | None, value: str | int) -> None:
     try:
         if isinstance(value, int):
             data = ffi.new("DWORD *", value)
-            rc = _RegSetValueExW(key, name if name is not None else ffi.NULL, 0, REG_DWORD,
-                                 ffi.cast("BYTE *", data), 4)
+            rc = _RegSetValueExW(key, name if name is not None else ffi.NULL, 0, REG_DWORD, ffi.cast("BYTE *", data), 4)
         else:
             data = ffi.new("wchar_t[]", value)
-            rc = _RegSetValueExW(key, name if name is not None else ffi.NULL, 0, REG_SZ,
-                                 ffi.cast("BYTE *", data), 2 * (len(value) + 1))
+            rc = _RegSetValueExW(
+                key, name if name is not None else ffi.NULL, 0, REG_SZ, ffi.cast("BYTE *", data), 2 * (len(value) + 1)
+            )
         if rc != 0:
             raise RegistryError(f"set {path!r} {name!r}", rc)
     finally:

@@ -9,8 +9,14 @@ from .constants import EOAC, RPC_C_AUTHN_LEVEL, RPC_C_IMP_LEVEL
 from .dlls import ffi, function
 from .hresult import check
 
-__all__ = ["initialize_security", "set_proxy_blanket", "query_client_blanket", "impersonate_client",
-           "revert_to_self", "ClientBlanket"]
+__all__ = [
+    "initialize_security",
+    "set_proxy_blanket",
+    "query_client_blanket",
+    "impersonate_client",
+    "revert_to_self",
+    "ClientBlanket",
+]
 
 _CoInitializeSecurity = function("CoInitializeSecurity")
 _CoSetProxyBlanket = function("CoSetProxyBlanket")
@@ -22,18 +28,28 @@ RPC_C_AUTHN_DEFAULT = 0xFFFFFFFF
 RPC_C_AUTHZ_DEFAULT = 0xFFFFFFFF
 
 
-def initialize_security(authn_level: int = RPC_C_AUTHN_LEVEL.DEFAULT,
-                        imp_level: int = RPC_C_IMP_LEVEL.IDENTIFY, capabilities: int = EOAC.NONE) -> None:
+def initialize_security(
+    authn_level: int = RPC_C_AUTHN_LEVEL.DEFAULT,
+    imp_level: int = RPC_C_IMP_LEVEL.IDENTIFY,
+    capabilities: int = EOAC.NONE,
+) -> None:
     """CoInitializeSecurity with no security descriptor (everyone may call), once per process, before any
     marshaling; RPC_E_TOO_LATE raises if COM already chose the defaults."""
     check(_CoInitializeSecurity(NULL, -1, NULL, NULL, authn_level, imp_level, NULL, capabilities, NULL))
 
 
-def set_proxy_blanket(proxy: Any, authn_level: int = RPC_C_AUTHN_LEVEL.DEFAULT,
-                      imp_level: int = RPC_C_IMP_LEVEL.IMPERSONATE, capabilities: int = EOAC.NONE) -> None:
+def set_proxy_blanket(
+    proxy: Any,
+    authn_level: int = RPC_C_AUTHN_LEVEL.DEFAULT,
+    imp_level: int = RPC_C_IMP_LEVEL.IMPERSONATE,
+    capabilities: int = EOAC.NONE,
+) -> None:
     require(proxy, "pProxy", "CoSetProxyBlanket")
-    check(_CoSetProxyBlanket(proxy, RPC_C_AUTHN_DEFAULT, RPC_C_AUTHZ_DEFAULT, NULL, authn_level, imp_level, NULL,
-                             capabilities))
+    check(
+        _CoSetProxyBlanket(
+            proxy, RPC_C_AUTHN_DEFAULT, RPC_C_AUTHZ_DEFAULT, NULL, authn_level, imp_level, NULL, capabilities
+        )
+    )
 
 
 class ClientBlanket(NamedTuple):
@@ -46,9 +62,9 @@ class ClientBlanket(NamedTuple):
 
 def query_client_blanket() -> ClientBlanket:
     """CoQueryClientBlanket, inside a call a server is serving."""
-    a, z, l, i, c = (ffi.new("DWORD *") for _ in range(5))
-    check(_CoQueryClientBlanket(a, z, NULL, l, i, NULL, c))
-    return ClientBlanket(a[0], z[0], l[0], i[0], c[0])
+    authn, authz, level, imp, caps = (ffi.new("DWORD *") for _ in range(5))
+    check(_CoQueryClientBlanket(authn, authz, NULL, level, imp, NULL, caps))
+    return ClientBlanket(authn[0], authz[0], level[0], imp[0], caps[0])
 
 
 def impersonate_client() -> None:

@@ -11,8 +11,14 @@ from .guid import Guid
 from .hresult import check
 from .memory import bstr_to_str_and_free
 
-__all__ = ["load_type_lib_ex", "load_reg_type_lib", "register_type_lib", "unregister_type_lib",
-           "query_path_of_reg_type_lib", "create_type_lib2"]
+__all__ = [
+    "load_type_lib_ex",
+    "load_reg_type_lib",
+    "register_type_lib",
+    "unregister_type_lib",
+    "query_path_of_reg_type_lib",
+    "create_type_lib2",
+]
 
 _LoadTypeLibEx = function("LoadTypeLibEx")
 _LoadRegTypeLib = function("LoadRegTypeLib")
@@ -40,8 +46,7 @@ def register_type_lib(typelib: Any, path: str, helpdir: str | None = None) -> No
     check(_RegisterTypeLib(typelib, path, helpdir if helpdir is not None else ffi.NULL))
 
 
-def unregister_type_lib(libid: Guid, major: int, minor: int, lcid: int = 0,
-                        syskind: int = SYSKIND.WIN64) -> None:
+def unregister_type_lib(libid: Guid, major: int, minor: int, lcid: int = 0, syskind: int = SYSKIND.WIN64) -> None:
     check(_UnRegisterTypeLib(guid_ptr(libid), major, minor, lcid, syskind))
 
 

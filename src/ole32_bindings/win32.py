@@ -10,10 +10,25 @@ from .dlls import ffi, function
 from .messages import format_message
 
 __all__ = [
-    "format_message", "create_event", "set_event", "reset_event", "wait_for_single_object", "close_handle",
-    "current_thread_id", "current_process_id", "get_message", "peek_message", "dispatch_message",
-    "post_thread_message", "post_quit_message", "msg_wait_for_multiple_objects", "pump_messages", "Event",
-    "wait_process", "terminate_process", "processes",
+    "format_message",
+    "create_event",
+    "set_event",
+    "reset_event",
+    "wait_for_single_object",
+    "close_handle",
+    "current_thread_id",
+    "current_process_id",
+    "get_message",
+    "peek_message",
+    "dispatch_message",
+    "post_thread_message",
+    "post_quit_message",
+    "msg_wait_for_multiple_objects",
+    "pump_messages",
+    "Event",
+    "wait_process",
+    "terminate_process",
+    "processes",
 ]
 
 _CreateEventW = function("CreateEventW")
@@ -32,7 +47,6 @@ _MsgWaitForMultipleObjectsEx = function("MsgWaitForMultipleObjectsEx")
 
 current_thread_id = function("GetCurrentThreadId")
 current_process_id = function("GetCurrentProcessId")
-
 
 
 def _win32_error(what: str) -> OSError:
@@ -90,7 +104,7 @@ class Event:
             close_handle(self.handle)
             self.handle = None
 
-    def __enter__(self) -> "Event":
+    def __enter__(self) -> Event:
         return self
 
     def __exit__(self, *exc: object) -> None:

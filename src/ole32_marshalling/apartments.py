@@ -10,7 +10,8 @@ and is a plain wait in the MTA.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ole32_bindings import apartments, win32
 from ole32_bindings.constants import APTTYPE, APTTYPEQUALIFIER, COINIT, INFINITE
@@ -147,7 +148,7 @@ class ApartmentThread:
             self._stop()
             self._thread.join(30)
 
-    def __enter__(self):  # noqa: ANN204 - the subclass
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -191,6 +192,6 @@ class MtaThread(ApartmentThread):
 def _run_one(fn: Callable[[], Any], done: Any, box: dict) -> None:
     try:
         box["value"] = fn()
-    except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+    except BaseException as e:
         box["error"] = e
     done.set()

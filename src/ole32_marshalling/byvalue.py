@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, ClassVar, Iterable, Iterator
-
+from collections.abc import Iterable, Iterator
 from threading import get_ident
+from typing import Any, ClassVar
 
 from ole32_bindings.constants import CLSCTX, REGCLS
 from ole32_bindings.dlls import ffi
@@ -47,7 +47,6 @@ from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import error_from_hresult
 from ole32_bindings.objref import CLSID_PyMarshalByValue, ObjrefError
 from ole32_bindings.objref.byvalue import _HEAD, _LEN, MAX_NAME, MAX_STATE, decode_payload, encode_payload
-
 from vtables.client import client_class
 from vtables.declare import Interface
 from vtables.factory import ClassFactory
@@ -61,11 +60,11 @@ CLASS_E_CLASSNOTAVAILABLE = 0x80040111
 RPC_E_INVALID_OBJREF = 0x8001011D
 
 _StreamPtr = client_class(IStream)
-_classes: dict[str, type["MarshalByValue"]] = {}
+_classes: dict[str, type[MarshalByValue]] = {}
 _classes_lock = threading.Lock()
 
 
-def by_value_class(name: str) -> type["MarshalByValue"] | None:
+def by_value_class(name: str) -> type[MarshalByValue] | None:
     """The by-value class registered under ``name`` in this process, or None."""
     return _classes.get(name)
 
@@ -90,8 +89,10 @@ def _read_exact(stream: Any, n: int, field: str, offset: int) -> bytes:
     finally:
         s.release()
     if got != n:
-        raise error_from_hresult(RPC_E_INVALID_OBJREF, f"by-value payload truncated: {field} at offset {offset} "
-                                                       f"needs {n} bytes, the stream had {got}")
+        raise error_from_hresult(
+            RPC_E_INVALID_OBJREF,
+            f"by-value payload truncated: {field} at offset {offset} needs {n} bytes, the stream had {got}",
+        )
     return ffi.buffer(buf, n)[:]
 
 
@@ -129,8 +130,9 @@ class MarshalByValue(ComObject, implements=[IMarshal]):
 
     by_value_name: ClassVar[str]
 
-    def __init_subclass__(cls, implements: Iterable[type[Interface]] | None = None,
-                          by_value_name: str | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, implements: Iterable[type[Interface]] | None = None, by_value_name: str | None = None, **kwargs: Any
+    ) -> None:
         ifaces = list(implements) if implements is not None else [i for i in cls.implements]
         if IMarshal not in ifaces:
             ifaces.append(IMarshal)
@@ -149,7 +151,7 @@ class MarshalByValue(ComObject, implements=[IMarshal]):
         raise NotImplementedError(f"{type(self).__name__} must define marshal_state()")
 
     @classmethod
-    def unmarshal_state(cls, state: bytes) -> "MarshalByValue":
+    def unmarshal_state(cls, state: bytes) -> MarshalByValue:
         """A new object from ``marshal_state``'s bytes."""
         raise NotImplementedError(f"{cls.__name__} must define unmarshal_state()")
 
@@ -197,8 +199,9 @@ class ByValueUnmarshaler(ComObject, implements=[IMarshal]):
         name, state = _read_payload(stream)
         cls = _classes.get(name)
         if cls is None:
-            raise error_from_hresult(CLASS_E_CLASSNOTAVAILABLE,
-                                     f"no marshal-by-value class named {name!r} in this process (import it)")
+            raise error_from_hresult(
+                CLASS_E_CLASSNOTAVAILABLE, f"no marshal-by-value class named {name!r} in this process (import it)"
+            )
         obj = cls.unmarshal_state(state)
         return OwnedReference(obj.query_raw(riid))  # E_NOINTERFACE if the copy lacks riid; the copy then dies
 
@@ -250,5 +253,10 @@ def registered_everywhere(clsid: Guid, python_class: str, place: Any = None) -> 
     from ole32_servers.registration import HKCR
 
     src = os.path.dirname(os.path.dirname(os.path.abspath(ole32_marshalling.__file__)))
-    return registered_inproc(clsid, python_class, python_path=[src], place=HKCR if place is None else place,
-                             description=f"ole32-bindings unmarshaler ({python_class})")
+    return registered_inproc(
+        clsid,
+        python_class,
+        python_path=[src],
+        place=HKCR if place is None else place,
+        description=f"ole32-bindings unmarshaler ({python_class})",
+    )

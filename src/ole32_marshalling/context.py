@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ole32_bindings import apartments
 from ole32_bindings.constants import APTTYPE
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import GUID_NULL, Guid
 from ole32_bindings.hresult import ComError, error_from_hresult
-
 from vtables.client import client_class
 from vtables.interfaces import IComThreadingInfo, IContextCallback, IDispatch
 from vtables.object import ComObject
@@ -43,8 +43,13 @@ from vtables.object import ComObject
 from .apartments import ApartmentThreadError
 from .git import GlobalInterfaceTable
 
-__all__ = ["ThreadingInfo", "threading_info", "ApartmentRef", "IID_ICallbackWithNoReentrancyToApplicationSTA",
-           "context_callback"]
+__all__ = [
+    "ThreadingInfo",
+    "threading_info",
+    "ApartmentRef",
+    "IID_ICallbackWithNoReentrancyToApplicationSTA",
+    "context_callback",
+]
 
 IID_ICallbackWithNoReentrancyToApplicationSTA = Guid("{0A299774-3E4E-FC42-1D9D-72CEE105CA57}")
 E_NOTIMPL = 0x80004001
@@ -59,10 +64,10 @@ _DispatchPtr = client_class(IDispatch)
 
 @dataclass(frozen=True)
 class ThreadingInfo:
-    apartment_type: APTTYPE        # IComThreadingInfo::GetCurrentApartmentType
-    thread_type: int               # GetCurrentThreadType: 0 THDTYPE_BLOCKMESSAGES, 1 THDTYPE_PROCESSMESSAGES
-    logical_thread_id: Guid        # GetCurrentLogicalThreadId (the causality id of the call being served)
-    context_token: int             # CoGetContextToken: identifies the current context (not a reference)
+    apartment_type: APTTYPE  # IComThreadingInfo::GetCurrentApartmentType
+    thread_type: int  # GetCurrentThreadType: 0 THDTYPE_BLOCKMESSAGES, 1 THDTYPE_PROCESSMESSAGES
+    logical_thread_id: Guid  # GetCurrentLogicalThreadId (the causality id of the call being served)
+    context_token: int  # CoGetContextToken: identifies the current context (not a reference)
 
     @property
     def processes_messages(self) -> bool:
@@ -98,8 +103,9 @@ class _Runner(ComObject, implements=[IDispatch]):
     def GetIDsOfNames(self, riid: Guid, names: Any, count: int, lcid: int, ids: Any) -> None:
         raise error_from_hresult(E_NOTIMPL)
 
-    def Invoke(self, dispid: int, riid: Guid, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any,
-               argerr: Any) -> int:
+    def Invoke(
+        self, dispid: int, riid: Guid, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
+    ) -> int:
         with _pending_lock:
             entry = _pending.get(dispid)
         if entry is None:  # a stale token: its caller gave up
@@ -107,19 +113,20 @@ class _Runner(ComObject, implements=[IDispatch]):
         fn, box = entry
         try:
             box["value"] = fn()
-        except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread
+        except BaseException as e:
             box["error"] = e
         return 0
 
 
 # ---- ContextCallback path ---------------------------------------------------------------------------------------
 
+
 @ffi.callback("HRESULT(*)(ComCallData *)")
 def _context_call(data: Any) -> int:
     fn, box = ffi.from_handle(data.pUserDefined)
     try:
         box["value"] = fn()
-    except BaseException as e:  # noqa: BLE001
+    except BaseException as e:
         box["error"] = e
     return 0
 
@@ -127,8 +134,9 @@ def _context_call(data: Any) -> int:
 _CONTEXT_CALLBACK_T = ffi.typeof("HRESULT(*)(void *, PFNCONTEXTCALL, ComCallData *, const GUID *, int, void *)")
 
 
-def context_callback(context: Any, callback: Any, data: Any,
-                     riid: Guid = IID_ICallbackWithNoReentrancyToApplicationSTA, method: int = 5) -> int:
+def context_callback(
+    context: Any, callback: Any, data: Any, riid: Guid = IID_ICallbackWithNoReentrancyToApplicationSTA, method: int = 5
+) -> int:
     """IContextCallback::ContextCallback on ``context`` (borrowed IContextCallback pointer): run ``callback(data)``
     in that context. Returns the HRESULT (unsigned) rather than raising, so callers can tell E_NOTIMPL apart."""
     fn = ffi.cast(_CONTEXT_CALLBACK_T, ffi.cast("void ***", context)[0][3])
@@ -145,7 +153,7 @@ class ApartmentRef:
         raise TypeError("use ApartmentRef.current()")
 
     @classmethod
-    def current(cls) -> "ApartmentRef":
+    def current(cls) -> ApartmentRef:
         """Capture the calling thread's apartment (it must be in one)."""
         self = object.__new__(cls)
         self.apartment_type = apartments.get_apartment_type()[0]
@@ -216,7 +224,7 @@ class ApartmentRef:
             self._git.close()
             self._context.release()
 
-    def __enter__(self) -> "ApartmentRef":
+    def __enter__(self) -> ApartmentRef:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -25,7 +25,6 @@ from ole32_bindings import activation
 from ole32_bindings.constants import CLSCTX
 from ole32_bindings.guid import Guid
 from ole32_bindings.wellknown import CLSID_StdGlobalInterfaceTable
-
 from vtables.client import client_class
 from vtables.interfaces import IGlobalInterfaceTable
 
@@ -44,8 +43,9 @@ class GlobalInterfaceTable:
     """A client of the process's GIT; ``close()`` (or ``with``) releases our reference to it (entries stay)."""
 
     def __init__(self) -> None:
-        self._git = _GitPtr.from_raw(activation.create_instance(
-            CLSID_StdGlobalInterfaceTable, IGlobalInterfaceTable.iid, CLSCTX.INPROC_SERVER))
+        self._git = _GitPtr.from_raw(
+            activation.create_instance(CLSID_StdGlobalInterfaceTable, IGlobalInterfaceTable.iid, CLSCTX.INPROC_SERVER)
+        )
 
     def register(self, unk: Any, iid: Guid) -> int:
         """Park ``unk`` (borrowed; an ``iid`` pointer or any pointer the object answers ``iid`` on) and return
@@ -65,7 +65,7 @@ class GlobalInterfaceTable:
     def close(self) -> None:
         self._git.release()
 
-    def __enter__(self) -> "GlobalInterfaceTable":
+    def __enter__(self) -> GlobalInterfaceTable:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -46,7 +46,8 @@ import runpy
 import sys
 import threading
 import traceback
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
 
 __all__ = ["register", "run", "tracing", "current_trace", "TRACE_SCHEMA"]
 
@@ -64,9 +65,11 @@ def register(subparsers: Any) -> None:
     """The ``ole32_bindings.commands`` entry point: add the ``trace`` command to the bindings' CLI. Imports
     nothing heavy (the CLI stays light until the command runs)."""
     p = subparsers.add_parser(
-        "trace", help="run a Python script with IMarshal tracing on",
+        "trace",
+        help="run a Python script with IMarshal tracing on",
         description="Run SCRIPT (with ARGS as its sys.argv[1:]) and log every IMarshal call the runtime makes "
-                    "for the pointers it marshals (see ole32_marshalling.trace_script).")
+        "for the pointers it marshals (see ole32_marshalling.trace_script).",
+    )
     _add_arguments(p)
     p.set_defaults(run=_run_command)
 
@@ -74,8 +77,12 @@ def register(subparsers: Any) -> None:
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=f"write the whole trace at the end as {TRACE_SCHEMA} JSON")
     p.add_argument("--output", "-o", metavar="FILE", help="write the trace to FILE (default: standard error)")
-    p.add_argument("--hive", choices=["auto", "machine", "user", "none"], default="auto",
-                   help="where the tracer's unmarshaler is registered for every apartment (default: auto)")
+    p.add_argument(
+        "--hive",
+        choices=["auto", "machine", "user", "none"],
+        default="auto",
+        help="where the tracer's unmarshaler is registered for every apartment (default: auto)",
+    )
     p.add_argument("script", metavar="SCRIPT", help="the Python script to run")
     p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="the script's arguments")
 
@@ -94,6 +101,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 # ---- tracing on, in-program -----------------------------------------------------------------------------------
+
 
 class _UnmarshalerHost:
     """An MTA thread that holds the TracingUnmarshaler's registrations for the trace's lifetime."""
@@ -116,15 +124,15 @@ class _UnmarshalerHost:
             with self._registration(TracingUnmarshaler):
                 self._ready.set()
                 self._stop.wait()
-        except BaseException as e:  # noqa: BLE001 - re-raised by start()
+        except BaseException as e:
             self._error = e
             self._ready.set()
         finally:
             apartments.co_uninitialize()
 
     def _registration(self, cls: Any) -> Any:
-        from ole32_servers.registration import HKCR, HKCU_CLASSES
         from ole32_bindings.registry import RegistryError
+        from ole32_servers.registration import HKCR, HKCU_CLASSES
 
         if self._hive == "none":
             return cls.installed(self._trace)
@@ -181,7 +189,6 @@ def tracing(trace: Any = None, hive: str = "auto") -> Iterator[Any]:
     ``MarshalTrace``. Not re-entrant: one tracing block per process at a time."""
     global _current
     from ole32_bindings import marshaling
-
     from vtables import object as object_model
 
     from . import git
@@ -216,6 +223,7 @@ def tracing(trace: Any = None, hive: str = "auto") -> Iterator[Any]:
 
 
 # ---- the command --------------------------------------------------------------------------------------------
+
 
 def _objref_summary(data: bytes) -> str:
     from ole32_bindings.objref import ObjrefError, decode_any
@@ -254,8 +262,9 @@ def event_to_json(event: Any, t0: float) -> dict[str, Any]:
     return doc
 
 
-def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output: str | None = None,
-        hive: str = "auto") -> int:
+def run(
+    script: str, argv: Sequence[str] = (), *, as_json: bool = False, output: str | None = None, hive: str = "auto"
+) -> int:
     """Run ``script`` as ``__main__`` with tracing on; returns its exit status (see the module docstring)."""
     import time
 
@@ -267,6 +276,7 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
     except OSError as exc:
         raise BadScript(f"cannot write {output}: {exc.strerror or exc}") from None
     from .tracer import MarshalTrace  # loads the runtime: only once there is a script to run
+
     t0 = time.perf_counter()
 
     def live(event: Any) -> None:
@@ -290,7 +300,7 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
                 status = code if isinstance(code, int) else (0 if code is None else 1)
                 if code is not None and not isinstance(code, int):
                     sys.stderr.write(f"{code}\n")
-            except BaseException:  # noqa: BLE001 - the script's failure: shown like Python shows it
+            except BaseException:
                 traceback.print_exc()
                 status = 1
     finally:
@@ -298,8 +308,13 @@ def run(script: str, argv: Sequence[str] = (), *, as_json: bool = False, output:
         if sys.path and sys.path[0] == os.path.dirname(path):
             del sys.path[0]  # what we put there (a script that rearranged sys.path keeps its own order)
         if as_json:
-            doc = {"schema": TRACE_SCHEMA, "script": path, "argv": list(argv), "exit_status": status,
-                   "events": [event_to_json(e, t0) for e in trace.events]}
+            doc = {
+                "schema": TRACE_SCHEMA,
+                "script": path,
+                "argv": list(argv),
+                "exit_status": status,
+                "events": [event_to_json(e, t0) for e in trace.events],
+            }
             out.write(json.dumps(doc, indent=2) + "\n")
         else:
             out.write(f"trace: {len(trace.events)} IMarshal call(s) recorded; script exit status {status}\n")

@@ -32,22 +32,29 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ole32_bindings import activation, apartments, marshaling, win32
 from ole32_bindings.constants import CLSCTX, MSHCTX, MSHLFLAGS
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.wellknown import CLSID_StdMarshal
-
 from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IMarshal, IStream, IUnknown
 from vtables.object import ComObject, OwnedReference
 
-__all__ = ["MarshalTrace", "TraceEvent", "MarshalTracer", "OwnedMarshalTracer", "TraceSession", "TracingUnmarshaler",
-           "CLSID_TracingUnmarshaler"]
+__all__ = [
+    "MarshalTrace",
+    "TraceEvent",
+    "MarshalTracer",
+    "OwnedMarshalTracer",
+    "TraceSession",
+    "TracingUnmarshaler",
+    "CLSID_TracingUnmarshaler",
+]
 
 CLSID_TracingUnmarshaler = Guid("{5E1C7A3B-9D2F-4B6E-8C1A-0F2E3D4C5B61}")
 
@@ -83,7 +90,7 @@ class MarshalTrace:
     def add(self, method: str, data: bytes = b"", **args: Any) -> TraceEvent:
         try:
             apt = apartments.get_apartment_type()[0].name
-        except Exception:  # noqa: BLE001 - a thread outside COM
+        except Exception:
             apt = "none"
         event = TraceEvent(method, args, win32.current_thread_id(), apt, data)
         with self._guard:
@@ -147,8 +154,9 @@ class _TracingMarshal(ComObject, implements=[IMarshal]):
         if self._names_real_class(dest):
             with self._real(riid, dest, flags) as real:
                 clsid = real.GetUnmarshalClass(riid, pv, dest, pvdest, flags)
-        self._record("GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0",
-                     clsid=clsid)
+        self._record(
+            "GetUnmarshalClass", riid=riid, dest=MSHCTX(dest).name, flags=MSHLFLAGS(flags).name or "0", clsid=clsid
+        )
         return clsid
 
     def GetMarshalSizeMax(self, riid: Guid, pv: Any, dest: int, pvdest: Any, flags: int) -> int:
@@ -162,8 +170,13 @@ class _TracingMarshal(ComObject, implements=[IMarshal]):
         with self._real(riid, dest, flags) as real:
             real.MarshalInterface(stream, riid, pv, dest, pvdest, flags)
         end = _stream_position(stream)
-        self._record("MarshalInterface", _read_back(stream, start, end), riid=riid, dest=MSHCTX(dest).name,
-                     flags=MSHLFLAGS(flags).name or "0")
+        self._record(
+            "MarshalInterface",
+            _read_back(stream, start, end),
+            riid=riid,
+            dest=MSHCTX(dest).name,
+            flags=MSHLFLAGS(flags).name or "0",
+        )
 
     def UnmarshalInterface(self, stream: Any, riid: Guid) -> Any:
         raise NotImplementedError("the marshal side is never asked to unmarshal: TracingUnmarshaler is")
@@ -306,8 +319,7 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
         from ole32_bindings.hresult import ComError
 
         try:
-            return MarshalPtr.from_raw(activation.create_instance(CLSID_StdMarshal, IMarshal.iid,
-                                                                  CLSCTX.INPROC_SERVER))
+            return MarshalPtr.from_raw(activation.create_instance(CLSID_StdMarshal, IMarshal.iid, CLSCTX.INPROC_SERVER))
         except ComError:
             return MarshalPtr.from_raw(marshaling.get_standard_marshal(IUnknown.iid, stream))
 
@@ -350,8 +362,10 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
         ``place``: ole32_servers.registration.HKCR (default) or HKCU_CLASSES."""
         from .byvalue import registered_everywhere
 
-        with cls.installed(trace), registered_everywhere(CLSID_TracingUnmarshaler,
-                                                         "ole32_marshalling.tracer:TracingUnmarshaler", place):
+        with (
+            cls.installed(trace),
+            registered_everywhere(CLSID_TracingUnmarshaler, "ole32_marshalling.tracer:TracingUnmarshaler", place),
+        ):
             yield
 
     @classmethod

@@ -15,7 +15,6 @@ from typing import Any
 from ole32_bindings import activation
 from ole32_bindings.constants import REGCLS
 from ole32_bindings.guid import Guid
-
 from vtables.interfaces import IUnknown
 
 __all__ = ["ClassObjects"]
@@ -51,15 +50,15 @@ class ClassObjects:
         """Revoke every registration (newest first); COM releases its references to the class objects."""
         errors = []
         while self.cookies:
-            clsid, cookie = self.cookies.pop()
+            _clsid, cookie = self.cookies.pop()
             try:
                 activation.revoke_class_object(cookie)
-            except Exception as e:  # noqa: BLE001 - revoke the others, then report
+            except Exception as e:
                 errors.append(e)
         if errors:
             raise errors[0]
 
-    def __enter__(self) -> "ClassObjects":
+    def __enter__(self) -> ClassObjects:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -30,20 +30,27 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ole32_bindings import registry
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, to_signed
-
 from vtables.factory import ClassFactory
-
-from .registration import HKCR
 from vtables.interfaces import IUnknown
 
-__all__ = ["HOST_DLL", "register_inproc", "unregister_inproc", "registered_inproc", "class_object", "python_dll",
-           "release_class_objects"]
+from .registration import HKCR
+
+__all__ = [
+    "HOST_DLL",
+    "register_inproc",
+    "unregister_inproc",
+    "registered_inproc",
+    "class_object",
+    "python_dll",
+    "release_class_objects",
+]
 
 log = logging.getLogger("ole32_servers")
 
@@ -51,7 +58,7 @@ HOST_DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_inpr
 CLASS_E_CLASSNOTAVAILABLE = 0x80040111
 
 _factories: dict[Guid, tuple[ClassFactory, Any]] = {}  # clsid -> (class object, the reference we keep)
-_by_text: dict[str, tuple[ClassFactory, Any]] = {}     # the same, by the text the DLL passes
+_by_text: dict[str, tuple[ClassFactory, Any]] = {}  # the same, by the text the DLL passes
 _iids: dict[str, Guid] = {}
 _guard = threading.Lock()
 
@@ -70,9 +77,16 @@ def _key(clsid: Guid, root: str = "") -> str:
     return "\\".join(([root] if root else []) + ["CLSID", str(clsid), "InprocServer32"])
 
 
-def register_inproc(clsid: Guid, python_class: str, *, description: str | None = None,
-                    python_path: Iterable[str] = (), threading_model: str = "Both",
-                    place: tuple[Any, str] = HKCR, host_dll: str = HOST_DLL) -> None:
+def register_inproc(
+    clsid: Guid,
+    python_class: str,
+    *,
+    description: str | None = None,
+    python_path: Iterable[str] = (),
+    threading_model: str = "Both",
+    place: tuple[Any, str] = HKCR,
+    host_dll: str = HOST_DLL,
+) -> None:
     """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
     (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only). Idempotent."""
     if ":" not in python_class:
@@ -96,8 +110,9 @@ def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
 
 
 @contextlib.contextmanager
-def registered_inproc(clsid: Guid, python_class: str, *, place: tuple[Any, str] = HKCR,
-                      **kwargs: Any) -> Iterator[None]:
+def registered_inproc(
+    clsid: Guid, python_class: str, *, place: tuple[Any, str] = HKCR, **kwargs: Any
+) -> Iterator[None]:
     """``register_inproc`` for the block; on exit the registration is removed and the class object this process
     made for it (if any) released."""
     register_inproc(clsid, python_class, place=place, **kwargs)
@@ -146,7 +161,7 @@ def class_object(clsid_text: str, iid_text: str) -> int:
         return int(ffi.cast("uintptr_t", entry[0].query_raw(iid)))
     except ComError as e:
         return to_signed(e.hresult)
-    except Exception:  # noqa: BLE001 - reported to COM as an HRESULT, logged here
+    except Exception:
         log.exception("in-process class object %s could not be made", clsid_text)
         return to_signed(CLASS_E_CLASSNOTAVAILABLE)
 

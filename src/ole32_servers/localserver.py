@@ -29,13 +29,13 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ole32_bindings import activation, apartments
 from ole32_bindings.constants import CLSCTX, COINIT, REGCLS
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, ServerStoppingError
-
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory, IUnknown
 from vtables.object import ComObject
@@ -88,9 +88,15 @@ class ServerLock:
 
 
 class LocalServer:
-    def __init__(self, classes: Sequence[tuple[Guid, type[ComObject]]], apartment: str = "MTA",
-                 linger: float = 5.0, idle_timeout: float = 60.0, flags: int = REGCLS.MULTIPLEUSE,
-                 pin_stubs: bool = True) -> None:
+    def __init__(
+        self,
+        classes: Sequence[tuple[Guid, type[ComObject]]],
+        apartment: str = "MTA",
+        linger: float = 5.0,
+        idle_timeout: float = 60.0,
+        flags: int = REGCLS.MULTIPLEUSE,
+        pin_stubs: bool = True,
+    ) -> None:
         if apartment not in ("MTA", "STA"):
             raise ValueError("apartment is 'MTA' or 'STA'")
         self.classes = list(classes)
@@ -145,8 +151,9 @@ class LocalServer:
         with Event() as tick:
             while self.lock.count > 0 and not self.stop_requested.is_set():
                 if time.monotonic() > deadline:
-                    log.warning("%d object(s) still held %.0f s after shutdown began: exiting anyway",
-                                self.lock.count, timeout)
+                    log.warning(
+                        "%d object(s) still held %.0f s after shutdown began: exiting anyway", self.lock.count, timeout
+                    )
                     return
                 try:
                     apartments.wait_for_handles([tick.handle], 50)
@@ -180,8 +187,13 @@ class LocalServer:
 
     # ---- command line -------------------------------------------------------------------------------------------
 
-    def main(self, argv: Sequence[str], registration: ServerRegistration | None = None,
-             typelib: Any = None, log_path: str | None = None) -> int:
+    def main(
+        self,
+        argv: Sequence[str],
+        registration: ServerRegistration | None = None,
+        typelib: Any = None,
+        log_path: str | None = None,
+    ) -> int:
         """``-RegServer`` | ``-UnregServer`` | ``-Embedding`` (or nothing). ``typelib``: an object with
         ``register()``/``unregister()`` (see ole32_servers.typelib) registered alongside."""
         args = [a.lower().lstrip("-/") for a in argv]
@@ -227,7 +239,7 @@ def _unpin(stream: Any) -> None:
     try:
         streams.seek(stream, 0)
         marshaling.release_marshal_data(stream)
-    except Exception:  # noqa: BLE001 - shutting down: log, release the rest
+    except Exception:
         log.exception("releasing a pinned class object failed")
     finally:
         release(stream)
@@ -245,5 +257,9 @@ def detach_std_handles(log_path: str | None = None) -> None:
         except OSError:
             pass
     if log_path:
-        logging.basicConfig(filename=log_path, encoding="utf-8", level=logging.INFO,
-                            format="%(asctime)s %(process)d %(name)s %(message)s")
+        logging.basicConfig(
+            filename=log_path,
+            encoding="utf-8",
+            level=logging.INFO,
+            format="%(asctime)s %(process)d %(name)s %(message)s",
+        )

@@ -21,15 +21,24 @@ Checking the declarations needs no COM runtime (it works on Linux); building, lo
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence, Union
+from typing import Any
 
 from ole32_bindings.guid import Guid
-from vtables.declare import Interface, Method, Param
 from vtables.ctypes_ import CType
+from vtables.declare import Interface, Method, Param
 
-__all__ = ["TypeLibError", "GeneratedTypeLibrary", "build_type_library", "check_automation", "register_type_library",
-           "unregister_type_library", "type_library_layout", "VT_NAMES"]
+__all__ = [
+    "TypeLibError",
+    "GeneratedTypeLibrary",
+    "build_type_library",
+    "check_automation",
+    "register_type_library",
+    "unregister_type_library",
+    "type_library_layout",
+    "VT_NAMES",
+]
 
 IID_IUnknown = Guid("{00000000-0000-0000-C000-000000000046}")
 
@@ -40,21 +49,70 @@ VT_HRESULT, VT_PTR, VT_SAFEARRAY, VT_USERDEFINED = 25, 26, 27, 29
 
 #: VARENUM value -> name (without the ``VT_`` prefix), for layouts and messages.
 VT_NAMES = {
-    0: "EMPTY", 1: "NULL", 2: "I2", 3: "I4", 4: "R4", 5: "R8", 6: "CY", 7: "DATE", 8: "BSTR", 9: "DISPATCH",
-    10: "ERROR", 11: "BOOL", 12: "VARIANT", 13: "UNKNOWN", 14: "DECIMAL", 16: "I1", 17: "UI1", 18: "UI2",
-    19: "UI4", 20: "I8", 21: "UI8", 22: "INT", 23: "UINT", 24: "VOID", 25: "HRESULT", 26: "PTR",
-    27: "SAFEARRAY", 28: "CARRAY", 29: "USERDEFINED", 30: "LPSTR", 31: "LPWSTR",
+    0: "EMPTY",
+    1: "NULL",
+    2: "I2",
+    3: "I4",
+    4: "R4",
+    5: "R8",
+    6: "CY",
+    7: "DATE",
+    8: "BSTR",
+    9: "DISPATCH",
+    10: "ERROR",
+    11: "BOOL",
+    12: "VARIANT",
+    13: "UNKNOWN",
+    14: "DECIMAL",
+    16: "I1",
+    17: "UI1",
+    18: "UI2",
+    19: "UI4",
+    20: "I8",
+    21: "UI8",
+    22: "INT",
+    23: "UINT",
+    24: "VOID",
+    25: "HRESULT",
+    26: "PTR",
+    27: "SAFEARRAY",
+    28: "CARRAY",
+    29: "USERDEFINED",
+    30: "LPSTR",
+    31: "LPWSTR",
 }
 
 # Base type name, as declared -> VARENUM, for the oleautomation scalars.
 # BOOL is a 32-bit LONG in oleautomation type libraries (MIDL and widl both write VT_I4); VARIANT_BOOL is VT_BOOL.
 _SCALARS = {
-    "LONG": VT_I4, "BOOL": VT_I4, "int32_t": VT_I4, "ULONG": VT_UI4, "DWORD": VT_UI4, "uint32_t": VT_UI4,
-    "SHORT": VT_I2, "USHORT": VT_UI2, "WORD": VT_UI2, "BYTE": VT_UI1,
-    "INT": VT_INT, "int": VT_INT, "UINT": VT_UINT, "unsigned int": VT_UINT,
-    "LONG64": VT_I8, "LONGLONG": VT_I8, "int64_t": VT_I8, "ULONGLONG": VT_UI8, "ULONG64": VT_UI8, "uint64_t": VT_UI8,
-    "VARIANT_BOOL": VT_BOOL, "HRESULT": VT_HRESULT, "SCODE": VT_ERROR,
-    "float": VT_R4, "double": VT_R8, "DATE": VT_DATE, "BSTR": VT_BSTR, "VARIANT": VT_VARIANT,
+    "LONG": VT_I4,
+    "BOOL": VT_I4,
+    "int32_t": VT_I4,
+    "ULONG": VT_UI4,
+    "DWORD": VT_UI4,
+    "uint32_t": VT_UI4,
+    "SHORT": VT_I2,
+    "USHORT": VT_UI2,
+    "WORD": VT_UI2,
+    "BYTE": VT_UI1,
+    "INT": VT_INT,
+    "int": VT_INT,
+    "UINT": VT_UINT,
+    "unsigned int": VT_UINT,
+    "LONG64": VT_I8,
+    "LONGLONG": VT_I8,
+    "int64_t": VT_I8,
+    "ULONGLONG": VT_UI8,
+    "ULONG64": VT_UI8,
+    "uint64_t": VT_UI8,
+    "VARIANT_BOOL": VT_BOOL,
+    "HRESULT": VT_HRESULT,
+    "SCODE": VT_ERROR,
+    "float": VT_R4,
+    "double": VT_R8,
+    "DATE": VT_DATE,
+    "BSTR": VT_BSTR,
+    "VARIANT": VT_VARIANT,
 }
 
 # TYPEKIND, FUNCKIND, INVOKEKIND, CALLCONV, TYPEFLAGS, PARAMFLAGS (oaidl.h).
@@ -81,7 +139,7 @@ class TypeLibError(ValueError):
 # ---- the plan: the declarations checked and turned into type descriptions, with no COM runtime ---------------
 
 # A type description: a VARENUM, ("PTR", inner), or ("USER", interface name).
-TypeSpec = Union[int, tuple]
+TypeSpec = int | tuple
 
 
 @dataclass(frozen=True)
@@ -117,8 +175,10 @@ def _type_spec(ctype: CType, where: str, library: dict[str, type[Interface]]) ->
     if ctype.kind == "iface":
         name = ctype.interface or ""
         if base == "void":
-            raise TypeLibError(f"{where}: raw pointer type {ctype.name!r} is not an oleautomation type "
-                               "(declare the interface, e.g. IUnknown **)")
+            raise TypeLibError(
+                f"{where}: raw pointer type {ctype.name!r} is not an oleautomation type "
+                "(declare the interface, e.g. IUnknown **)"
+            )
         if name == "IUnknown":
             inner: TypeSpec = VT_UNKNOWN
         elif name == "IDispatch":
@@ -126,8 +186,10 @@ def _type_spec(ctype: CType, where: str, library: dict[str, type[Interface]]) ->
         elif name in library:
             inner = ("PTR", ("USER", name))
         else:
-            raise TypeLibError(f"{where}: interface {name} is not in this type library (only IUnknown, IDispatch "
-                               "and the library's own interfaces can be described)")
+            raise TypeLibError(
+                f"{where}: interface {name} is not in this type library (only IUnknown, IDispatch "
+                "and the library's own interfaces can be described)"
+            )
         if ctype.depth > 2:
             raise TypeLibError(f"{where}: {ctype.name!r} has too many levels of indirection for oleautomation")
         return ("PTR", inner) if ctype.depth == 2 else inner
@@ -141,8 +203,9 @@ def _type_spec(ctype: CType, where: str, library: dict[str, type[Interface]]) ->
         if depth > 1:
             raise TypeLibError(f"{where}: {ctype.name!r} has too many levels of indirection for oleautomation")
         return ("PTR", vt) if depth == 1 else vt
-    what = {"guid": "a GUID", "wstr": "a C string (use BSTR)", "ptr": "a raw pointer or struct"}.get(ctype.kind,
-                                                                                                     ctype.kind)
+    what = {"guid": "a GUID", "wstr": "a C string (use BSTR)", "ptr": "a raw pointer or struct"}.get(
+        ctype.kind, ctype.kind
+    )
     raise TypeLibError(f"{where}: type {ctype.name!r} is {what}, not an oleautomation type")
 
 
@@ -159,12 +222,14 @@ def _param_flags(p: Param, where: str) -> int:
     return flags
 
 
-def _plan_method(iface: type[Interface], m: Method, level: int, number: int,
-                 library: dict[str, type[Interface]]) -> _FuncPlan:
+def _plan_method(
+    iface: type[Interface], m: Method, level: int, number: int, library: dict[str, type[Interface]]
+) -> _FuncPlan:
     where = f"{iface.__name__}.{m.name}"
     if not m.returns_hresult:
-        raise TypeLibError(f"{where}: returns {m.restype.name if m.restype else '?'}; an oleautomation method "
-                           "returns HRESULT")
+        raise TypeLibError(
+            f"{where}: returns {m.restype.name if m.restype else '?'}; an oleautomation method returns HRESULT"
+        )
     params = []
     for i, p in enumerate(m.params):
         pwhere = f"{where} parameter {p.name!r}"
@@ -195,8 +260,9 @@ def check_automation(interfaces: Sequence[type[Interface]]) -> list[_IfacePlan]:
         elif library.get(parent.__name__) is parent:
             base = parent.__name__
         else:
-            raise TypeLibError(f"{iface.__name__}: base interface {parent.__name__} is neither IUnknown nor in this "
-                               "type library")
+            raise TypeLibError(
+                f"{iface.__name__}: base interface {parent.__name__} is neither IUnknown nor in this type library"
+            )
         level = len(iface.lineage) - 1
         funcs = tuple(_plan_method(iface, m, level, n, library) for n, m in enumerate(iface.own_methods))
         plans.append(_IfacePlan(iface, base, funcs))
@@ -220,6 +286,7 @@ def _bases_first(plans: list[_IfacePlan]) -> list[_IfacePlan]:
 
 
 # ---- building ---------------------------------------------------------------------------------------------------
+
 
 def _runtime() -> Any:
     """The COM-side modules, imported on first use (the plan above works without a runtime)."""
@@ -248,8 +315,9 @@ def _fill_typedesc(ffi: Any, td: Any, spec: TypeSpec, hrefs: dict[str, int], kee
         td.vt = VT_USERDEFINED
 
 
-def build_type_library(path: str, libid: Guid, name: str, interfaces: Sequence[type[Interface]],
-                       version: tuple[int, int] = (1, 0)) -> None:
+def build_type_library(
+    path: str, libid: Guid, name: str, interfaces: Sequence[type[Interface]], version: tuple[int, int] = (1, 0)
+) -> None:
     """Write a SYS_WIN64 type library describing ``interfaces`` to ``path`` (SaveAllChanges replaces the file).
 
     Every declaration is checked first (:func:`check_automation`): a :class:`TypeLibError` leaves nothing
@@ -348,6 +416,7 @@ def _add_function(ffi: Any, cti: Any, index: int, f: _FuncPlan, hrefs: dict[str,
 
 # ---- registration -------------------------------------------------------------------------------------------------
 
+
 def register_type_library(path: str) -> Guid:
     """Register the type library at ``path`` (RegisterTypeLib: HKCR\\TypeLib\\{libid} and, for each oleautomation
     interface, HKCR\\Interface\\{iid} with the typelib marshaller as its proxy/stub). Returns the LIBID. The file
@@ -390,13 +459,19 @@ def unregister_type_library(libid: Guid, version: tuple[int, int] = (1, 0)) -> b
 
 # ---- reading a type library back ------------------------------------------------------------------------------
 
+
 def _lib_attr(ffi: Any, lib: Any) -> dict[str, Any]:
     out = ffi.new("TLIBATTR **")
     lib.GetLibAttr(out)
     try:
         a = out[0]
-        return {"libid": Guid.from_bytes_le(bytes(ffi.buffer(ffi.addressof(a[0], "guid"), 16))), "lcid": a.lcid,
-                "syskind": a.syskind, "version": (a.wMajorVerNum, a.wMinorVerNum), "flags": a.wLibFlags}
+        return {
+            "libid": Guid.from_bytes_le(bytes(ffi.buffer(ffi.addressof(a[0], "guid"), 16))),
+            "lcid": a.lcid,
+            "syskind": a.syskind,
+            "version": (a.wMajorVerNum, a.wMinorVerNum),
+            "flags": a.wLibFlags,
+        }
     finally:
         lib.ReleaseTLibAttr(out[0])
 
@@ -426,9 +501,15 @@ def _describe_interface(ffi: Any, info: Any, name: str) -> dict[str, Any]:
     ta = ta_out[0]
     try:
         desc: dict[str, Any] = {
-            "name": name, "guid": Guid.from_bytes_le(bytes(ffi.buffer(ffi.addressof(ta[0], "guid"), 16))),
-            "typekind": ta.typekind, "flags": ta.wTypeFlags, "version": (ta.wMajorVerNum, ta.wMinorVerNum),
-            "cbSizeVft": ta.cbSizeVft, "base": None, "base_guid": None, "functions": [],
+            "name": name,
+            "guid": Guid.from_bytes_le(bytes(ffi.buffer(ffi.addressof(ta[0], "guid"), 16))),
+            "typekind": ta.typekind,
+            "flags": ta.wTypeFlags,
+            "version": (ta.wMajorVerNum, ta.wMinorVerNum),
+            "cbSizeVft": ta.cbSizeVft,
+            "base": None,
+            "base_guid": None,
+            "functions": [],
         }
         n_funcs, n_impl = ta.cFuncs, ta.cImplTypes
     finally:
@@ -458,14 +539,23 @@ def _describe_interface(ffi: Any, info: Any, name: str) -> dict[str, Any]:
             params = []
             for k in range(fd.cParams):
                 e = fd.lprgelemdescParam[k]
-                params.append({"name": names[k + 1], "type": _type_chain(ffi, info, e.tdesc),
-                               "flags": e.paramdesc.wParamFlags})
-            desc["functions"].append({
-                "name": names[0], "memid": fd.memid, "oVft": fd.oVft, "funckind": fd.funckind,
-                "invkind": fd.invkind, "callconv": fd.callconv, "cParamsOpt": fd.cParamsOpt,
-                "flags": fd.wFuncFlags, "returns": _type_chain(ffi, info, fd.elemdescFunc.tdesc),
-                "params": params,
-            })
+                params.append(
+                    {"name": names[k + 1], "type": _type_chain(ffi, info, e.tdesc), "flags": e.paramdesc.wParamFlags}
+                )
+            desc["functions"].append(
+                {
+                    "name": names[0],
+                    "memid": fd.memid,
+                    "oVft": fd.oVft,
+                    "funckind": fd.funckind,
+                    "invkind": fd.invkind,
+                    "callconv": fd.callconv,
+                    "cParamsOpt": fd.cParamsOpt,
+                    "flags": fd.wFuncFlags,
+                    "returns": _type_chain(ffi, info, fd.elemdescFunc.tdesc),
+                    "params": params,
+                }
+            )
         finally:
             info.ReleaseFuncDesc(fd)
     return desc

@@ -10,8 +10,7 @@ vtables with the least Python work per call.
 
 from .declare import Interface, InterfaceError, Method, Param, method
 
-__all__ = ["Interface", "InterfaceError", "Method", "Param", "method", "ComObject", "ComPtr", "client_class",
-           "leaks"]
+__all__ = ["Interface", "InterfaceError", "Method", "Param", "method", "ComObject", "ComPtr", "client_class", "leaks"]
 
 
 def __getattr__(name: str):  # the runtime parts load on first use, so declarations work on Linux

@@ -57,7 +57,9 @@ _VOIDPPP = ffi.typeof("void ***")
 _count_lock = threading.Lock()
 
 #: interfaces by IID and name: every declaration registers itself (vtables.declare)
-from .declare import _BY_IID as _by_iid, _BY_NAME as _by_name  # noqa: E402
+from .declare import _BY_IID as _by_iid  # noqa: E402
+from .declare import _BY_NAME as _by_name  # noqa: E402
+
 #: (vtable address, interface) -> tuple of cast function pointers, one per slot.
 _fn_cache: dict[tuple[int, type[Interface]], tuple[Any, ...]] = {}
 
@@ -104,7 +106,7 @@ def _functions(p: Any, iface: type[Interface]) -> tuple[Any, ...]:
     return fns
 
 
-def _dead(ptr: "ComPtr") -> None:
+def _dead(ptr: ComPtr) -> None:
     raise ReleasedPointerError(description=f"{type(ptr).__name__}: the reference was already released")
 
 
@@ -124,11 +126,9 @@ def _fail(hr: int, p: Any, iid: Guid) -> None:
                 info = _errorinfo.take_error_info()
                 if info is not None:
                     description, source = info.description, info.source
-    except Exception:  # noqa: BLE001 - the original failure matters more than a failure to describe it
+    except Exception:
         log.debug("could not read IErrorInfo after 0x%08X", hr & 0xFFFFFFFF, exc_info=True)
     raise error_from_hresult(hr, description, source)
-
-
 
 
 def _guid_arg(g: Any) -> Any:
@@ -177,12 +177,12 @@ def _free_bstr(b: Any) -> None:
     bstr_free(b)
 
 
-def wrap_raw(p: Any, iface: type[Interface] | None) -> "ComPtr | None":
+def wrap_raw(p: Any, iface: type[Interface] | None) -> ComPtr | None:
     """Take ownership of ``p`` (an [out] interface pointer) as ``iface`` (IUnknown when unknown); NULL -> None."""
     if p == _NULL:
         return None
     if iface is None:
-        from .interfaces.unknown import IUnknown as iface  # noqa: N813
+        from .interfaces.unknown import IUnknown as iface
     return client_class(iface).from_raw(p)
 
 
@@ -194,7 +194,7 @@ class ComPtr:
     interface: type[Interface]
 
     @classmethod
-    def from_raw(cls, p: Any, direct: bool = True) -> "ComPtr":
+    def from_raw(cls, p: Any, direct: bool = True) -> ComPtr:
         """Take the reference ``p`` carries (no AddRef). The wrapper releases it. ``direct=False`` refuses the
         same-context fast path (every call through the vtable, e.g. to measure it)."""
         if p == _NULL or p is None:
@@ -211,7 +211,7 @@ class ComPtr:
         return self
 
     @classmethod
-    def from_borrowed(cls, p: Any, direct: bool = True) -> "ComPtr":
+    def from_borrowed(cls, p: Any, direct: bool = True) -> ComPtr:
         """AddRef ``p`` and wrap that new reference (the caller keeps its own)."""
         if p == _NULL or p is None:
             raise error_from_hresult(0x80004003, f"{cls.__name__}.from_borrowed: NULL pointer")
@@ -248,7 +248,7 @@ class ComPtr:
     def released(self) -> bool:
         return self._p is None
 
-    def query(self, iface: type[Interface]) -> "ComPtr":
+    def query(self, iface: type[Interface]) -> ComPtr:
         """QueryInterface: a new typed reference (E_NOINTERFACE raises NoInterfaceError)."""
         p = self.as_raw()
         out = _new("void **")
@@ -260,7 +260,7 @@ class ComPtr:
     def address(self) -> int:
         return int(_cast(_ADDR, self.as_raw()))
 
-    def same_object(self, other: "ComPtr") -> bool:
+    def same_object(self, other: ComPtr) -> bool:
         """COM identity: both QI'd for IUnknown give the same pointer."""
         from .interfaces.unknown import IUnknown
 
@@ -271,7 +271,7 @@ class ComPtr:
             a.release()
             b.release()
 
-    def __enter__(self) -> "ComPtr":
+    def __enter__(self) -> ComPtr:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -288,7 +288,7 @@ class ComPtr:
         log.warning("%s collected without release(): releasing it now (a leak in the caller)", type(self).__name__)
         try:
             _cast("IUnknown *", p).lpVtbl.Release(p)
-        except Exception:  # noqa: BLE001 - never raise from __del__
+        except Exception:
             log.exception("Release of a leaked %s failed", type(self).__name__)
 
     def __repr__(self) -> str:
@@ -350,8 +350,10 @@ def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
     if fast is None:
         ns: dict[str, Any] = {
             "__doc__": "Same-context pointer: calls go straight to the Python object (exceptions propagate as "
-                       "raised; a method without [out] returns what the implementation returned).",
-            "release": _fast_release, "into_raw": _fast_into_raw}
+            "raised; a method without [out] returns what the implementation returned).",
+            "release": _fast_release,
+            "into_raw": _fast_into_raw,
+        }
         for name in cls._fast_names:
             ns[name] = _DirectMethod(name, getattr(cls, name))
         fast = type(cls.__name__ + "Direct", (cls,), ns)
@@ -361,6 +363,7 @@ def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
 
 # ---- code generation of the client methods ------------------------------------------------------------------
 
+
 def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     env: dict[str, Any] = {}
     args = m.args
@@ -369,7 +372,7 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     call_args = []
     pre = []
     results = []
-    by_param = dict(zip(args, arg_names))
+    by_param = dict(zip(args, arg_names, strict=False))
     for p in m.params:
         if p in by_param:
             a = by_param[p]
@@ -406,19 +409,19 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                 else:
                     env[f"_I_{p.name}"] = p.ctype.interface
                     results.append(f"_wrap_raw({o}[0], _iface_named(_I_{p.name}))")
-    sig = ", ".join(["self"] + arg_names)
+    sig = ", ".join(["self", *arg_names])
     lines.append(f"def {m.name}({sig}):")
     lines.append("    p = self._p")
     lines.append("    if p is None:")
     lines.append("        _dead(self)")
     lines.extend(pre)
-    call = f"self._fns[{m.index}]({', '.join(['p'] + call_args)})"
+    call = f"self._fns[{m.index}]({', '.join(['p', *call_args])})"
     if m.returns_hresult:
         lines.append(f"    hr = {call}")
         lines.append("    if hr < 0:")
         lines.append(f"        _fail(hr, p, {iface_var}.iid)")
         if m.preserve_sig:
-            lines.append(f"    return ({', '.join(['hr'] + results)},)")
+            lines.append(f"    return ({', '.join(['hr', *results])},)")
         elif not results:
             lines.append("    return hr")
         elif len(results) == 1:
@@ -428,7 +431,7 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     else:
         if results:
             lines.append(f"    r = {call}")
-            lines.append(f"    return ({', '.join(['r'] + results)})")
+            lines.append(f"    return ({', '.join(['r', *results])})")
         else:
             lines.append(f"    return {call}")
     return "\n".join(lines) + "\n", env
@@ -443,9 +446,18 @@ def _iface_named(name: str | None) -> type[Interface] | None:
 
 
 _BASE_ENV = {
-    "_new": _new, "_new_unzeroed": ffi.new_allocator(should_clear_after_alloc=False), "_dead": _dead, "_fail": _fail, "_guid_arg": _guid_arg, "_iface_arg": _iface_arg,
-    "_guid_out": _guid_out, "_wstr_out": _wstr_out, "_bstr_in": _bstr_in, "_wrap_raw": wrap_raw,
-    "_iface_of": _iface_of, "_iface_named": _iface_named,
+    "_new": _new,
+    "_new_unzeroed": ffi.new_allocator(should_clear_after_alloc=False),
+    "_dead": _dead,
+    "_fail": _fail,
+    "_guid_arg": _guid_arg,
+    "_iface_arg": _iface_arg,
+    "_guid_out": _guid_out,
+    "_wstr_out": _wstr_out,
+    "_bstr_in": _bstr_in,
+    "_wrap_raw": wrap_raw,
+    "_iface_of": _iface_of,
+    "_iface_named": _iface_named,
 }
 
 _IUNKNOWN_METHODS = {"QueryInterface", "AddRef", "Release"}
@@ -465,7 +477,7 @@ def client_class(iface: type[Interface]) -> type[ComPtr]:
             continue  # lifetime goes through release()/query(); raw IUnknown calls stay explicit
         src, extra = _method_source(m, "_IFACE")
         env.update(extra)
-        exec(compile(src, f"<vtables client {iface.__name__}.{m.name}>", "exec"), env)  # noqa: S102
+        exec(compile(src, f"<vtables client {iface.__name__}.{m.name}>", "exec"), env)
         fn = env[m.name]
         fn.__doc__ = m.signature
         fn.__qualname__ = f"{iface.__name__}Ptr.{m.name}"
@@ -473,8 +485,11 @@ def client_class(iface: type[Interface]) -> type[ComPtr]:
     cls = type(f"{iface.__name__}Ptr", (base,), ns)
     # Methods a same-context wrapper may hand straight to the Python object: plain values in and out.
     cls._fast_names = tuple(
-        m.name for i in iface.lineage for m in i.own_methods
-        if m.name not in _IUNKNOWN_METHODS and not m.preserve_sig
+        m.name
+        for i in iface.lineage
+        for m in i.own_methods
+        if m.name not in _IUNKNOWN_METHODS
+        and not m.preserve_sig
         and all(p.ctype.kind in ("int", "float", "guid", "wstr") for p in m.params)
         and m.returns_hresult
     )

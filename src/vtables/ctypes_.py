@@ -26,28 +26,107 @@ from dataclasses import dataclass
 __all__ = ["CType", "ctype_of", "OLEAUTOMATION_TYPES"]
 
 _INTS = {
-    "LONG": "LONG", "ULONG": "ULONG", "DWORD": "DWORD", "INT": "INT", "UINT": "UINT", "BOOL": "BOOL",
-    "SHORT": "SHORT", "USHORT": "USHORT", "WORD": "WORD", "BYTE": "BYTE", "LONG64": "LONG64",
-    "LONGLONG": "LONGLONG", "ULONGLONG": "ULONGLONG", "ULONG64": "ULONGLONG", "HRESULT": "HRESULT",
-    "SCODE": "SCODE", "VARIANT_BOOL": "VARIANT_BOOL", "VARTYPE": "VARTYPE", "LCID": "LCID", "DISPID": "DISPID",
-    "MEMBERID": "MEMBERID", "HREFTYPE": "HREFTYPE", "int": "int", "unsigned int": "unsigned int",
-    "char": "char", "ULONG_PTR": "ULONG_PTR", "SIZE_T": "SIZE_T", "WPARAM": "WPARAM", "LPARAM": "LPARAM",
-    "int32_t": "int32_t", "uint32_t": "uint32_t", "int64_t": "int64_t", "uint64_t": "uint64_t",
-    "TYPEKIND": "TYPEKIND", "SYSKIND": "SYSKIND", "INVOKEKIND": "INVOKEKIND", "CALLCONV": "CALLCONV",
-    "DESCKIND": "int32_t", "APTTYPE": "APTTYPE", "THDTYPE": "int32_t",
+    "LONG": "LONG",
+    "ULONG": "ULONG",
+    "DWORD": "DWORD",
+    "INT": "INT",
+    "UINT": "UINT",
+    "BOOL": "BOOL",
+    "SHORT": "SHORT",
+    "USHORT": "USHORT",
+    "WORD": "WORD",
+    "BYTE": "BYTE",
+    "LONG64": "LONG64",
+    "LONGLONG": "LONGLONG",
+    "ULONGLONG": "ULONGLONG",
+    "ULONG64": "ULONGLONG",
+    "HRESULT": "HRESULT",
+    "SCODE": "SCODE",
+    "VARIANT_BOOL": "VARIANT_BOOL",
+    "VARTYPE": "VARTYPE",
+    "LCID": "LCID",
+    "DISPID": "DISPID",
+    "MEMBERID": "MEMBERID",
+    "HREFTYPE": "HREFTYPE",
+    "int": "int",
+    "unsigned int": "unsigned int",
+    "char": "char",
+    "ULONG_PTR": "ULONG_PTR",
+    "SIZE_T": "SIZE_T",
+    "WPARAM": "WPARAM",
+    "LPARAM": "LPARAM",
+    "int32_t": "int32_t",
+    "uint32_t": "uint32_t",
+    "int64_t": "int64_t",
+    "uint64_t": "uint64_t",
+    "TYPEKIND": "TYPEKIND",
+    "SYSKIND": "SYSKIND",
+    "INVOKEKIND": "INVOKEKIND",
+    "CALLCONV": "CALLCONV",
+    "DESCKIND": "int32_t",
+    "APTTYPE": "APTTYPE",
+    "THDTYPE": "int32_t",
 }
 _FLOATS = {"float": "float", "double": "double", "DATE": "double"}
-_GUIDS = {"GUID": "GUID", "IID": "GUID", "CLSID": "GUID", "REFIID": "const GUID *", "REFCLSID": "const GUID *",
-          "REFGUID": "const GUID *"}
-_WSTRS = {"LPCWSTR": "LPCWSTR", "LPCOLESTR": "LPCOLESTR", "LPOLESTR": "LPOLESTR", "LPWSTR": "LPWSTR",
-          "BSTR": "BSTR", "OLECHAR *": "OLECHAR *", "const OLECHAR *": "const OLECHAR *"}
-_STRUCTS = {"VARIANT", "DISPPARAMS", "EXCEPINFO", "TYPEATTR", "FUNCDESC", "TLIBATTR", "STATSTG", "ComCallData",
-            "TYPEDESC", "ELEMDESC", "IDLDESC", "MSG", "FILETIME", "VARDESC", "LARGE_INTEGER", "ULARGE_INTEGER"}
+_GUIDS = {
+    "GUID": "GUID",
+    "IID": "GUID",
+    "CLSID": "GUID",
+    "REFIID": "const GUID *",
+    "REFCLSID": "const GUID *",
+    "REFGUID": "const GUID *",
+}
+_WSTRS = {
+    "LPCWSTR": "LPCWSTR",
+    "LPCOLESTR": "LPCOLESTR",
+    "LPOLESTR": "LPOLESTR",
+    "LPWSTR": "LPWSTR",
+    "BSTR": "BSTR",
+    "OLECHAR *": "OLECHAR *",
+    "const OLECHAR *": "const OLECHAR *",
+}
+_STRUCTS = {
+    "VARIANT",
+    "DISPPARAMS",
+    "EXCEPINFO",
+    "TYPEATTR",
+    "FUNCDESC",
+    "TLIBATTR",
+    "STATSTG",
+    "ComCallData",
+    "TYPEDESC",
+    "ELEMDESC",
+    "IDLDESC",
+    "MSG",
+    "FILETIME",
+    "VARDESC",
+    "LARGE_INTEGER",
+    "ULARGE_INTEGER",
+}
 _OPAQUE = {"HANDLE", "HWND", "HGLOBAL", "HMODULE", "PFNCONTEXTCALL", "VARDESC", "BINDPTR"}
 
 #: Types the typelib (oleautomation) marshaler can carry, by normalised name (used for typelib generation).
-OLEAUTOMATION_TYPES = {"LONG", "ULONG", "SHORT", "USHORT", "BYTE", "BOOL", "INT", "UINT", "HRESULT", "SCODE",
-                       "VARIANT_BOOL", "float", "double", "BSTR", "VARIANT", "DWORD", "LONG64", "ULONGLONG", "int"}
+OLEAUTOMATION_TYPES = {
+    "LONG",
+    "ULONG",
+    "SHORT",
+    "USHORT",
+    "BYTE",
+    "BOOL",
+    "INT",
+    "UINT",
+    "HRESULT",
+    "SCODE",
+    "VARIANT_BOOL",
+    "float",
+    "double",
+    "BSTR",
+    "VARIANT",
+    "DWORD",
+    "LONG64",
+    "ULONGLONG",
+    "int",
+}
 
 
 @dataclass(frozen=True)
@@ -69,8 +148,11 @@ class CType:
     @property
     def returned_when_out(self) -> bool:
         """Whether an [out] of this type comes back as a Python value (else the caller passes its own buffer)."""
-        return (self.kind in ("int", "float", "guid") and self.depth == 1) or (
-            self.kind == "wstr" and self.depth == 1) or (self.kind == "iface" and self.depth == 2)
+        return (
+            (self.kind in ("int", "float", "guid") and self.depth == 1)
+            or (self.kind == "wstr" and self.depth == 1)
+            or (self.kind == "iface" and self.depth == 2)
+        )
 
 
 _SPACES = re.compile(r"\s+")
@@ -81,7 +163,7 @@ def ctype_of(text: str) -> CType:
     t = _SPACES.sub(" ", text.strip().replace("*", " * ")).replace(" *", "*").replace("* ", "*").strip()
     const = t.startswith("const ")
     if const:
-        t = t[len("const "):]
+        t = t[len("const ") :]
     stars = len(t) - len(t.rstrip("*"))
     base = t.rstrip("*").strip()
     cprefix = "const " if const else ""

@@ -24,18 +24,18 @@ from .ctypes_ import CType, ctype_of
 __all__ = ["Param", "Method", "method", "Interface", "InterfaceError", "interface_for_iid", "interface_named"]
 
 #: every declared interface, by IID and by name (the first declaration of an IID wins)
-_BY_IID: dict[Guid, type["Interface"]] = {}
-_BY_NAME: dict[str, type["Interface"]] = {}
+_BY_IID: dict[Guid, type[Interface]] = {}
+_BY_NAME: dict[str, type[Interface]] = {}
 #: the same IIDs by their 16 bytes: a REFIID arriving in a server thunk that names a declared interface becomes
 #: that (immutable) Guid instead of a new one per call
 IID_BY_BYTES: dict[bytes, Guid] = {}
 
 
-def interface_for_iid(iid: Guid) -> "type[Interface] | None":
+def interface_for_iid(iid: Guid) -> type[Interface] | None:
     return _BY_IID.get(iid)
 
 
-def interface_named(name: str) -> "type[Interface] | None":
+def interface_named(name: str) -> type[Interface] | None:
     return _BY_NAME.get(name)
 
 
@@ -59,7 +59,7 @@ class Param:
     def iid_is(self) -> str | None:
         for a in self.attrs:
             if a.startswith("iid_is(") and a.endswith(")"):
-                return a[len("iid_is("):-1].strip()
+                return a[len("iid_is(") : -1].strip()
         return None
 
 
@@ -167,7 +167,7 @@ class Interface:
     #: the methods this interface adds to its base.
     own_methods: ClassVar[tuple[Method, ...]] = ()
     #: this interface and its bases, most derived first.
-    lineage: ClassVar[tuple[type["Interface"], ...]] = ()
+    lineage: ClassVar[tuple[type[Interface], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -205,8 +205,7 @@ class Interface:
     @classmethod
     def describe(cls) -> str:
         """The declaration as IDL-like text, slot numbers included."""
-        lines = [f"interface {cls.__name__} : {cls.lineage[1].__name__ if len(cls.lineage) > 1 else ''} "
-                 f"// {cls.iid}"]
+        lines = [f"interface {cls.__name__} : {cls.lineage[1].__name__ if len(cls.lineage) > 1 else ''} // {cls.iid}"]
         for m in cls.layout:
             lines.append(f"  [{m.index}] {m.signature}")
         return "\n".join(lines)

@@ -23,8 +23,7 @@ def live_objects() -> int:
 
 def snapshot() -> dict[str, int]:
     """The three counts, as a dict a harness can compare before and after a scenario."""
-    return {"live_objects": live_objects(), "held_references": held_references,
-            "leaked_references": leaked_references}
+    return {"live_objects": live_objects(), "held_references": held_references, "leaked_references": leaked_references}
 
 
 def reset_leaked() -> int:

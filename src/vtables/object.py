@@ -59,8 +59,9 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+from collections.abc import Iterable
 from threading import get_ident as _get_ident
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
@@ -80,13 +81,13 @@ __all__ = ["ComObject", "OwnedReference", "live_object_count", "live_objects"]
 log = logging.getLogger("vtables")
 
 _lock = threading.Lock()
-_live: dict[int, "ComObject"] = _leaks.live  # shared with the leak accounting, which sits below this module
+_live: dict[int, ComObject] = _leaks.live  # shared with the leak accounting, which sits below this module
 #: the handles of live objects (count > 0). A new object keeps its own handle until its first reference; then the
 #: handle moves here, so a live object is not in a reference cycle with it (no work for Python's cyclic GC)
 _handles: dict[int, Any] = {}
 #: every class layout ever built, kept for the life of the process: their vtables' addresses identify them (the
 #: client caches slot functions by vtable address), so they must never be freed and reused
-_layouts: list["_ClassLayout"] = []
+_layouts: list[_ClassLayout] = []
 _graveyard: collections.deque[Any] = collections.deque(maxlen=4096)
 _tomb_handle = ffi.new_handle(TOMBSTONE)
 
@@ -102,7 +103,7 @@ _unpack = ffi.unpack
 _NULL = ffi.NULL
 _IUNKNOWN_KEY = IUnknown.iid.bytes_le
 _H = _core.HEADER_WORDS  # words before slot 0
-_S = _core.SLOT_WORDS    # words per slot: vtable, handle, index
+_S = _core.SLOT_WORDS  # words per slot: vtable, handle, index
 _NATIVE = _core.lib is not None
 #: calls through stale pointers, as logged by the Python IUnknown thunks and the native core's callback
 _STALE_MESSAGES = (
@@ -122,12 +123,13 @@ def live_object_count() -> int:
     return len(_live)
 
 
-def live_objects() -> list["ComObject"]:
+def live_objects() -> list[ComObject]:
     with _lock:
         return list(_live.values())
 
 
 # ---- IUnknown thunks, shared by every class --------------------------------------------------------------------
+
 
 def _qi(this: Any, riid: Any, ppv: Any) -> int:
     if ppv == _NULL:
@@ -153,7 +155,7 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
     return S_OK
 
 
-def _qi_miss(self: "ComObject", key: bytes, riid: Any, ppv: Any) -> int:
+def _qi_miss(self: ComObject, key: bytes, riid: Any, ppv: Any) -> int:
     """QueryInterface for an IID outside the class's table: for IMarshal the traced IMarshal (an object created
     while ``marshal_hook`` was set), else the FTM's for an agile class; else what a blindly aggregated inner
     answers; else E_NOINTERFACE."""
@@ -261,19 +263,23 @@ def _on_stale(h: Any, what: int) -> int:
 if _NATIVE:
     _CORE_CALLBACKS = (
         _cffi_core.callback("int32_t(*)(VtHeader *)", _on_zero, onerror=on_callback_error, error=0),
-        _cffi_core.callback("int32_t(*)(VtHeader *, const GUID *, void **)", _on_miss, onerror=on_callback_error,
-                            error=to_signed(0x8000FFFF)),
+        _cffi_core.callback(
+            "int32_t(*)(VtHeader *, const GUID *, void **)",
+            _on_miss,
+            onerror=on_callback_error,
+            error=to_signed(0x8000FFFF),
+        ),
         _cffi_core.callback("int32_t(*)(VtHeader *, int32_t)", _on_stale, onerror=on_callback_error, error=0),
     )
-    _CORE_CALLBACK_WORDS = tuple(ffi.cast("void *", int(_cffi_core.cast("uintptr_t", cb)))
-                                 for cb in _CORE_CALLBACKS)
+    _CORE_CALLBACK_WORDS = tuple(ffi.cast("void *", int(_cffi_core.cast("uintptr_t", cb))) for cb in _CORE_CALLBACKS)
 
     def _core_fn(name: str) -> Any:
         return ffi.cast("void *", int(_cffi_core.cast("uintptr_t", getattr(_core.lib, name))))
 
     _UNKNOWN_SLOTS = tuple(_core_fn(n) for n in ("vt_QueryInterface", "vt_AddRef", "vt_Release"))
-    _DELEGATING_SLOTS = tuple(_core_fn(n) for n in ("vt_QueryInterfaceDelegating", "vt_AddRefDelegating",
-                                                    "vt_ReleaseDelegating"))
+    _DELEGATING_SLOTS = tuple(
+        _core_fn(n) for n in ("vt_QueryInterfaceDelegating", "vt_AddRefDelegating", "vt_ReleaseDelegating")
+    )
     _core_addref = _core.lib.vt_header_addref
     _core_release = _core.lib.vt_header_release
     _core_refs = _core.lib.vt_header_refs
@@ -283,7 +289,7 @@ else:
     _DELEGATING_SLOTS = _DELEGATING_THUNKS
 
 
-def _object_from_pointer(p: Any) -> "ComObject | None":
+def _object_from_pointer(p: Any) -> ComObject | None:
     """The Python object behind one of our interface pointers (None for a destroyed one)."""
     obj = _from_handle(_cast("void **", p)[1])
     return None if obj is TOMBSTONE else obj
@@ -295,11 +301,23 @@ _client.object_from_pointer = _object_from_pointer
 class _ClassLayout:
     """Per-class data built once: interfaces by slot, QI map, the two vtable sets, and block templates."""
 
-    __slots__ = ("interfaces", "qi", "vtables", "callbacks", "plain", "aggregated", "nslots", "block_type",
-                 "plain_block", "aggregated_block", "core_class", "core_keep")
+    __slots__ = (
+        "interfaces",
+        "qi",
+        "vtables",
+        "callbacks",
+        "plain",
+        "aggregated",
+        "nslots",
+        "block_type",
+        "plain_block",
+        "aggregated_block",
+        "core_class",
+        "core_keep",
+    )
 
     def __init__(self, cls: type, interfaces: list[type[Interface]]) -> None:
-        self.interfaces = [IUnknown] + interfaces
+        self.interfaces = [IUnknown, *interfaces]
         self.nslots = len(self.interfaces)
         self.qi: dict[bytes, int] = {_IUNKNOWN_KEY: 0}
         for k, iface in enumerate(self.interfaces[1:], start=1):
@@ -355,8 +373,9 @@ class _ClassLayout:
         header = [_NULL, _NULL, self.core_class] + (list(_CORE_CALLBACK_WORDS) if _NATIVE else [_NULL] * 3)
         header += [_NULL] * (_H - len(header))
         self.plain_block = header + [x for k, vt in enumerate(plain) for x in (vt, None, ffi.cast("void *", k))]
-        self.aggregated_block = header + [x for k, vt in enumerate(aggregated)
-                                          for x in (vt, None, ffi.cast("void *", k))]
+        self.aggregated_block = header + [
+            x for k, vt in enumerate(aggregated) for x in (vt, None, ffi.cast("void *", k))
+        ]
 
 
 class OwnedReference:
@@ -379,21 +398,34 @@ class OwnedReference:
 class ComObject:
     """Base of Python-implemented COM objects; see the module doc for the rules it enforces."""
 
-    __slots__ = ("_com_block", "_com_handle", "_com_refs", "_com_outer", "_com_inner", "_com_thread",
-                 "_com_on_destroy", "_com_ftm", "_com_traced", "__weakref__", "__dict__")
+    __slots__ = (
+        "_com_block",
+        "_com_handle",
+        "_com_refs",
+        "_com_outer",
+        "_com_inner",
+        "_com_thread",
+        "_com_on_destroy",
+        "_com_ftm",
+        "_com_traced",
+        "__weakref__",
+        "__dict__",
+    )
     _com_layout: ClassVar[_ClassLayout]
     _com_qi: ClassVar[dict[bytes, int]]
     #: agile (aggregates the free-threaded marshaler) or apartment-bound (the default): see the module doc
     _com_agile: ClassVar[bool] = False
     implements: ClassVar[tuple[type[Interface], ...]] = ()
 
-    def __init_subclass__(cls, implements: Iterable[type[Interface]] | None = None, agile: bool | None = None,
-                          **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, implements: Iterable[type[Interface]] | None = None, agile: bool | None = None, **kwargs: Any
+    ) -> None:
         super().__init_subclass__(**kwargs)
         if agile is not None:
             if agile and IMarshal in (implements or ()):
-                raise InterfaceError(f"{cls.__name__}: agile=True aggregates the FTM's IMarshal; do not also "
-                                     "implement IMarshal")
+                raise InterfaceError(
+                    f"{cls.__name__}: agile=True aggregates the FTM's IMarshal; do not also implement IMarshal"
+                )
             cls._com_agile = bool(agile)
         ifaces = list(implements) if implements is not None else list(cls.implements)
         for i in ifaces:
@@ -406,7 +438,7 @@ class ComObject:
         _layouts.append(cls._com_layout)
         cls._com_qi = cls._com_layout.qi
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "ComObject":
+    def __new__(cls, *args: Any, **kwargs: Any) -> ComObject:
         self = object.__new__(cls)
         self._com_setup(None)
         return self
@@ -415,7 +447,7 @@ class ComObject:
         layout = self._com_layout
         handle = ffi.new_handle(self)
         values = (layout.plain_block if outer is None else layout.aggregated_block).copy()
-        values[_H + 1::_S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
+        values[_H + 1 :: _S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
         if outer is not None:
             values[1] = outer
         traced = marshal_hook is not None and outer is None and _IMARSHAL_KEY not in layout.qi
@@ -472,7 +504,7 @@ class ComObject:
     def _com_destroy(self) -> None:
         try:
             self.final_release()
-        except Exception:  # noqa: BLE001 - destruction must finish
+        except Exception:
             log.exception("%s.final_release raised", type(self).__name__)
         inner = self._com_inner
         if inner is not None:
@@ -501,7 +533,7 @@ class ComObject:
             self._com_on_destroy = None
             try:
                 hook()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("%s: on-destroy hook raised", type(self).__name__)
 
     def final_release(self) -> None:
@@ -575,8 +607,9 @@ class ComObject:
             if hr < 0:
                 from ole32_bindings.hresult import error_from_hresult
 
-                raise error_from_hresult(hr, f"{type(self).__name__} does not implement {iid}"
-                                         if hr == E_NOINTERFACE else None)
+                raise error_from_hresult(
+                    hr, f"{type(self).__name__} does not implement {iid}" if hr == E_NOINTERFACE else None
+                )
             return out[0]
         if self._com_outer is not None and k != 0:
             # Aggregated: the interface's IUnknown is the outer's, so the reference is counted there.
@@ -585,7 +618,7 @@ class ComObject:
             self._com_addref()
         return _cast("void *", self._com_block + (_H + _S * k))
 
-    def as_ptr(self, iface: type[Interface] = IUnknown) -> "_client.ComPtr":
+    def as_ptr(self, iface: type[Interface] = IUnknown) -> _client.ComPtr:
         """A client pointer to ``iface`` holding a new reference (release it)."""
         return _client.client_class(iface).from_raw(self.query_raw(iface.iid))
 
@@ -598,7 +631,7 @@ class ComObject:
         return _cast("void *", self._com_block + _H)
 
     @classmethod
-    def make(cls, *args: Any, **kwargs: Any) -> "_client.ComPtr":
+    def make(cls, *args: Any, **kwargs: Any) -> _client.ComPtr:
         """Create an object and return its IUnknown with the first reference (C++/WinRT's ``make<T>``).
         ``__com_init__`` (if defined) runs while that reference is held."""
         obj = cls(*args, **kwargs)

@@ -16,7 +16,8 @@ cffi's ``onerror`` (logged, E_UNEXPECTED returned): never a MessageBox.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid, guid_from_16_bytes
@@ -64,7 +65,7 @@ def server_error(exc: BaseException, obj: Any, iface: type[Interface], method: s
         from ole32_bindings.errorinfo import set_error_info
 
         set_error_info(description, exc.source if isinstance(exc, ComError) and exc.source else source, iface.iid)
-    except Exception:  # noqa: BLE001 - the HRESULT still goes back
+    except Exception:
         log.exception("SetErrorInfo failed")
     return to_signed(hr)
 
@@ -163,7 +164,7 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
     call_args = []
     results = []
     guids: dict[str, str] = {}  # parameter name -> the local holding its Guid (converted once)
-    for p, n in zip(params, names):
+    for p, n in zip(params, names, strict=False):
         if p.direction == "out" and p.ctype.returned_when_out:
             body.append(f"    if {n} == _NULL:")
             body.append("        return _E_POINTER")
@@ -219,19 +220,34 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
             lines.append(f"            {n}[0] = _NULL")
     lines.append("        return _server_error(e, _from_handle(this[1]), _IFACE, _NAME)")
     src = "\n".join(lines) + "\n"
-    env.update({
-        "_from_handle": ffi.from_handle, "_TOMB": TOMBSTONE, "_dead_call": dead_call, "_IFACE": iface,
-        "_NAME": m.name, "_NULL": ffi.NULL, "_E_POINTER": E_POINTER, "_impl": impl, "_guid_in": _guid_in,
-        "_wstr_in": _wstr_in, "_bstr_in": _bstr_in, "_write_guid": _write_guid, "_write_wstr": _write_wstr,
-        "_write_iface": _write_iface, "_server_error": server_error,
-    })
+    env.update(
+        {
+            "_from_handle": ffi.from_handle,
+            "_TOMB": TOMBSTONE,
+            "_dead_call": dead_call,
+            "_IFACE": iface,
+            "_NAME": m.name,
+            "_NULL": ffi.NULL,
+            "_E_POINTER": E_POINTER,
+            "_impl": impl,
+            "_guid_in": _guid_in,
+            "_wstr_in": _wstr_in,
+            "_bstr_in": _bstr_in,
+            "_write_guid": _write_guid,
+            "_write_wstr": _write_wstr,
+            "_write_iface": _write_iface,
+            "_server_error": server_error,
+        }
+    )
     if not m.returns_hresult:
         # A non-HRESULT method cannot report failure: log it and return 0.
-        src = src.replace("        return _server_error(e, _from_handle(this[1]), _IFACE, _NAME)",
-                          "        _server_error(e, _from_handle(this[1]), _IFACE, _NAME)\n        return 0"
-                          if m.restype is None or m.restype.kind != "void" else
-                          "        _server_error(e, _from_handle(this[1]), _IFACE, _NAME)\n        return None")
-    exec(compile(src, f"<vtables thunk {cls.__name__}.{iface.__name__}.{m.name}>", "exec"), env)  # noqa: S102
+        src = src.replace(
+            "        return _server_error(e, _from_handle(this[1]), _IFACE, _NAME)",
+            "        _server_error(e, _from_handle(this[1]), _IFACE, _NAME)\n        return 0"
+            if m.restype is None or m.restype.kind != "void"
+            else "        _server_error(e, _from_handle(this[1]), _IFACE, _NAME)\n        return None",
+        )
+    exec(compile(src, f"<vtables thunk {cls.__name__}.{iface.__name__}.{m.name}>", "exec"), env)
     kwargs: dict[str, Any] = {"onerror": on_callback_error}
     if m.restype is not None and m.restype.kind != "void":
         kwargs["error"] = E_UNEXPECTED if m.returns_hresult else 0

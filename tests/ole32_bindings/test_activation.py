@@ -45,9 +45,10 @@ def test_create_instance_ex_reports_per_interface(mta):
     from ole32_bindings import activation, pointers
     from ole32_bindings import wellknown as w
 
-    results = activation.create_instance_ex(w.CLSID_StdGlobalInterfaceTable,
-                                            [w.IID_IGlobalInterfaceTable, w.IID_IUnknown, w.IID_IStream])
-    (hr1, p1), (hr2, p2), (hr3, p3) = results
+    results = activation.create_instance_ex(
+        w.CLSID_StdGlobalInterfaceTable, [w.IID_IGlobalInterfaceTable, w.IID_IUnknown, w.IID_IStream]
+    )
+    (hr1, p1), (hr2, p2), (hr3, _p3) = results
     assert hr1 == 0 and hr2 == 0 and hr3 & 0xFFFFFFFF == 0x80004002
     pointers.release(p1)
     pointers.release(p2)

@@ -17,7 +17,7 @@ def _in_thread(fn):
     def run():
         try:
             box["value"] = fn()
-        except BaseException as e:  # noqa: BLE001 - re-raised below
+        except BaseException as e:
             box["error"] = e
 
     t = threading.Thread(target=run)
@@ -97,7 +97,8 @@ def test_call_before_coinitialize_is_typed_not_initialized():
         "    except NotInitializedError as e:\n"
         "        print(hex(e.hresult))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         stdin=subprocess.DEVNULL, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=ROOT
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0x800401f0", "0x800401f0"]

@@ -5,7 +5,6 @@ with benchmarking disabled, so they stay correct.
 """
 
 import pytest
-
 from testlib import load
 
 pytestmark = pytest.mark.runtime

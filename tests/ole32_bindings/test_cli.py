@@ -18,12 +18,12 @@ from ole32_bindings import cli
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src")
 
 MEOW = bytes.fromhex("4d454f57")
-IID_IPERSIST_LE = bytes.fromhex("0c010000" "0000" "0000" "c000000000000046")
+IID_IPERSIST_LE = bytes.fromhex("0c01000000000000c000000000000046")
 STD_FIELDS = (
     struct.pack("<II", 0, 5)  # flags, cPublicRefs
     + bytes.fromhex("f6e5d4c3b2a10000")  # oxid 0x0000A1B2C3D4E5F6
     + bytes.fromhex("0200000000000000")  # oid 2
-    + bytes.fromhex("01a00000" "2301" "bc0a" "1122334455667788")  # ipid
+    + bytes.fromhex("01a000002301bc0a1122334455667788")  # ipid
 )
 # What Wine writes for a same-machine standard marshal of IPersist: 68 bytes, empty DUALSTRINGARRAY.
 OBJREF = MEOW + struct.pack("<I", 1) + IID_IPERSIST_LE + STD_FIELDS + bytes(4)
@@ -226,13 +226,13 @@ def _env() -> dict[str, str]:
 
 def test_python_dash_m_process():
     py = [sys.executable, "-m", "ole32_bindings"]
-    ok = subprocess.run(py + ["hresult", "0x80004002", "--json"], capture_output=True, text=True, env=_env(),
-                        timeout=300)
+    ok = subprocess.run(
+        [*py, "hresult", "0x80004002", "--json"], capture_output=True, text=True, env=_env(), timeout=300
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["name"] == "E_NOINTERFACE"
 
-    bad = subprocess.run(py + ["objref", OBJREF[:30].hex()], capture_output=True, text=True, env=_env(),
-                         timeout=300)
+    bad = subprocess.run([*py, "objref", OBJREF[:30].hex()], capture_output=True, text=True, env=_env(), timeout=300)
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.strip().splitlines() == [
@@ -241,9 +241,11 @@ def test_python_dash_m_process():
 
 
 def test_importing_the_cli_loads_no_dll():
-    code = ("import sys, ole32_bindings.cli, ole32_bindings.__main__; "
-            "print(sorted(m for m in sys.modules if m in ('cffi', 'ole32_bindings.dlls', 'ole32_bindings.win32', "
-            "'ole32_bindings._ffi', 'ole32_bindings.objref')))")
+    code = (
+        "import sys, ole32_bindings.cli, ole32_bindings.__main__; "
+        "print(sorted(m for m in sys.modules if m in ('cffi', 'ole32_bindings.dlls', 'ole32_bindings.win32', "
+        "'ole32_bindings._ffi', 'ole32_bindings.objref')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

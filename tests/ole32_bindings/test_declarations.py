@@ -5,8 +5,21 @@ import pytest
 
 from ole32_bindings import _declarations
 
-SIZES = {"GUID": 16, "MSG": 48, "VARIANT": 24, "TYPEDESC": 16, "ELEMDESC": 32, "FUNCDESC": 88, "TYPEATTR": 96,
-         "COSERVERINFO": 32, "MULTI_QI": 24, "TLIBATTR": 32, "EXCEPINFO": 64, "DISPPARAMS": 24, "STATSTG": 80}
+SIZES = {
+    "GUID": 16,
+    "MSG": 48,
+    "VARIANT": 24,
+    "TYPEDESC": 16,
+    "ELEMDESC": 32,
+    "FUNCDESC": 88,
+    "TYPEATTR": 96,
+    "COSERVERINFO": 32,
+    "MULTI_QI": 24,
+    "TLIBATTR": 32,
+    "EXCEPINFO": 64,
+    "DISPPARAMS": 24,
+    "STATSTG": 80,
+}
 
 
 @pytest.fixture(scope="module")

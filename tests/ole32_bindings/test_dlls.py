@@ -33,7 +33,7 @@ def test_a_missing_export_stays_bound_and_says_so():
     dlls.DECLARED["NoSuchFunctionForTest"] = ("ole32.dll", ("combase.dll",))
     try:
         f = dlls.function("NoSuchFunctionForTest")
-        with pytest.raises(dlls.MissingExportError, match="NoSuchFunctionForTest is not exported by ole32.dll"):
+        with pytest.raises(dlls.MissingExportError, match=r"NoSuchFunctionForTest is not exported by ole32\.dll"):
             f()
     finally:
         del dlls.DECLARED["NoSuchFunctionForTest"]

@@ -16,17 +16,37 @@ ON_WINDOWS = sys.platform == "win32"
 
 #: Every code the brief promises a cause for, by name, with its value (from winerror.h).
 REQUIRED_CAUSES = {
-    "E_NOINTERFACE": 0x80004002, "E_POINTER": 0x80004003, "E_INVALIDARG": 0x80070057,
-    "E_OUTOFMEMORY": 0x8007000E, "E_NOTIMPL": 0x80004001, "E_FAIL": 0x80004005, "E_ACCESSDENIED": 0x80070005,
-    "E_UNEXPECTED": 0x8000FFFF, "CLASS_E_NOAGGREGATION": 0x80040110, "CLASS_E_CLASSNOTAVAILABLE": 0x80040111,
-    "REGDB_E_CLASSNOTREG": 0x80040154, "CO_E_NOTINITIALIZED": 0x800401F0, "RPC_E_CHANGED_MODE": 0x80010106,
-    "RPC_E_WRONG_THREAD": 0x8001010E, "RPC_E_DISCONNECTED": 0x80010108, "RPC_E_SERVERFAULT": 0x80010105,
-    "RPC_E_CALL_REJECTED": 0x80010001, "RPC_E_INVALID_OBJREF": 0x8001011D, "CO_E_OBJNOTCONNECTED": 0x800401FD,
-    "CO_E_SERVER_EXEC_FAILURE": 0x80080005, "RPC_S_SERVER_UNAVAILABLE": 0x800706BA,
-    "RPC_S_CALL_FAILED": 0x800706BE, "CO_E_SERVER_STOPPING": 0x80080008,
-    "RPC_E_CANTCALLOUT_ININPUTSYNCCALL": 0x8001010D, "TYPE_E_LIBNOTREGISTERED": 0x8002801D,
-    "DISP_E_EXCEPTION": 0x80020009, "E_ABORT": 0x80004004, "CO_E_CLASSSTRING": 0x800401F3,
-    "REGDB_E_IIDNOTREG": 0x80040155, "RPC_E_TOO_LATE": 0x80010119, "S_FALSE": 0x00000001,
+    "E_NOINTERFACE": 0x80004002,
+    "E_POINTER": 0x80004003,
+    "E_INVALIDARG": 0x80070057,
+    "E_OUTOFMEMORY": 0x8007000E,
+    "E_NOTIMPL": 0x80004001,
+    "E_FAIL": 0x80004005,
+    "E_ACCESSDENIED": 0x80070005,
+    "E_UNEXPECTED": 0x8000FFFF,
+    "CLASS_E_NOAGGREGATION": 0x80040110,
+    "CLASS_E_CLASSNOTAVAILABLE": 0x80040111,
+    "REGDB_E_CLASSNOTREG": 0x80040154,
+    "CO_E_NOTINITIALIZED": 0x800401F0,
+    "RPC_E_CHANGED_MODE": 0x80010106,
+    "RPC_E_WRONG_THREAD": 0x8001010E,
+    "RPC_E_DISCONNECTED": 0x80010108,
+    "RPC_E_SERVERFAULT": 0x80010105,
+    "RPC_E_CALL_REJECTED": 0x80010001,
+    "RPC_E_INVALID_OBJREF": 0x8001011D,
+    "CO_E_OBJNOTCONNECTED": 0x800401FD,
+    "CO_E_SERVER_EXEC_FAILURE": 0x80080005,
+    "RPC_S_SERVER_UNAVAILABLE": 0x800706BA,
+    "RPC_S_CALL_FAILED": 0x800706BE,
+    "CO_E_SERVER_STOPPING": 0x80080008,
+    "RPC_E_CANTCALLOUT_ININPUTSYNCCALL": 0x8001010D,
+    "TYPE_E_LIBNOTREGISTERED": 0x8002801D,
+    "DISP_E_EXCEPTION": 0x80020009,
+    "E_ABORT": 0x80004004,
+    "CO_E_CLASSSTRING": 0x800401F3,
+    "REGDB_E_IIDNOTREG": 0x80040155,
+    "RPC_E_TOO_LATE": 0x80010119,
+    "S_FALSE": 0x00000001,
 }
 
 
@@ -186,8 +206,22 @@ def test_to_json_schema_and_round_trip():
     assert doc["cause"] == CAUSES[0x800706BE]
     assert doc["message_source"] in ("system", "name") and doc["message"]
     assert doc["notes"] == []
-    assert set(doc) == {"schema", "hresult", "unsigned", "signed", "name", "severity", "customer", "facility",
-                        "code", "message", "message_source", "win32", "cause", "notes"}
+    assert set(doc) == {
+        "schema",
+        "hresult",
+        "unsigned",
+        "signed",
+        "name",
+        "severity",
+        "customer",
+        "facility",
+        "code",
+        "message",
+        "message_source",
+        "win32",
+        "cause",
+        "notes",
+    }
     assert explain_hresult("E_FAIL").to_json()["win32"] is None
 
 
@@ -206,9 +240,11 @@ def test_render_text():
 
 def test_importing_loads_no_dll():
     # The explainer is table-driven; only message_of may load the runtime, and only on Windows.
-    code = ("import sys, ole32_bindings.explain_hresult as e; "
-            "print(sorted(m for m in ('ole32_bindings.dlls', 'ole32_bindings.win32', 'ole32_bindings._ffi') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, ole32_bindings.explain_hresult as e; "
+        "print(sorted(m for m in ('ole32_bindings.dlls', 'ole32_bindings.win32', 'ole32_bindings._ffi') "
+        "if m in sys.modules))"
+    )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.join(os.path.dirname(__file__), "..", "..", "src")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

@@ -14,7 +14,7 @@ def test_parse_and_format_round_trip():
 
 def test_bytes_le_is_the_c_struct_layout():
     g = Guid("{00112233-4455-6677-8899-AABBCCDDEEFF}")
-    assert g.bytes_le == bytes.fromhex("33221100" "5544" "7766" "8899AABBCCDDEEFF")
+    assert g.bytes_le == bytes.fromhex("33221100554477668899AABBCCDDEEFF")
     assert Guid.from_bytes_le(g.bytes_le) == g
     assert g.fields == (0x00112233, 0x4455, 0x6677, bytes.fromhex("8899AABBCCDDEEFF"))
 
@@ -27,11 +27,20 @@ def test_hashable_and_immutable():
         a.bytes_le = b"x" * 16
 
 
-@pytest.mark.parametrize("bad", [
-    "", "{}", "not-a-guid", "{00000000-0000-0000-C000-00000000004}", "{00000000-0000-0000-C000-0000000000467}",
-    "{0000000G-0000-0000-C000-000000000046}", "{00000000-0000-0000-C000-000000000046", "00000000-0000-0000-C000"
-    "-000000000046}", "{00000000_0000-0000-C000-000000000046}",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "{}",
+        "not-a-guid",
+        "{00000000-0000-0000-C000-00000000004}",
+        "{00000000-0000-0000-C000-0000000000467}",
+        "{0000000G-0000-0000-C000-000000000046}",
+        "{00000000-0000-0000-C000-000000000046",
+        "00000000-0000-0000-C000-000000000046}",
+        "{00000000_0000-0000-C000-000000000046}",
+    ],
+)
 def test_malformed_strings_raise_value_error(bad):
     with pytest.raises(ValueError, match="malformed GUID"):
         Guid(bad)

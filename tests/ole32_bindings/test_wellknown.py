@@ -7,8 +7,10 @@ from ole32_bindings import wellknown
 from ole32_bindings.guid import Guid
 
 INCLUDE = "/usr/share/mingw-w64/include"
-DEFINE = re.compile(r"DEFINE_GUID\((IID_\w+|CLSID_\w+),\s*0x([0-9a-fA-F]+),\s*0x([0-9a-fA-F]+),\s*0x([0-9a-fA-F]+),"
-                    r"((?:\s*0x[0-9a-fA-F]+\s*,?){8})\)")
+DEFINE = re.compile(
+    r"DEFINE_GUID\((IID_\w+|CLSID_\w+),\s*0x([0-9a-fA-F]+),\s*0x([0-9a-fA-F]+),\s*0x([0-9a-fA-F]+),"
+    r"((?:\s*0x[0-9a-fA-F]+\s*,?){8})\)"
+)
 MIDL = re.compile(r'MIDL_INTERFACE\("([0-9a-fA-F-]{36})"\)\s*\n\s*(\w+)\s*:')
 
 
@@ -19,8 +21,9 @@ def _sdk_guids():
             text = f.read()
         for m in DEFINE.finditer(text):
             d4 = bytes(int(x, 16) for x in re.findall(r"0x([0-9a-fA-F]+)", m.group(5)))
-            found.setdefault(m.group(1), Guid.from_fields(int(m.group(2), 16), int(m.group(3), 16),
-                                                          int(m.group(4), 16), d4))
+            found.setdefault(
+                m.group(1), Guid.from_fields(int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16), d4)
+            )
         for m in MIDL.finditer(text):
             found.setdefault("IID_" + m.group(2), Guid(m.group(1)))
     return found

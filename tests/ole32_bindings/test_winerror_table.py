@@ -3,9 +3,9 @@
 import importlib.util
 import os
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 from ole32_bindings import _winerror
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HEADER = "/usr/share/mingw-w64/include/winerror.h"
 

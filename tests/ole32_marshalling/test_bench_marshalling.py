@@ -11,10 +11,7 @@ the same operation written with this project on the Python object; "cpp->ours" i
 Each round makes N operations; per-operation figures divide by extra_info["ops_per_round"].
 """
 
-import threading
-
 import pytest
-
 from testlib import guid, load
 
 pytestmark = pytest.mark.runtime
@@ -30,6 +27,7 @@ def _loop(fn, n=N):
     def run():
         for _ in range(n):
             fn()
+
     return run
 
 
@@ -134,6 +132,7 @@ def test_git_fetch_and_call(benchmark, mta, classes, owner_sta, impl):
     Target, _ = classes
     P = client_class(IPersist)
     with GlobalInterfaceTable() as git:
+
         def register():
             from ole32_bindings import pointers
 
@@ -146,6 +145,7 @@ def test_git_fetch_and_call(benchmark, mta, classes, owner_sta, impl):
         cookie = owner_sta.call(register)
         try:
             if impl == "ours":
+
                 def once():
                     p = P.from_raw(git.get(cookie, IPersist.iid))
                     p.GetClassID()
@@ -180,6 +180,7 @@ def by_value_unmarshalers(mta):
 @pytest.mark.parametrize("kind", ["standard", "FTM", "by-value"])
 def test_marshal_round_trip(benchmark, by_value_unmarshalers, classes, impl, kind):
     from byvalue_point import Point
+
     from ole32_bindings import marshaling, pointers, streams
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from vtables.interfaces import IPersist

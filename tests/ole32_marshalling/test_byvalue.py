@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from testlib import ROOT, activate_local
 
 pytestmark = pytest.mark.runtime
@@ -40,11 +39,13 @@ def unmarshaler(mta):
 
 def test_across_apartments_the_receiver_gets_a_copy_and_the_data_holds_nothing(unmarshaler):
     from byvalue_point import Point
-    from ole32_marshalling.sta import StaThread
+
     from ole32_bindings import marshaling, pointers
+    from ole32_marshalling.sta import StaThread
     from vtables.interfaces import IPersist
 
     with StaThread() as sta:
+
         def make_and_marshal():
             p = Point(3, 4)
             ptr = p.as_ptr(IPersist)
@@ -67,10 +68,11 @@ def test_across_apartments_the_receiver_gets_a_copy_and_the_data_holds_nothing(u
 
 def test_capture_shows_the_exact_size_and_the_payload(unmarshaler):
     from byvalue_point import Point
-    from ole32_marshalling.capture import capture
+
     from ole32_bindings import objref
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from ole32_bindings.objref.byvalue import decode_payload
+    from ole32_marshalling.capture import capture
     from vtables.interfaces import IPersist
 
     point = Point(-1, 2)
@@ -94,6 +96,7 @@ def test_the_state_is_built_once_per_marshal_and_written_as_sized(unmarshaler):
     """CoMarshalInterface asks GetMarshalSizeMax, then MarshalInterface: marshal_state runs once, and the bytes
     written are the ones measured even when the object changes in between (never more than announced)."""
     from byvalue_point import Point
+
     from ole32_bindings import marshaling, pointers, streams
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from vtables.interfaces import IPersist
@@ -136,6 +139,7 @@ def test_the_state_is_built_once_per_marshal_and_written_as_sized(unmarshaler):
 
 def test_table_strong_data_unmarshals_many_copies_then_releases(unmarshaler):
     from byvalue_point import Point
+
     from ole32_bindings import marshaling, pointers, streams
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from vtables.interfaces import IPersist
@@ -168,6 +172,7 @@ def test_table_strong_data_unmarshals_many_copies_then_releases(unmarshaler):
 
 def test_an_iid_the_class_lacks_is_refused_when_marshaling(unmarshaler):
     from byvalue_point import Point
+
     from ole32_bindings import marshaling, pointers, streams
     from ole32_bindings.hresult import NoInterfaceError
     from vtables.interfaces import IPersist, IStream
@@ -186,18 +191,26 @@ def _custom_objref(payload: bytes, declared: int | None = None) -> bytes:
     from ole32_bindings import objref
     from vtables.interfaces import IPersist
 
-    return objref.encode(objref.ObjrefCustom(iid=IPersist.iid, clsid=objref.CLSID_PyMarshalByValue,
-                                             object_data=payload,
-                                             size=len(payload) if declared is None else declared))
+    return objref.encode(
+        objref.ObjrefCustom(
+            iid=IPersist.iid,
+            clsid=objref.CLSID_PyMarshalByValue,
+            object_data=payload,
+            size=len(payload) if declared is None else declared,
+        )
+    )
 
 
-@pytest.mark.parametrize("payload, expected", [
-    (b"PYMV" + struct.pack("<HH", 1, 5000), "RPC_E_INVALID_OBJREF"),           # name_len beyond its limit
-    (b"PYMV" + struct.pack("<HH", 1, 3) + b"abc" + struct.pack("<I", 0xFFFFFFF0), "RPC_E_INVALID_OBJREF"),
-    (b"MEOW" + struct.pack("<HH", 1, 1) + b"x" + struct.pack("<I", 0), "RPC_E_INVALID_OBJREF"),   # bad magic
-    (b"PYMV" + struct.pack("<HH", 1, 3) + b"abc" + struct.pack("<I", 8) + b"1234", "RPC_E_INVALID_OBJREF"),
-    (b"PYMV" + struct.pack("<HH", 1, 7) + b"no.such" + struct.pack("<I", 0), "CLASS_E_CLASSNOTAVAILABLE"),
-])
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        (b"PYMV" + struct.pack("<HH", 1, 5000), "RPC_E_INVALID_OBJREF"),  # name_len beyond its limit
+        (b"PYMV" + struct.pack("<HH", 1, 3) + b"abc" + struct.pack("<I", 0xFFFFFFF0), "RPC_E_INVALID_OBJREF"),
+        (b"MEOW" + struct.pack("<HH", 1, 1) + b"x" + struct.pack("<I", 0), "RPC_E_INVALID_OBJREF"),  # bad magic
+        (b"PYMV" + struct.pack("<HH", 1, 3) + b"abc" + struct.pack("<I", 8) + b"1234", "RPC_E_INVALID_OBJREF"),
+        (b"PYMV" + struct.pack("<HH", 1, 7) + b"no.such" + struct.pack("<I", 0), "CLASS_E_CLASSNOTAVAILABLE"),
+    ],
+)
 def test_bad_payloads_give_a_typed_error_and_leak_nothing(unmarshaler, payload, expected):
     from ole32_bindings import marshaling, pointers, streams
     from ole32_bindings.hresult import ComError
@@ -221,17 +234,33 @@ def test_bad_payloads_give_a_typed_error_and_leak_nothing(unmarshaler, payload, 
 def test_across_processes_the_client_gets_the_servers_state(unmarshaler, tmp_path):
     """A Python LocalServer32 whose class is by-value: CoCreateInstance(LOCAL_SERVER) hands back a copy made in
     this process from the state the server wrote (its pid inside), not a proxy; the server then exits."""
+    import byvalue_point
+
     from ole32_bindings import win32
     from ole32_bindings.guid import Guid
     from vtables.interfaces import IPersist
 
-    import byvalue_point
-
     clsid = Guid.new()
     pid_file = str(tmp_path / "server.pid")
-    proc = subprocess.Popen([sys.executable, SERVER, "-Embedding", "-PidFile", pid_file, "-Clsid", str(clsid),
-                             "-ByValue", "41", "-Linger", "0.2"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            SERVER,
+            "-Embedding",
+            "-PidFile",
+            pid_file,
+            "-Clsid",
+            str(clsid),
+            "-ByValue",
+            "41",
+            "-Linger",
+            "0.2",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     try:
         p = activate_local(clsid, IPersist)
         try:
@@ -253,9 +282,10 @@ def test_registered_unmarshaler_serves_an_sta_too(mta):
     """installed() registers a class object for the calling apartment only (Wine 8); registered() makes the
     unmarshaler an InprocServer32, so an STA unmarshals by-value data as well."""
     from byvalue_point import Point
+
+    from ole32_bindings import marshaling, objref, pointers, registry
     from ole32_marshalling.byvalue import ByValueUnmarshaler
     from ole32_marshalling.sta import StaThread
-    from ole32_bindings import marshaling, objref, pointers, registry
     from vtables.interfaces import IPersist
 
     with ByValueUnmarshaler.registered(), StaThread() as sta:

@@ -9,9 +9,9 @@ pytestmark = pytest.mark.runtime
 
 
 def test_threading_info_in_the_mta_and_in_an_sta(mta):
+    from ole32_bindings.constants import APTTYPE
     from ole32_marshalling.context import threading_info
     from ole32_marshalling.sta import StaThread
-    from ole32_bindings.constants import APTTYPE
 
     here = threading_info()
     assert here.apartment_type == APTTYPE.MTA and not here.processes_messages
@@ -24,11 +24,12 @@ def test_threading_info_in_the_mta_and_in_an_sta(mta):
 def test_context_callback_is_not_implemented_on_wine(mta):
     """The minimal reproduction of docs/wine.md: IContextCallback::ContextCallback on the MTA's own context object
     returns E_NOTIMPL and never runs the callback. On Windows it runs it and returns S_OK."""
+    from testlib import running_on_wine
+
     from ole32_bindings import apartments
     from ole32_bindings.dlls import ffi
-    from testlib import running_on_wine
-    from vtables.interfaces import IContextCallback
     from ole32_marshalling.context import context_callback
+    from vtables.interfaces import IContextCallback
 
     ran = []
 
@@ -75,9 +76,9 @@ def test_call_in_apartment_runs_on_the_captured_sta_thread(mta):
 def test_call_into_an_apartment_whose_thread_has_exited_fails_at_once(mta):
     import time
 
+    from ole32_bindings.hresult import ComError
     from ole32_marshalling.context import ApartmentRef
     from ole32_marshalling.sta import StaThread
-    from ole32_bindings.hresult import ComError
 
     sta = StaThread()
     ref = sta.call(ApartmentRef.current)
@@ -90,8 +91,12 @@ def test_call_into_an_apartment_whose_thread_has_exited_fails_at_once(mta):
         if isinstance(info.value, ComError):
             # Wine 8 answers RPC_S_UNKNOWN_IF (the apartment's interfaces were unregistered with it); Windows
             # reports the disconnection
-            assert info.value.name in ("RPC_E_DISCONNECTED", "CO_E_OBJNOTCONNECTED", "RPC_E_SERVER_DIED_DNE",
-                                       "RPC_S_UNKNOWN_IF"), info.value
+            assert info.value.name in (
+                "RPC_E_DISCONNECTED",
+                "CO_E_OBJNOTCONNECTED",
+                "RPC_E_SERVER_DIED_DNE",
+                "RPC_S_UNKNOWN_IF",
+            ), info.value
     finally:
         try:
             ref.close()

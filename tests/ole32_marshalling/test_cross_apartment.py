@@ -51,8 +51,9 @@ def _marshaled(sta, cls, flags=0, dest=None):
         obj = cls()
         owner = obj.as_ptr(IPersist)
         stream = streams.create_stream_on_hglobal()
-        marshaling.marshal_interface(stream, IPersist.iid, owner.as_raw(), MSHCTX.INPROC if dest is None else dest,
-                                     flags)
+        marshaling.marshal_interface(
+            stream, IPersist.iid, owner.as_raw(), MSHCTX.INPROC if dest is None else dest, flags
+        )
         streams.seek(stream, 0)
         return obj, owner, stream
 
@@ -70,13 +71,14 @@ def _unmarshal(stream):
 
 @pytest.mark.parametrize("caller", ["MTA", "STA"])
 def test_apartment_bound_object_is_called_through_a_proxy_on_its_own_thread(mta, classes, caller):
+    from ole32_bindings import marshaling
     from ole32_marshalling.apartments import MtaThread
     from ole32_marshalling.sta import StaThread
-    from ole32_bindings import marshaling, pointers
     from vtables.interfaces import IPersist
 
     Recorder, _ = classes
-    with StaThread("owner") as owner_sta, (StaThread("caller") if caller == "STA" else MtaThread("caller")) as other:
+    with StaThread("owner") as owner_sta, StaThread("caller") if caller == "STA" else MtaThread("caller") as other:
+
         def make():
             o = Recorder()
             p = o.as_ptr(IPersist)
@@ -149,6 +151,7 @@ def test_git_register_in_an_sta_get_from_other_apartments_then_revoke(mta, class
 
     Recorder, _ = classes
     with StaThread("owner") as owner_sta, StaThread("other") as other_sta, GlobalInterfaceTable() as git:
+
         def register():
             o = Recorder()
             with o.as_ptr(IPersist) as p:
@@ -176,8 +179,8 @@ def test_git_register_in_an_sta_get_from_other_apartments_then_revoke(mta, class
 
 
 def test_normal_data_holds_references_until_unmarshaled_and_is_then_consumed(mta, classes):
+    from ole32_bindings import pointers
     from ole32_marshalling.sta import StaThread
-    from ole32_bindings import marshaling, pointers
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -207,8 +210,8 @@ def _release_data(stream):
 
 
 def test_normal_data_released_unread_gives_its_references_back(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import pointers
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -222,9 +225,9 @@ def test_normal_data_released_unread_gives_its_references_back(mta, classes):
 
 
 def test_table_strong_data_serves_many_unmarshals_and_holds_until_released(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHLFLAGS
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -245,9 +248,9 @@ def test_table_strong_data_serves_many_unmarshals_and_holds_until_released(mta, 
 
 
 def test_table_weak_data_does_not_keep_the_object_once_its_clients_are_gone(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHLFLAGS
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -265,9 +268,9 @@ def test_table_weak_data_does_not_keep_the_object_once_its_clients_are_gone(mta,
 
 
 def test_noping_is_written_into_the_stdobjref(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHLFLAGS
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -286,9 +289,9 @@ def test_noping_is_written_into_the_stdobjref(mta, classes):
 
 @pytest.mark.parametrize("dest", ["INPROC", "LOCAL", "NOSHAREDMEM", "DIFFERENTMACHINE", "CROSSCTX"])
 def test_every_destination_context_marshals_standard_data_and_releases_it(mta, classes, dest):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import objref, pointers, streams
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -304,9 +307,9 @@ def test_every_destination_context_marshals_standard_data_and_releases_it(mta, c
 
 
 def test_disconnect_object_cuts_the_proxies_and_releases_the_stub(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling, pointers
     from ole32_bindings.hresult import ComError
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread() as sta:
@@ -327,12 +330,13 @@ def test_disconnect_object_cuts_the_proxies_and_releases_the_stub(mta, classes):
 
 
 def test_lock_object_external_keeps_the_object_until_unlocked(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import marshaling
+    from ole32_marshalling.sta import StaThread
     from vtables.interfaces import IPersist
 
     Recorder, _ = classes
     with StaThread() as sta:
+
         def lock():
             o = Recorder()
             with o.as_ptr(IPersist) as p:
@@ -353,9 +357,9 @@ def test_lock_object_external_keeps_the_object_until_unlocked(mta, classes):
 
 
 def test_a_proxy_used_from_the_wrong_apartment_is_refused_with_wrong_thread(mta, classes):
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import pointers
     from ole32_bindings.hresult import ComError
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     with StaThread("owner") as owner_sta, StaThread("holder") as holder:
@@ -374,10 +378,10 @@ def test_a_proxy_used_from_the_wrong_apartment_is_refused_with_wrong_thread(mta,
 
 
 def test_calls_into_an_apartment_whose_thread_exited_fail_fast(mta, classes):
-    from ole32_marshalling.apartments import ApartmentThreadError
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import pointers
     from ole32_bindings.hresult import ComError
+    from ole32_marshalling.apartments import ApartmentThreadError
+    from ole32_marshalling.sta import StaThread
 
     Recorder, _ = classes
     sta = StaThread()
@@ -390,8 +394,12 @@ def test_calls_into_an_apartment_whose_thread_exited_fail_fast(mta, classes):
     t0 = time.monotonic()
     with pytest.raises(ComError) as info:
         proxy.GetClassID()
-    assert info.value.name in ("RPC_E_DISCONNECTED", "CO_E_OBJNOTCONNECTED", "RPC_S_UNKNOWN_IF",
-                               "RPC_E_SERVER_DIED_DNE")
+    assert info.value.name in (
+        "RPC_E_DISCONNECTED",
+        "CO_E_OBJNOTCONNECTED",
+        "RPC_S_UNKNOWN_IF",
+        "RPC_E_SERVER_DIED_DNE",
+    )
     proxy.release()
     with pytest.raises(ApartmentThreadError):
         sta.call(lambda: None)

@@ -1,5 +1,5 @@
-"""`python -m ole32_bindings trace SCRIPT`: a user's script run with IMarshal tracing on (ole32_marshalling.trace_script),
-and the `tracing()` block it is made of."""
+"""`python -m ole32_bindings trace SCRIPT`: a user's script run with IMarshal tracing on
+(ole32_marshalling.trace_script), and the `tracing()` block it is made of."""
 
 import json
 import os
@@ -25,8 +25,10 @@ def test_trace_joins_the_bindings_cli_through_its_entry_point(capsys):
 
 
 def test_the_bindings_cli_does_not_import_the_layers_above():
-    code = ("import sys, ole32_bindings.cli as c; c.build_parser(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vtables', 'ole32_servers')))")
+    code = (
+        "import sys, ole32_bindings.cli as c; c.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vtables', 'ole32_servers')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -34,10 +36,10 @@ def test_the_bindings_cli_does_not_import_the_layers_above():
 
 @pytest.mark.runtime
 def test_tracing_block_records_both_sides_and_restores_the_functions(mta):
+    from ole32_bindings import marshaling
     from ole32_marshalling import git as git_module
     from ole32_marshalling.sta import StaThread
     from ole32_marshalling.trace_script import current_trace, tracing
-    from ole32_bindings import marshaling
     from vtables.client import client_class
     from vtables.interfaces import IPersist
     from vtables.object import ComObject
@@ -46,8 +48,11 @@ def test_tracing_block_records_both_sides_and_restores_the_functions(mta):
         def GetClassID(self):
             return IPersist.iid  # any GUID
 
-    originals = (marshaling.marshal_interface, marshaling.marshal_inter_thread_interface_in_stream,
-                 git_module.register_interface)
+    originals = (
+        marshaling.marshal_interface,
+        marshaling.marshal_inter_thread_interface_in_stream,
+        git_module.register_interface,
+    )
     with tracing() as trace, StaThread() as sta:
         assert current_trace() is trace
         with pytest.raises(RuntimeError):
@@ -67,8 +72,11 @@ def test_tracing_block_records_both_sides_and_restores_the_functions(mta):
             assert p.GetClassID() == IPersist.iid
         sta.call(lambda: None)
     assert current_trace() is None
-    assert (marshaling.marshal_interface, marshaling.marshal_inter_thread_interface_in_stream,
-            git_module.register_interface) == originals
+    assert (
+        marshaling.marshal_interface,
+        marshaling.marshal_inter_thread_interface_in_stream,
+        git_module.register_interface,
+    ) == originals
     methods = trace.methods()
     assert methods[:3] == ["GetUnmarshalClass", "GetMarshalSizeMax", "MarshalInterface"], methods
     unmarshal = next(e for e in trace.events if e.method == "UnmarshalInterface")
@@ -77,8 +85,13 @@ def test_tracing_block_records_both_sides_and_restores_the_functions(mta):
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ole32_bindings", *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ole32_bindings", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
 
 @pytest.mark.runtime
@@ -122,10 +135,10 @@ def test_trace_command_text_output_and_a_failing_script(tmp_path):
 def test_tracing_reaches_unmarshals_in_every_apartment(mta):
     """The unmarshaler is also an InprocServer32 while tracing, so an STA (which does not see the MTA's class
     objects under Wine 8) unmarshals traced data too; the registration is gone afterwards."""
+    from ole32_bindings import marshaling, registry
     from ole32_marshalling.sta import StaThread
     from ole32_marshalling.trace_script import tracing
     from ole32_marshalling.tracer import CLSID_TracingUnmarshaler
-    from ole32_bindings import marshaling, registry
     from vtables.client import client_class
     from vtables.interfaces import IPersist
     from vtables.object import ComObject
@@ -141,7 +154,9 @@ def test_tracing_reaches_unmarshals_in_every_apartment(mta):
         obj.release()
 
         def unmarshal_and_call():
-            with client_class(IPersist).from_raw(marshaling.get_interface_and_release_stream(stream, IPersist.iid)) as p:
+            with client_class(IPersist).from_raw(
+                marshaling.get_interface_and_release_stream(stream, IPersist.iid)
+            ) as p:
                 return p.GetClassID()
 
         assert sta.call(unmarshal_and_call) == IPersist.iid
@@ -155,10 +170,11 @@ def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
     """Native code marshals one of our objects with CoMarshalInterface (no function of ours involved): an object
     created inside the block is traced anyway, through the IMarshal it aggregates; identity holds, the interface
     stays after the block (recording nothing), and every reference comes back."""
-    from ole32_marshalling.trace_script import tracing
+    from testlib import guid, load
+
     from ole32_bindings.constants import MSHCTX
     from ole32_bindings.hresult import NoInterfaceError
-    from testlib import guid, load
+    from ole32_marshalling.trace_script import tracing
     from vtables.interfaces import IMarshal, IPersist, IUnknown
     from vtables.object import ComObject
 
@@ -177,8 +193,12 @@ def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
         obj = Demo()
         ptr = obj.as_ptr(IPersist)
         round_trip(ptr)
-        assert trace.methods() == ["GetUnmarshalClass", "GetMarshalSizeMax", "MarshalInterface",
-                                   "UnmarshalInterface"], trace.methods()
+        assert trace.methods() == [
+            "GetUnmarshalClass",
+            "GetMarshalSizeMax",
+            "MarshalInterface",
+            "UnmarshalInterface",
+        ], trace.methods()
         marshal = trace.events[2]
         assert marshal.data == trace.events[3].data and marshal.data[:4] == b"MEOW"
         with ptr.query(IMarshal) as m, m.query(IUnknown) as unk, ptr.query(IUnknown) as identity:
@@ -207,10 +227,10 @@ def test_tracing_covers_our_objects_however_they_are_marshaled(mta):
 def test_tracing_an_agile_object_keeps_the_free_threaded_marshaler(mta):
     """An agile class traced: the calls are recorded and forwarded to its FTM, which names its own unmarshal
     class, so another apartment still receives the object's own pointer (no proxy)."""
-    from ole32_marshalling.sta import StaThread
-    from ole32_marshalling.trace_script import tracing
     from ole32_bindings import marshaling
     from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.trace_script import tracing
     from vtables.client import client_class
     from vtables.interfaces import IPersist
     from vtables.object import ComObject
@@ -243,10 +263,10 @@ def test_tracing_an_agile_object_keeps_the_free_threaded_marshaler(mta):
 def test_a_wrapped_agile_object_still_marshals_through_its_ftm(mta):
     """MarshalTracer.wrap forwards to what CoMarshalInterface would have used: an agile object's FTM, whose own
     class must unmarshal its data, so the receiving apartment gets the object itself, not a proxy."""
-    from ole32_marshalling.sta import StaThread
-    from ole32_marshalling.tracer import MarshalTrace, MarshalTracer
     from ole32_bindings import marshaling, pointers
     from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.tracer import MarshalTrace, MarshalTracer
     from vtables.interfaces import IPersist
     from vtables.object import ComObject
 
@@ -263,6 +283,7 @@ def test_a_wrapped_agile_object_still_marshals_through_its_ftm(mta):
     finally:
         pointers.release(wrapper)
     with StaThread() as sta:
+
         def unmarshal():
             raw = marshaling.get_interface_and_release_stream(stream, IPersist.iid)
             try:

@@ -14,16 +14,17 @@ def classes():
 
 
 def test_tracer_records_both_sides_of_a_cross_apartment_move(mta, classes):
-    from ole32_marshalling.sta import StaThread
-    from ole32_marshalling.tracer import MarshalTrace, MarshalTracer, TracingUnmarshaler
     from ole32_bindings import marshaling
     from ole32_bindings.pointers import release
+    from ole32_marshalling.sta import StaThread
+    from ole32_marshalling.tracer import MarshalTrace, MarshalTracer, TracingUnmarshaler
     from vtables.client import client_class
     from vtables.interfaces import IPersist
 
     PyTarget, _ = classes
     trace = MarshalTrace()
     with TracingUnmarshaler.installed(trace), StaThread() as sta:
+
         def make_and_marshal():
             obj = PyTarget().as_ptr(IPersist)
             traced = MarshalTracer.wrap(obj.as_raw(), trace)
@@ -52,12 +53,12 @@ def test_tracer_records_both_sides_of_a_cross_apartment_move(mta, classes):
 
 
 def test_live_capture_side_by_side(mta, classes):
-    from ole32_marshalling.capture import capture
-    from ole32_marshalling.tracer import CLSID_TracingUnmarshaler, MarshalTrace, MarshalTracer, TracingUnmarshaler
     from ole32_bindings import marshaling, objref
     from ole32_bindings.constants import MSHCTX, MSHLFLAGS
     from ole32_bindings.pointers import release
     from ole32_bindings.wellknown import CLSID_InProcFreeMarshaler
+    from ole32_marshalling.capture import capture
+    from ole32_marshalling.tracer import CLSID_TracingUnmarshaler, MarshalTrace, MarshalTracer, TracingUnmarshaler
     from vtables.interfaces import IPersist
 
     PyTarget, _ = classes

@@ -1,7 +1,7 @@
 """A LocalServer32 written with ole32_servers, for the tests: PyTarget (IBenchTarget, IPersist) under CLSID_PyServer.
 
-    python pyserver.py [-RegServer | -UnregServer | -Embedding] [-Apartment STA|MTA] [-Linger SECONDS]
-                       [-Idle SECONDS] [-PidFile PATH] [-Log PATH]
+python pyserver.py [-RegServer | -UnregServer | -Embedding] [-Apartment STA|MTA] [-Linger SECONDS]
+                   [-Idle SECONDS] [-PidFile PATH] [-Log PATH]
 """
 
 import os
@@ -27,15 +27,18 @@ def option(argv, name, default=None):
 def registration(command_args=(), clsid=CLSID_PyServer):
     from ole32_servers.registration import ServerRegistration, python_command
 
-    return ServerRegistration(clsid, "ole32-bindings test server",
-                              python_command(os.path.abspath(__file__), *command_args),
-                              progid="Ole32Bindings.TestServer.1",
-                              appid=clsid)
+    return ServerRegistration(
+        clsid,
+        "ole32-bindings test server",
+        python_command(os.path.abspath(__file__), *command_args),
+        progid="Ole32Bindings.TestServer.1",
+        appid=clsid,
+    )
 
 
 def main(argv):
-    from ole32_servers.localserver import LocalServer
     from bench.benchtarget import make_classes
+    from ole32_servers.localserver import LocalServer
 
     pid_file = option(argv, "PidFile")
     serving = not any(a.lower() in ("-regserver", "-unregserver") for a in argv)
@@ -66,8 +69,12 @@ def main(argv):
 
         served = ServedPoint
     clsid = Guid(option(argv, "Clsid", str(CLSID_PyServer)))
-    server = LocalServer([(clsid, served)], apartment=option(argv, "Apartment", "MTA"),
-                         linger=float(option(argv, "Linger", "0.2")), idle_timeout=float(option(argv, "Idle", "20")))
+    server = LocalServer(
+        [(clsid, served)],
+        apartment=option(argv, "Apartment", "MTA"),
+        linger=float(option(argv, "Linger", "0.2")),
+        idle_timeout=float(option(argv, "Idle", "20")),
+    )
     extra = []
     for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid", "ByValue"):
         value = option(argv, name)

@@ -1,8 +1,8 @@
 """Class objects registered in this process: activation from Python and from native code, REGCLS flags."""
 
 import pytest
-
 from testlib import guid, load, running_on_wine
+
 from bench.benchtarget import CLSID_PyTarget, IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
@@ -23,8 +23,8 @@ def _create(clsid, iid=IBenchTarget.iid):
 
 @pytest.mark.parametrize("flags", ["MULTIPLEUSE", "MULTI_SEPARATE", "SINGLEUSE"])
 def test_activation_from_python_and_native(mta, classes, flags):
-    from ole32_servers.classobjects import ClassObjects
     from ole32_bindings.constants import CLSCTX, REGCLS
+    from ole32_servers.classobjects import ClassObjects
     from vtables.factory import ClassFactory
 
     PyTarget, _ = classes
@@ -34,16 +34,18 @@ def test_activation_from_python_and_native(mta, classes, flags):
         reg.register(CLSID_PyTarget, factory, CLSCTX.INPROC_SERVER, REGCLS[flags])
         with _create(CLSID_PyTarget) as p:
             assert p.Work(100) == 4950
-        assert lib.TL_LoopCoCreateInstance(guid(CLSID_PyTarget), int(CLSCTX.INPROC_SERVER),
-                                           guid(IBenchTarget.iid), 100) == 0
+        assert (
+            lib.TL_LoopCoCreateInstance(guid(CLSID_PyTarget), int(CLSCTX.INPROC_SERVER), guid(IBenchTarget.iid), 100)
+            == 0
+        )
     assert factory.created == 101
     assert factory.com_destroyed  # COM released the class object when it was revoked
 
 
 def test_suspended_until_resumed_and_gone_after_revoke(mta, classes):
-    from ole32_servers.classobjects import ClassObjects
     from ole32_bindings.constants import CLSCTX
     from ole32_bindings.hresult import ComError
+    from ole32_servers.classobjects import ClassObjects
     from vtables.factory import ClassFactory
 
     PyTarget, _ = classes
@@ -66,9 +68,9 @@ def test_suspended_until_resumed_and_gone_after_revoke(mta, classes):
 
 
 def test_create_instance_raising_reaches_the_client(mta, classes):
-    from ole32_servers.classobjects import ClassObjects
     from ole32_bindings.constants import CLSCTX
     from ole32_bindings.hresult import AccessDeniedError
+    from ole32_servers.classobjects import ClassObjects
     from vtables.factory import ClassFactory
 
     PyTarget, _ = classes

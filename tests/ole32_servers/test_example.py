@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from testlib import ROOT
 
 pytestmark = pytest.mark.runtime
@@ -16,8 +15,14 @@ EXAMPLE = os.path.join(ROOT, "examples", "oop_server")
 
 
 def _run(script, *args):
-    return subprocess.run([sys.executable, script, *args], cwd=EXAMPLE, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, script, *args],
+        cwd=EXAMPLE,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_example_server_round_trip():

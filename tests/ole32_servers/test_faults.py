@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-
 from testlib import ROOT, activate_local
 
 pytestmark = [pytest.mark.runtime, pytest.mark.kills_servers]
@@ -29,9 +28,13 @@ def bench_typelib():
 
 
 def _start(clsid, pid_file, *args):
-    return subprocess.Popen([sys.executable, SERVER, "-Embedding", "-Clsid", str(clsid), "-PidFile", pid_file,
-                             *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, SERVER, "-Embedding", "-Clsid", str(clsid), "-PidFile", pid_file, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
 
 
 _activate = activate_local
@@ -67,8 +70,13 @@ def test_server_killed_mid_call_gives_the_client_an_rpc_error_in_bounded_time(mt
         returned_after = time.monotonic() - killed_at
         print(f"client call returned {returned_after:.2f} s after the server was killed: {outcome.get('error')}")
         assert "error" in outcome, outcome
-        assert outcome["error"].name in ("RPC_S_SERVER_UNAVAILABLE", "RPC_S_CALL_FAILED", "RPC_E_DISCONNECTED",
-                                         "RPC_S_CALL_FAILED_DNE", "RPC_E_SERVERFAULT"), outcome["error"]
+        assert outcome["error"].name in (
+            "RPC_S_SERVER_UNAVAILABLE",
+            "RPC_S_CALL_FAILED",
+            "RPC_E_DISCONNECTED",
+            "RPC_S_CALL_FAILED_DNE",
+            "RPC_E_SERVERFAULT",
+        ), outcome["error"]
         assert returned_after < 30
         p.release()  # releasing a proxy whose server is gone is harmless
     finally:
@@ -103,16 +111,24 @@ def test_client_killed_without_releasing_leaves_the_server_running(mta, tmp_path
         "print('holding', flush=True)\n"
         "time.sleep(600)\n"
     )
-    client = subprocess.Popen([sys.executable, "-c", client_code, str(clsid)], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    client = subprocess.Popen(
+        [sys.executable, "-c", client_code, str(clsid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert client.stdout.readline().strip() == "holding"
         client.kill()  # dies holding a reference to a server object
         client.wait(10)
         watch = 10.0
         code = win32.wait_process(server.pid, int(watch * 1000))
-        print(f"server {'still running' if code is None else f'exited ({code})'} {watch:.0f} s after its "
-              "client was killed")
+        print(
+            f"server {'still running' if code is None else f'exited ({code})'} {watch:.0f} s after its "
+            "client was killed"
+        )
         # Under Wine: no pinging, so the server cannot know; it stays (Windows' OXID resolver would release the
         # client's references after about 6 minutes of missed pings).
         assert code is None

@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from testlib import ROOT
 
 pytestmark = pytest.mark.runtime
@@ -17,8 +16,8 @@ CPP_CLIENT = os.path.join(ROOT, "build", "native", "bench_cpp_client.exe")
 
 @pytest.fixture
 def registered():
-    from ole32_servers.inproc import register_inproc, unregister_inproc
     from ole32_bindings.guid import Guid
+    from ole32_servers.inproc import register_inproc, unregister_inproc
 
     clsid = Guid.new()
     register_inproc(clsid, "bench.benchtarget:py_target_class", python_path=[ROOT])
@@ -37,17 +36,18 @@ def registered():
 @pytest.mark.parametrize("apartment", ["MTA", "STA"])
 def test_python_client_gets_the_object_itself_in_its_apartment(registered, apartment):
     from bench.benchtarget import IBenchTarget, py_target_class
-    from ole32_marshalling.apartments import MtaThread
-    from ole32_marshalling.sta import StaThread
     from ole32_bindings import activation
     from ole32_bindings.constants import CLSCTX
+    from ole32_marshalling.apartments import MtaThread
+    from ole32_marshalling.sta import StaThread
     from vtables.client import client_class
     from vtables.object import live_object_count
 
     def activate():
         before = live_object_count()
-        p = client_class(IBenchTarget).from_raw(activation.create_instance(registered, IBenchTarget.iid,
-                                                                            CLSCTX.INPROC_SERVER))
+        p = client_class(IBenchTarget).from_raw(
+            activation.create_instance(registered, IBenchTarget.iid, CLSCTX.INPROC_SERVER)
+        )
         try:
             obj = p._com_object if hasattr(p, "_com_object") else None
             assert isinstance(obj, py_target_class())  # ours, direct: no proxy (ThreadingModel Both)
@@ -57,24 +57,25 @@ def test_python_client_gets_the_object_itself_in_its_apartment(registered, apart
         assert obj.com_destroyed
         return live_object_count() - before
 
-    with (StaThread() if apartment == "STA" else MtaThread()) as t:
+    with StaThread() if apartment == "STA" else MtaThread() as t:
         grown = t.call(activate)
     assert grown <= 1  # at most the class object, kept until release_class_objects()
 
 
 def test_unknown_class_and_wrong_iid_are_hresults(registered):
     from bench.benchtarget import IBenchTarget
-    from ole32_servers.inproc import register_inproc, unregister_inproc
-    from ole32_marshalling.apartments import MtaThread
     from ole32_bindings import activation
     from ole32_bindings.constants import CLSCTX
     from ole32_bindings.guid import Guid
     from ole32_bindings.hresult import ComError
+    from ole32_marshalling.apartments import MtaThread
+    from ole32_servers.inproc import register_inproc, unregister_inproc
     from vtables.interfaces import IStream
 
     broken = Guid.new()
     register_inproc(broken, "no_such_module_anywhere:Nothing")
     try:
+
         def both():
             with pytest.raises(ComError) as missing:
                 activation.create_instance(broken, IBenchTarget.iid, CLSCTX.INPROC_SERVER)
@@ -93,8 +94,14 @@ def test_unknown_class_and_wrong_iid_are_hresults(registered):
 def test_a_cpp_client_process_starts_python_through_the_host_dll(registered):
     """bench_cpp_client.exe is a plain C++ process: COM loads python_inproc.dll, which starts Python there, imports
     the class and serves it; the C++ loop then activates and releases it."""
-    r = subprocess.run([CPP_CLIENT, "activate_inproc", str(registered), "200"], capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL, timeout=120, cwd=ROOT)
+    r = subprocess.run(
+        [CPP_CLIENT, "activate_inproc", str(registered), "200"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)
     assert doc["check"] == "work=4950" and doc["clsid_in_hkcr"] is True

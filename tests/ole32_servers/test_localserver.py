@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from testlib import ROOT, activate_local
 
 pytestmark = pytest.mark.runtime
@@ -16,7 +15,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "pyserver.py")
 sys.path.insert(0, HERE)
 from pyserver import registration  # noqa: E402
-
 
 _activate = activate_local
 
@@ -78,8 +76,8 @@ def test_started_by_hand_found_without_registry(mta, server_pid_file, clsid, apa
 
 
 def test_registered_cold_then_warm_then_gone(mta, server_pid_file, clsid):
-    from ole32_servers.registration import register, unregister
     from ole32_bindings.registry import HKEY_CLASSES_ROOT, key_exists
+    from ole32_servers.registration import register, unregister
     from vtables.interfaces import IPersist
 
     reg = registration(["-Linger", "1.0", "-PidFile", server_pid_file, "-Clsid", str(clsid)], clsid)
@@ -131,8 +129,9 @@ def test_comtypes_and_pywin32_clients_use_the_python_server(mta, server_pid_file
         keep = _activate(clsid, IPersist)  # waits until it serves, and keeps it serving
         py = pythoncom.CoCreateInstance(str(clsid), None, pythoncom.CLSCTX_LOCAL_SERVER, pythoncom.IID_IPersist)
         assert str(py.GetClassID()) == str(keep.GetClassID())
-        ct = comtypes.client.CreateObject(comtypes.GUID(str(clsid)), clsctx=comtypes.CLSCTX_LOCAL_SERVER,
-                                          interface=CtPersist)
+        ct = comtypes.client.CreateObject(
+            comtypes.GUID(str(clsid)), clsctx=comtypes.CLSCTX_LOCAL_SERVER, interface=CtPersist
+        )
         assert str(ct.GetClassID()) == str(keep.GetClassID())
         del py, ct
         import gc
@@ -147,8 +146,13 @@ def test_comtypes_and_pywin32_clients_use_the_python_server(mta, server_pid_file
 
 
 def _start(pid_file, clsid, *args):
-    return subprocess.Popen([sys.executable, SERVER, "-Embedding", "-PidFile", pid_file, "-Clsid", str(clsid), *args],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, SERVER, "-Embedding", "-PidFile", pid_file, "-Clsid", str(clsid), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
 
 
 def test_create_instance_failure_reaches_the_client(mta, server_pid_file, clsid, tmp_path):
@@ -186,8 +190,13 @@ def test_clients_arriving_during_shutdown_get_an_object_or_a_clear_error(mta, se
             except ComError as e:
                 # What Wine answers when the activation meets the revoked class object; RPC_E_DISCONNECTED: the
                 # activation returned an object whose first call failed (an open race, docs/wine.md).
-                assert e.name in ("REGDB_E_CLASSNOTREG", "CO_E_SERVER_STOPPING", "RPC_S_SERVER_UNAVAILABLE",
-                                  "RPC_S_UNKNOWN_IF", "RPC_E_DISCONNECTED"), e
+                assert e.name in (
+                    "REGDB_E_CLASSNOTREG",
+                    "CO_E_SERVER_STOPPING",
+                    "RPC_S_SERVER_UNAVAILABLE",
+                    "RPC_S_UNKNOWN_IF",
+                    "RPC_E_DISCONNECTED",
+                ), e
                 outcomes["error"] += 1
                 break
         else:

@@ -15,10 +15,9 @@ import threading
 import pytest
 
 from ole32_bindings.guid import Guid
+from ole32_servers.typelib import TypeLibError, build_type_library, check_automation
 from vtables import method
 from vtables.interfaces import IUnknown
-
-from ole32_servers.typelib import TypeLibError, build_type_library, check_automation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDL_TLB = os.path.join(ROOT, "build", "typelib", "benchtarget_widl.tlb")
@@ -38,15 +37,18 @@ class IBenchTarget(IUnknown):
 
 class ITypeProbe(IBenchTarget):
     iid = "{0BEE4682-12E4-414B-93CA-6986A9A388CD}"
-    Scalars = method("HRESULT Scalars([in] SHORT s, [in] USHORT us, [in] BYTE b, [in] ULONG ul, [in] BOOL flag, "
-                     "[in] VARIANT_BOOL vb, [in] INT i, [in] LONG64 big, [in] ULONGLONG ubig)")
+    Scalars = method(
+        "HRESULT Scalars([in] SHORT s, [in] USHORT us, [in] BYTE b, [in] ULONG ul, [in] BOOL flag, "
+        "[in] VARIANT_BOOL vb, [in] INT i, [in] LONG64 big, [in] ULONGLONG ubig)"
+    )
     Floats = method("HRESULT Floats([in] double d, [in] float f, [out, retval] double *r)")
     Strings = method("HRESULT Strings([in] BSTR s, [in, out] BSTR *io, [out] BSTR *o)")
     Variants = method("HRESULT Variants([in] VARIANT v, [in] VARIANT *pv, [out, retval] VARIANT *r)")
-    Objects = method("HRESULT Objects([in] IUnknown *u, [in] IDispatch *d, [in] IBenchTarget *t, "
-                     "[out] IUnknown **ou, [out, retval] IBenchTarget **ot)")
-    Others = method("HRESULT Others([in, out] LONG *count, [in] DWORD dw, [in] UINT u, [in] SCODE sc, "
-                    "[in] DATE when)")
+    Objects = method(
+        "HRESULT Objects([in] IUnknown *u, [in] IDispatch *d, [in] IBenchTarget *t, "
+        "[out] IUnknown **ou, [out, retval] IBenchTarget **ot)"
+    )
+    Others = method("HRESULT Others([in, out] LONG *count, [in] DWORD dw, [in] UINT u, [in] SCODE sc, [in] DATE when)")
 
 
 class IRegProbe(IUnknown):
@@ -59,25 +61,35 @@ class IRegProbe(IUnknown):
 
 # ---- refusals: no runtime needed ----------------------------------------------------------------------------------
 
+
 def _bad(signature: str, name: str = "IBad") -> type:
-    return type(name, (IUnknown,), {"iid": "{0BADC0DE-7E57-4A11-8000-00000000001B}",
-                                    signature.split("(")[0].split()[-1]: method(signature)})
+    return type(
+        name,
+        (IUnknown,),
+        {"iid": "{0BADC0DE-7E57-4A11-8000-00000000001B}", signature.split("(")[0].split()[-1]: method(signature)},
+    )
 
 
-@pytest.mark.parametrize("signature, expected", [
-    ("HRESULT Find([in] REFIID riid, [out, retval] LONG *n)", "IBad.Find parameter 'riid': type 'REFIID' is a GUID"),
-    ("HRESULT Name([in] LPCWSTR s)", "IBad.Name parameter 's': type 'LPCWSTR' is a C string (use BSTR)"),
-    ("HRESULT Raw([in] void *p)", "IBad.Raw parameter 'p': type 'void *' is a raw pointer or struct"),
-    ("HRESULT Stat([out] STATSTG *st)", "IBad.Stat parameter 'st': type 'STATSTG *' is a raw pointer or struct"),
-    ("HRESULT Get([in] REFIID riid, [out, iid_is(riid)] void **ppv)", "IBad.Get parameter 'riid'"),
-    ("HRESULT Any([out] void **ppv)", "IBad.Any parameter 'ppv': raw pointer type 'void **'"),
-    ("HRESULT Open([in] IStream *s)", "IBad.Open parameter 's': interface IStream is not in this type library"),
-    ("HRESULT Deep([out] LONG **pp)", "IBad.Deep parameter 'pp': 'LONG **' has too many levels"),
-    ("HRESULT Fill([in] LONG n, [in, size_is(n)] LONG *items)", "IBad.Fill parameter 'items': attribute [size_is]"),
-    ("HRESULT Last([out, retval] LONG *r, [in] LONG x)", "IBad.Last parameter 'r': [retval] must be the last"),
-    ("ULONG Count()", "IBad.Count: returns ULONG"),
-    ("HRESULT When([in] LCID lcid)", "IBad.When parameter 'lcid': type 'LCID' is not an oleautomation type"),
-])
+@pytest.mark.parametrize(
+    "signature, expected",
+    [
+        (
+            "HRESULT Find([in] REFIID riid, [out, retval] LONG *n)",
+            "IBad.Find parameter 'riid': type 'REFIID' is a GUID",
+        ),
+        ("HRESULT Name([in] LPCWSTR s)", "IBad.Name parameter 's': type 'LPCWSTR' is a C string (use BSTR)"),
+        ("HRESULT Raw([in] void *p)", "IBad.Raw parameter 'p': type 'void *' is a raw pointer or struct"),
+        ("HRESULT Stat([out] STATSTG *st)", "IBad.Stat parameter 'st': type 'STATSTG *' is a raw pointer or struct"),
+        ("HRESULT Get([in] REFIID riid, [out, iid_is(riid)] void **ppv)", "IBad.Get parameter 'riid'"),
+        ("HRESULT Any([out] void **ppv)", "IBad.Any parameter 'ppv': raw pointer type 'void **'"),
+        ("HRESULT Open([in] IStream *s)", "IBad.Open parameter 's': interface IStream is not in this type library"),
+        ("HRESULT Deep([out] LONG **pp)", "IBad.Deep parameter 'pp': 'LONG **' has too many levels"),
+        ("HRESULT Fill([in] LONG n, [in, size_is(n)] LONG *items)", "IBad.Fill parameter 'items': attribute [size_is]"),
+        ("HRESULT Last([out, retval] LONG *r, [in] LONG x)", "IBad.Last parameter 'r': [retval] must be the last"),
+        ("ULONG Count()", "IBad.Count: returns ULONG"),
+        ("HRESULT When([in] LCID lcid)", "IBad.When parameter 'lcid': type 'LCID' is not an oleautomation type"),
+    ],
+)
 def test_non_automation_types_are_refused_by_name(signature, expected, tmp_path):
     iface = _bad(signature)
     with pytest.raises(TypeLibError) as info:
@@ -100,15 +112,19 @@ def test_the_plan_numbers_members_and_slots_like_midl():
     (bench,) = check_automation([IBenchTarget])
     assert bench.base is None  # IUnknown, referenced from stdole2
     assert [(f.name, hex(f.memid), f.ovft) for f in bench.funcs] == [
-        ("Nothing", "0x60010000", 24), ("Work", "0x60010001", 32)]
+        ("Nothing", "0x60010000", 24),
+        ("Work", "0x60010001", 32),
+    ]
     assert [(p.name, p.type, p.flags) for p in bench.funcs[1].params] == [("n", 3, 1), ("sum", ("PTR", 3), 10)]
 
 
 # ---- the generated library against widl's -------------------------------------------------------------------------
 
+
 def _widl_tlb() -> str:
     assert os.path.exists(WIDL_TLB), (
-        f"{WIDL_TLB} is missing: it is compiled by widl on the Linux side; run tools/provision (or make native)")
+        f"{WIDL_TLB} is missing: it is compiled by widl on the Linux side; run tools/provision (or make native)"
+    )
     return WIDL_TLB
 
 
@@ -123,11 +139,17 @@ def test_layout_matches_widl(mta, tmp_path):
     # What the typelib marshaller reads, spelled out for IBenchTarget ...
     bench = ours["interfaces"][0]
     assert (bench["name"], bench["guid"], bench["base"], bench["flags"]) == (
-        "IBenchTarget", IBenchTarget.iid, "IUnknown", 0x100)  # TYPEFLAG_FOLEAUTOMATION
+        "IBenchTarget",
+        IBenchTarget.iid,
+        "IUnknown",
+        0x100,
+    )  # TYPEFLAG_FOLEAUTOMATION
     work = bench["functions"][1]
     assert (work["name"], work["oVft"], work["returns"]) == ("Work", 32, ("HRESULT",))
-    assert work["params"] == [{"name": "n", "type": ("I4",), "flags": 1},                # [in]
-                              {"name": "sum", "type": ("PTR", "I4"), "flags": 2 | 8}]    # [out, retval]
+    assert work["params"] == [
+        {"name": "n", "type": ("I4",), "flags": 1},  # [in]
+        {"name": "sum", "type": ("PTR", "I4"), "flags": 2 | 8},
+    ]  # [out, retval]
     probe = ours["interfaces"][1]
     assert (probe["base"], probe["cbSizeVft"], probe["functions"][0]["oVft"]) == ("IBenchTarget", 88, 40)
 
@@ -151,6 +173,7 @@ def test_declaration_order_does_not_matter(mta, tmp_path):
 
 # ---- registration -------------------------------------------------------------------------------------------------
 
+
 def _keys_left() -> list[str]:
     from ole32_bindings import registry
 
@@ -161,8 +184,8 @@ def _keys_left() -> list[str]:
 @pytest.fixture
 def reg_cleanup():
     """Nothing of this test's registration before it, and nothing after it, whatever happens in between."""
-    from ole32_servers.typelib import unregister_type_library
     from ole32_bindings import registry
+    from ole32_servers.typelib import unregister_type_library
 
     assert _keys_left() == [], "left over by an earlier run"
     yield
@@ -188,7 +211,7 @@ def _call_from_another_apartment(raw_unknown, iid) -> tuple[list, int]:
             with client_class(IRegProbe).from_raw(raw) as probe:
                 results.append(probe.Add(2, 40))
                 results.append(probe.Echo("typelib marshaller \u00e9"))
-        except BaseException as e:  # noqa: BLE001 - reported by the test thread
+        except BaseException as e:
             results.append(e)
         finally:
             apartments.co_uninitialize()
@@ -202,9 +225,9 @@ def _call_from_another_apartment(raw_unknown, iid) -> tuple[list, int]:
 
 @pytest.mark.runtime
 def test_register_then_unregister_leaves_nothing(mta, tmp_path, reg_cleanup):
-    from ole32_servers.typelib import register_type_library, unregister_type_library
     from ole32_bindings import marshaling, registry, typelib
     from ole32_bindings.hresult import ComError
+    from ole32_servers.typelib import register_type_library, unregister_type_library
     from vtables.object import ComObject
 
     class PyRegProbe(ComObject, implements=[IRegProbe]):

@@ -8,8 +8,8 @@ Python->C++; C++->Python; C++->C++ (the floor); and ours vs pywin32 calling the 
 import tracemalloc
 
 import pytest
-
 from testlib import guid, load
+
 from bench.benchtarget import IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
@@ -26,6 +26,7 @@ def _loop(fn):
     def run():
         for _ in range(N):
             fn()
+
     return run
 
 
@@ -155,13 +156,19 @@ def test_memory_per_live_object(mta, classes):
 # ---- IUnknown from native code, and object creation (issue 6's 1c: where its time goes) ----------------------
 # Compare the native IUnknown with the Python thunks: VTABLES_NATIVE_CORE=0 make bench-micro (docs: native/core).
 
+
 def test_cpp_addref_release_on_ours(benchmark, mta, classes):
     _cpp_loop_on_ours(benchmark, classes, "C++ AddRef+Release on a Python object", load()[1].TL_LoopAddRefRelease)
 
 
 def test_cpp_query_interface_on_ours(benchmark, mta, classes):
-    _cpp_loop_on_ours(benchmark, classes, "C++ QueryInterface+Release on a Python object",
-                      load()[1].TL_LoopQueryInterface, guid(IBenchTarget.iid))
+    _cpp_loop_on_ours(
+        benchmark,
+        classes,
+        "C++ QueryInterface+Release on a Python object",
+        load()[1].TL_LoopQueryInterface,
+        guid(IBenchTarget.iid),
+    )
 
 
 def test_python_object_creation(benchmark, mta, classes):

@@ -4,8 +4,8 @@ import gc
 import threading
 
 import pytest
-
 from testlib import guid, load
+
 from bench.benchtarget import CLSID_PyTarget, IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
@@ -149,7 +149,8 @@ def test_other_apartment_goes_through_a_proxy(mta, classes):
     assert ready.wait(30)
     try:
         proxy = client_class(IPersist).from_raw(
-            marshaling.get_interface_and_release_stream(seen["stream"], IPersist.iid))
+            marshaling.get_interface_and_release_stream(seen["stream"], IPersist.iid)
+        )
         assert type(proxy).__name__ == "IPersistPtr"  # not the direct wrapper
         assert proxy.GetClassID() == CLSID_PyTarget
         assert seen["thread"] == seen["sta_thread"] != win32.current_thread_id()

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from testlib import ROOT, guid, load
 
 pytestmark = pytest.mark.runtime
@@ -66,9 +65,26 @@ def test_counts_from_native_code_are_exact_and_python_sees_them(mta):
 
 def test_the_python_fallback_passes_the_object_model_tests():
     env = dict(os.environ, VTABLES_NATIVE_CORE="0")
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
-                        "tests/vtables/test_object.py", "tests/vtables/test_factory.py",
-                        "tests/ole32_marshalling/test_cross_apartment.py", "-x"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-disable",
+            "tests/vtables/test_object.py",
+            "tests/vtables/test_factory.py",
+            "tests/ole32_marshalling/test_cross_apartment.py",
+            "-x",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and " failed" not in r.stdout

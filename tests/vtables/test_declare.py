@@ -8,10 +8,25 @@ from vtables import Interface, InterfaceError, method
 from vtables import interfaces as I
 
 SLOTS = {
-    "IUnknown": 3, "IClassFactory": 5, "IPersist": 4, "IMarshal": 9, "IExternalConnection": 5,
-    "ISequentialStream": 5, "IStream": 14, "IGlobalInterfaceTable": 6, "IContextCallback": 4,
-    "IComThreadingInfo": 7, "ISupportErrorInfo": 4, "IErrorInfo": 8, "ICreateErrorInfo": 8, "IDispatch": 7,
-    "ITypeLib": 13, "ITypeInfo": 22, "ICreateTypeLib": 13, "ICreateTypeLib2": 17, "ICreateTypeInfo": 26,
+    "IUnknown": 3,
+    "IClassFactory": 5,
+    "IPersist": 4,
+    "IMarshal": 9,
+    "IExternalConnection": 5,
+    "ISequentialStream": 5,
+    "IStream": 14,
+    "IGlobalInterfaceTable": 6,
+    "IContextCallback": 4,
+    "IComThreadingInfo": 7,
+    "ISupportErrorInfo": 4,
+    "IErrorInfo": 8,
+    "ICreateErrorInfo": 8,
+    "IDispatch": 7,
+    "ITypeLib": 13,
+    "ITypeInfo": 22,
+    "ICreateTypeLib": 13,
+    "ICreateTypeLib2": 17,
+    "ICreateTypeInfo": 26,
 }
 HEADERS = ["objidl.h", "objidlbase.h", "oaidl.h", "unknwn.h", "unknwnbase.h", "ctxtcall.h", "oleauto.h"]
 
@@ -23,7 +38,7 @@ def _mingw_vtable_order(name):
                 text = f.read()
         except FileNotFoundError:
             continue
-        m = re.search(r"typedef struct %sVtbl \{(.*?)\} %sVtbl;" % (name, name), text, re.S)
+        m = re.search(rf"typedef struct {name}Vtbl \{{(.*?)\}} {name}Vtbl;", text, re.S)
         if m:
             return re.findall(r"\((?:STDMETHODCALLTYPE|WINAPI) \*(\w+)\)", m.group(1))
     return None
@@ -52,12 +67,16 @@ def test_directions_and_c_signatures():
 
 def test_declaration_errors_are_caught_at_definition():
     with pytest.raises(InterfaceError, match="no iid"):
-        class INoIid(I.IUnknown):  # noqa: F841
+
+        class INoIid(I.IUnknown):
             Foo = method("HRESULT Foo()")
+
     with pytest.raises(InterfaceError, match="names differ"):
-        class IMismatch(I.IUnknown):  # noqa: F841
+
+        class IMismatch(I.IUnknown):
             iid = "{11111111-0000-0000-0000-000000000001}"
             Foo = method("HRESULT Bar()")
+
     with pytest.raises(InterfaceError, match="must be a pointer"):
         method("HRESULT Foo([out] LONG x)")
     with pytest.raises(InterfaceError, match="cannot parse"):

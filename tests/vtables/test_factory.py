@@ -1,8 +1,8 @@
 """IClassFactory in Python: COM's rules for CreateInstance and LockServer."""
 
 import pytest
-
 from testlib import guid, load
+
 from bench.benchtarget import IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
@@ -90,7 +90,7 @@ def test_native_code_creates_through_our_factory(mta, classes):
     from vtables.interfaces import IClassFactory
 
     PyTarget, _ = classes
-    ffi, lib = load()
+    _ffi, lib = load()
     factory = ClassFactory(PyTarget)
     with factory.as_ptr(IClassFactory) as cf:
         assert lib.TL_LoopCreateInstance(cf.as_raw(), guid(IBenchTarget.iid), 500) == 0

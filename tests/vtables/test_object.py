@@ -3,8 +3,8 @@
 import logging
 
 import pytest
-
 from testlib import guid, load
+
 from bench.benchtarget import CLSID_PyTarget, IBenchTarget, make_classes
 
 pytestmark = pytest.mark.runtime
@@ -143,8 +143,9 @@ def test_missing_method_fails_at_class_definition(mta):
     from vtables import InterfaceError
     from vtables.object import ComObject
 
-    with pytest.raises(InterfaceError, match="does not implement IBenchTarget.Work"):
-        class Half(ComObject, implements=[IBenchTarget]):  # noqa: F841
+    with pytest.raises(InterfaceError, match=r"does not implement IBenchTarget\.Work"):
+
+        class Half(ComObject, implements=[IBenchTarget]):
             def Nothing(self):
                 return None
 
@@ -201,7 +202,7 @@ def test_supports_error_info_answers_per_interface(mta, classes):
 def test_python_inner_under_native_outer(mta, classes):
     from vtables.interfaces import IClassFactory, IPersist
 
-    PyTarget, PyFactory = classes
+    _PyTarget, PyFactory = classes
     ffi, lib = load()
     factory = PyFactory.make()
     cf = factory.query(IClassFactory)
@@ -228,7 +229,7 @@ def test_python_inner_under_native_outer(mta, classes):
 def test_aggregation_refuses_other_iids(mta, classes):
     from ole32_bindings.hresult import NoAggregationError
 
-    PyTarget, PyFactory = classes
+    PyTarget, _PyFactory = classes
     with PyTarget.make() as outer:
         with pytest.raises(NoAggregationError):
             PyTarget.create_aggregated(outer.as_raw(), IBenchTarget.iid)

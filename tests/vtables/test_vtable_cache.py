@@ -9,10 +9,9 @@ pytestmark = pytest.mark.runtime
 
 
 def test_heap_vtables_are_not_cached_and_static_ones_are(mta):
-    from vtables import client
-    from vtables.interfaces import IPersist
-
     from testlib import guid, load
+
+    from vtables import client
 
     ffi, lib = load()
     out = ffi.new("void **")

@@ -10,9 +10,6 @@ describe a decoded OBJREF. Malformed input raises only ``ObjrefError`` (a ValueE
 from __future__ import annotations
 
 from .codec import (
-    CLSID_InProcFreeMarshaler,
-    CLSID_PyMarshalByValue,
-    CLSID_StdMarshal,
     EMPTY_DUALSTRINGARRAY,
     EXTENDED_SIGNATURE,
     OBJREF_CUSTOM,
@@ -20,6 +17,9 @@ from .codec import (
     OBJREF_HANDLER,
     OBJREF_SIGNATURE,
     OBJREF_STANDARD,
+    CLSID_InProcFreeMarshaler,
+    CLSID_PyMarshalByValue,
+    CLSID_StdMarshal,
     DataElement,
     DualStringArray,
     InterfacePointer,

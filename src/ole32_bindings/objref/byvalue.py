@@ -60,16 +60,14 @@ def decode_payload(data: bytes, base: int = 0) -> tuple[ByValuePayload, int]:
     if magic != MAGIC:
         raise ObjrefError(f"magic is {magic!r}, not {MAGIC!r}", offset=base, field="PYMV.magic")
     if version != VERSION:
-        raise ObjrefError(f"version {version} is not supported (only {VERSION})", offset=base + 4,
-                          field="PYMV.version")
+        raise ObjrefError(f"version {version} is not supported (only {VERSION})", offset=base + 4, field="PYMV.version")
     if not 1 <= name_len <= MAX_NAME:
         raise ObjrefError(f"name_len {name_len} is outside 1..{MAX_NAME}", offset=base + 6, field="PYMV.name_len")
     pos = _HEAD.size
     if len(data) < pos + name_len:
-        raise ObjrefError(f"needs {name_len} bytes, only {len(data) - pos} left", offset=base + pos,
-                          field="PYMV.name")
+        raise ObjrefError(f"needs {name_len} bytes, only {len(data) - pos} left", offset=base + pos, field="PYMV.name")
     try:
-        name = data[pos:pos + name_len].decode("utf-8")
+        name = data[pos : pos + name_len].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ObjrefError(f"not UTF-8 ({exc.reason})", offset=base + pos, field="PYMV.name") from None
     pos += name_len
@@ -80,6 +78,7 @@ def decode_payload(data: bytes, base: int = 0) -> tuple[ByValuePayload, int]:
         raise ObjrefError(f"state_len {state_len} exceeds {MAX_STATE}", offset=base + pos, field="PYMV.state_len")
     pos += _LEN.size
     if len(data) < pos + state_len:
-        raise ObjrefError(f"needs {state_len} bytes, only {len(data) - pos} left", offset=base + pos,
-                          field="PYMV.state")
-    return ByValuePayload(name, data[pos:pos + state_len]), pos + state_len
+        raise ObjrefError(
+            f"needs {state_len} bytes, only {len(data) - pos} left", offset=base + pos, field="PYMV.state"
+        )
+    return ByValuePayload(name, data[pos : pos + state_len]), pos + state_len

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import ClassVar, Union
+from typing import ClassVar
 
 from ..guid import Guid
 
@@ -287,7 +287,7 @@ class DataElement:
             raise ValueError("DataElement.data is longer than a u32 can count")
 
     @classmethod
-    def build(cls, data_id: Guid, payload: bytes) -> "DataElement":
+    def build(cls, data_id: Guid, payload: bytes) -> DataElement:
         """cbSize = len(payload), Data zero-padded to a multiple of 8 (what the spec asks for)."""
         payload = bytes(payload)
         return cls(data_id, len(payload), payload + b"\x00" * (-len(payload) % 8))
@@ -410,7 +410,7 @@ class ObjrefExtended:
         _check_std_parts(self)
 
 
-def _check_std_parts(obj: "ObjrefStandard | ObjrefHandler | ObjrefExtended") -> None:
+def _check_std_parts(obj: ObjrefStandard | ObjrefHandler | ObjrefExtended) -> None:
     if not isinstance(obj.std, StdObjref):
         raise TypeError(f"{type(obj).__name__}.std must be a StdObjref")
     if not isinstance(obj.resolver_address, DualStringArray):
@@ -418,7 +418,7 @@ def _check_std_parts(obj: "ObjrefStandard | ObjrefHandler | ObjrefExtended") -> 
     _check_bytes(f"{type(obj).__name__}.trailing", obj.trailing)
 
 
-Objref = Union[ObjrefStandard, ObjrefHandler, ObjrefCustom, ObjrefExtended]
+Objref = ObjrefStandard | ObjrefHandler | ObjrefCustom | ObjrefExtended
 _OBJREF_TYPES = (ObjrefStandard, ObjrefHandler, ObjrefCustom, ObjrefExtended)
 
 
@@ -577,8 +577,12 @@ def _read_dsa(r: _Reader) -> DualStringArray:
         return DualStringArray(sbs, secs)
     # Non-canonical layout: keep the exact bytes. Build without re-validating (already parsed above).
     dsa = object.__new__(DualStringArray)
-    for k, v in (("string_bindings", sbs), ("security_bindings", secs), ("security_offset", sec_off),
-                 ("raw_entries", raw)):
+    for k, v in (
+        ("string_bindings", sbs),
+        ("security_bindings", secs),
+        ("security_offset", sec_off),
+        ("raw_entries", raw),
+    ):
         object.__setattr__(dsa, k, v)
     return dsa
 
@@ -600,9 +604,7 @@ def _decode_at(data: bytes, start: int, end: int) -> Objref:
     r = _Reader(data, start, end)
     sig = r.u32("OBJREF.signature")
     if sig != OBJREF_SIGNATURE:
-        raise ObjrefError(
-            f"expected 0x574F454D ('MEOW'), found 0x{sig:08X}", offset=start, field="OBJREF.signature"
-        )
+        raise ObjrefError(f"expected 0x574F454D ('MEOW'), found 0x{sig:08X}", offset=start, field="OBJREF.signature")
     flags = r.u32("OBJREF.flags")
     if flags not in (OBJREF_STANDARD, OBJREF_HANDLER, OBJREF_CUSTOM, OBJREF_EXTENDED):
         raise ObjrefError(

@@ -13,9 +13,9 @@ from typing import Any
 
 from ..guid import GUID_NULL, Guid
 from .codec import (
-    CLSID_PyMarshalByValue,
     EXTENDED_SIGNATURE,
     OBJREF_SIGNATURE,
+    CLSID_PyMarshalByValue,
     DataElement,
     DualStringArray,
     InterfacePointer,
@@ -52,8 +52,7 @@ _FORM_TITLES = {
 _SORF_HELP = {
     "SORF_NOPING": "the client must not send garbage-collection pings for this OID; the exporter will not "
     "reclaim it when clients die (MSHLFLAGS_NOPING)",
-    "SORF_OXRES1": "reserved for the object exporter, ignored by importers (Wine uses it to mark a table-weak "
-    "marshal)",
+    "SORF_OXRES1": "reserved for the object exporter, ignored by importers (Wine uses it to mark a table-weak marshal)",
     "SORF_OXRES2": "reserved for the object exporter, ignored by importers (Wine: 'no lifetime management')",
 }
 
@@ -109,8 +108,10 @@ def _objref_notes(obj: Objref) -> list[str]:
     if unknown:
         out.append(f"STDOBJREF.flags has bits 0x{unknown:X} with no SORF_* name (clients ignore them)")
     if obj.std.public_refs == 0:
-        out.append("cPublicRefs is 0: the client holds no public reference yet (a table marshal, or it must "
-                   "call IRemUnknown::RemAddRef before relying on the IPID)")
+        out.append(
+            "cPublicRefs is 0: the client holds no public reference yet (a table marshal, or it must "
+            "call IRemUnknown::RemAddRef before relying on the IPID)"
+        )
     out.extend(_dsa_notes(obj.resolver_address, "saResAddr"))
     if isinstance(obj, ObjrefExtended):
         el = obj.element
@@ -146,30 +147,43 @@ def _explain_std(std: StdObjref) -> list[str]:
     names = sorf_flag_names(std.flags)
     lines.append(f"  flags = 0x{std.flags:08X} ({', '.join(names) if names else 'SORF_NULL'})")
     if not std.flags & 0x1000:
-        lines.append("    no SORF_NOPING: the client pings the exporter's resolver so the object stays alive only "
-                     "while clients do (distributed garbage collection)")
+        lines.append(
+            "    no SORF_NOPING: the client pings the exporter's resolver so the object stays alive only "
+            "while clients do (distributed garbage collection)"
+        )
     for name in names:
         lines.append(f"    {name}: {_SORF_HELP.get(name, 'reserved for the object exporter, ignored by importers')}")
-    lines.append(f"  cPublicRefs = {std.public_refs}: references on the interface handed over with this OBJREF; "
-                 "the importer owns them and must give them back (IRemUnknown::RemRelease) when its proxy dies. "
-                 "A normal marshal typically carries 5 (Wine's NORMALEXTREFS); table marshals carry 0 and the "
-                 "importer asks for its own with IRemUnknown::RemAddRef")
-    lines.append(f"  oxid = 0x{std.oxid:016X}: OXID, the object exporter (roughly: the server apartment); the "
-                 "client's resolver turns it into RPC bindings (IObjectExporter::ResolveOxid)")
-    lines.append(f"  oid = 0x{std.oid:016X}: OID, the object itself (its identity for pinging and for "
-                 "'same object?' checks)")
+    lines.append(
+        f"  cPublicRefs = {std.public_refs}: references on the interface handed over with this OBJREF; "
+        "the importer owns them and must give them back (IRemUnknown::RemRelease) when its proxy dies. "
+        "A normal marshal typically carries 5 (Wine's NORMALEXTREFS); table marshals carry 0 and the "
+        "importer asks for its own with IRemUnknown::RemAddRef"
+    )
+    lines.append(
+        f"  oxid = 0x{std.oxid:016X}: OXID, the object exporter (roughly: the server apartment); the "
+        "client's resolver turns it into RPC bindings (IObjectExporter::ResolveOxid)"
+    )
+    lines.append(
+        f"  oid = 0x{std.oid:016X}: OID, the object itself (its identity for pinging and for 'same object?' checks)"
+    )
     d1, d2, d3, _ = std.ipid.fields
-    lines.append(f"  ipid = {std.ipid}: IPID, one interface on that object inside that exporter; every ORPC "
-                 "call names its target by IPID")
-    lines.append(f"    hint only: Wine builds IPIDs as Data1=per-apartment counter (0x{d1:X}), Data2=apartment "
-                 f"thread id (0x{d2:04X}, 0 for the MTA), Data3=process id (0x{d3:04X}); Windows also puts "
-                 "process/thread ids in Data2/Data3, but do not rely on any layout")
+    lines.append(
+        f"  ipid = {std.ipid}: IPID, one interface on that object inside that exporter; every ORPC "
+        "call names its target by IPID"
+    )
+    lines.append(
+        f"    hint only: Wine builds IPIDs as Data1=per-apartment counter (0x{d1:X}), Data2=apartment "
+        f"thread id (0x{d2:04X}, 0 for the MTA), Data3=process id (0x{d3:04X}); Windows also puts "
+        "process/thread ids in Data2/Data3, but do not rely on any layout"
+    )
     return lines
 
 
 def _explain_dsa(dsa: DualStringArray) -> list[str]:
-    lines = [f"saResAddr (DUALSTRINGARRAY): how to reach the server's object resolver; wNumEntries="
-             f"{dsa.num_entries}, wSecurityOffset={dsa.wire_security_offset}"]
+    lines = [
+        f"saResAddr (DUALSTRINGARRAY): how to reach the server's object resolver; wNumEntries="
+        f"{dsa.num_entries}, wSecurityOffset={dsa.wire_security_offset}"
+    ]
     if dsa.num_entries == 0:
         lines.append("  empty: no bindings (same machine; the importer already knows how to reach the exporter)")
     for i, sb in enumerate(dsa.string_bindings):
@@ -202,8 +216,10 @@ def _explain_by_value(data: bytes) -> list[str]:
         payload, used = decode_payload(data)
     except ObjrefError as exc:
         return [f"  by-value payload does not decode: {exc}"]
-    lines = [f"  by-value payload: class {payload.name!r} is rebuilt in the receiving apartment from "
-             f"{len(payload.state)} bytes of state (a copy: no proxy, no references held, nothing to release)"]
+    lines = [
+        f"  by-value payload: class {payload.name!r} is rebuilt in the receiving apartment from "
+        f"{len(payload.state)} bytes of state (a copy: no proxy, no references held, nothing to release)"
+    ]
     if used != len(data):
         lines.append(f"  {len(data) - used} bytes follow the payload")
     return lines
@@ -218,11 +234,14 @@ def _explain_objref(obj: Objref) -> list[str]:
         who = f"{info[0]}: {info[1]}" if info else "not a class this tool knows; look it up under HKCR\\CLSID"
         lines.append(f"clsid = {obj.clsid}: the unmarshaler CoUnmarshalInterface creates to read the data ({who})")
         lines.append(f"cbExtension = {obj.cb_extension} (spec: 0 when sent, ignored on receipt)")
-        lines.append(f"size = {obj.declared_size}: declared length of pObjectData "
-                     f"({len(obj.object_data)} bytes present)")
+        lines.append(
+            f"size = {obj.declared_size}: declared length of pObjectData ({len(obj.object_data)} bytes present)"
+        )
         if obj.truncated:
-            lines.append(f"  declared size exceeds the bytes present by {obj.missing_bytes}: the marshaler wrote "
-                         "GetMarshalSizeMax (an upper bound), not the exact size; the data was decoded as is")
+            lines.append(
+                f"  declared size exceeds the bytes present by {obj.missing_bytes}: the marshaler wrote "
+                "GetMarshalSizeMax (an upper bound), not the exact size; the data was decoded as is"
+            )
         lines.append(f"pObjectData: {obj.object_data[:32].hex(' ')}{' ...' if len(obj.object_data) > 32 else ''}")
         if obj.clsid == CLSID_PyMarshalByValue:
             lines.extend(_explain_by_value(obj.object_data))
@@ -230,8 +249,10 @@ def _explain_objref(obj: Objref) -> list[str]:
         lines.extend(_explain_std(obj.std))
         if isinstance(obj, ObjrefHandler):
             info = clsid_info(obj.clsid)
-            lines.append(f"clsid = {obj.clsid}: handler class the client creates in-process to front the proxy"
-                         + (f" ({info[0]})" if info else ""))
+            lines.append(
+                f"clsid = {obj.clsid}: handler class the client creates in-process to front the proxy"
+                + (f" ({info[0]})" if info else "")
+            )
         if isinstance(obj, ObjrefExtended):
             lines.append(f"Signature1 = 0x{EXTENDED_SIGNATURE:08X}")
         lines.extend(_explain_dsa(obj.resolver_address))
@@ -369,16 +390,22 @@ def _dsa_spans(s: _Spans, dsa: DualStringArray) -> None:
     if dsa.is_canonical:
         for i, sb in enumerate(dsa.string_bindings):
             s.add(2, f"STRINGBINDING[{i}].wTowerId", f"0x{sb.tower_id:04X} {tower_name(sb.tower_id) or ''}".strip())
-            s.add(len(sb.network_addr.encode("utf-16-le", "surrogatepass")) + 2,
-                  f"STRINGBINDING[{i}].aNetworkAddr", repr(sb.network_addr))
+            s.add(
+                len(sb.network_addr.encode("utf-16-le", "surrogatepass")) + 2,
+                f"STRINGBINDING[{i}].aNetworkAddr",
+                repr(sb.network_addr),
+            )
         if not dsa.string_bindings:
             s.add(2, "STRINGBINDING (empty)", "0")
         s.add(2, "nullterm1", "0")
         for i, sec in enumerate(dsa.security_bindings):
             s.add(2, f"SECURITYBINDING[{i}].wAuthnSvc", f"{sec.authn_svc} {authn_name(sec.authn_svc) or ''}".strip())
             s.add(2, f"SECURITYBINDING[{i}].Reserved", f"0x{sec.authz_svc:04X}")
-            s.add(len(sec.principal_name.encode("utf-16-le", "surrogatepass")) + 2,
-                  f"SECURITYBINDING[{i}].aPrincName", repr(sec.principal_name))
+            s.add(
+                len(sec.principal_name.encode("utf-16-le", "surrogatepass")) + 2,
+                f"SECURITYBINDING[{i}].aPrincName",
+                repr(sec.principal_name),
+            )
         if not dsa.security_bindings:
             s.add(2, "SECURITYBINDING (empty)", "0")
         s.add(2, "nullterm2", "0")

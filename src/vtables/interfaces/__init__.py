@@ -9,8 +9,23 @@ from .streams import ISequentialStream, IStream
 from .unknown import IUnknown
 
 __all__ = [
-    "IUnknown", "IClassFactory", "IPersist", "IMarshal", "IExternalConnection", "ISequentialStream", "IStream",
-    "IGlobalInterfaceTable", "IContextCallback", "IComThreadingInfo", "ISupportErrorInfo", "IErrorInfo",
-    "ICreateErrorInfo", "IDispatch", "ITypeLib", "ITypeInfo", "ICreateTypeLib", "ICreateTypeLib2",
+    "IUnknown",
+    "IClassFactory",
+    "IPersist",
+    "IMarshal",
+    "IExternalConnection",
+    "ISequentialStream",
+    "IStream",
+    "IGlobalInterfaceTable",
+    "IContextCallback",
+    "IComThreadingInfo",
+    "ISupportErrorInfo",
+    "IErrorInfo",
+    "ICreateErrorInfo",
+    "IDispatch",
+    "ITypeLib",
+    "ITypeInfo",
+    "ICreateTypeLib",
+    "ICreateTypeLib2",
     "ICreateTypeInfo",
 ]

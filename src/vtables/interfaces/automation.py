@@ -6,11 +6,15 @@ class IDispatch(IUnknown):
     iid = "{00020400-0000-0000-C000-000000000046}"
     GetTypeInfoCount = method("HRESULT GetTypeInfoCount([out] UINT *pctinfo)")
     GetTypeInfo = method("HRESULT GetTypeInfo([in] UINT iTInfo, [in] LCID lcid, [out] ITypeInfo **ppTInfo)")
-    GetIDsOfNames = method("HRESULT GetIDsOfNames([in] REFIID riid, [in] LPOLESTR *rgszNames, [in] UINT cNames, "
-                           "[in] LCID lcid, [in] DISPID *rgDispId)")
-    Invoke = method("HRESULT Invoke([in] DISPID dispIdMember, [in] REFIID riid, [in] LCID lcid, [in] WORD wFlags, "
-                    "[in] DISPPARAMS *pDispParams, [in] VARIANT *pVarResult, [in] EXCEPINFO *pExcepInfo, "
-                    "[in] UINT *puArgErr)")
+    GetIDsOfNames = method(
+        "HRESULT GetIDsOfNames([in] REFIID riid, [in] LPOLESTR *rgszNames, [in] UINT cNames, "
+        "[in] LCID lcid, [in] DISPID *rgDispId)"
+    )
+    Invoke = method(
+        "HRESULT Invoke([in] DISPID dispIdMember, [in] REFIID riid, [in] LCID lcid, [in] WORD wFlags, "
+        "[in] DISPPARAMS *pDispParams, [in] VARIANT *pVarResult, [in] EXCEPINFO *pExcepInfo, "
+        "[in] UINT *puArgErr)"
+    )
 
 
 class ITypeInfo(IUnknown):
@@ -19,22 +23,30 @@ class ITypeInfo(IUnknown):
     GetTypeComp = method("HRESULT GetTypeComp([out] IUnknown **ppTComp)")
     GetFuncDesc = method("HRESULT GetFuncDesc([in] UINT index, [out] FUNCDESC **ppFuncDesc)")
     GetVarDesc = method("HRESULT GetVarDesc([in] UINT index, [out] VARDESC **ppVarDesc)")
-    GetNames = method("HRESULT GetNames([in] MEMBERID memid, [in] BSTR *rgBstrNames, [in] UINT cMaxNames, "
-                      "[out] UINT *pcNames)")
+    GetNames = method(
+        "HRESULT GetNames([in] MEMBERID memid, [in] BSTR *rgBstrNames, [in] UINT cMaxNames, [out] UINT *pcNames)"
+    )
     GetRefTypeOfImplType = method("HRESULT GetRefTypeOfImplType([in] UINT index, [out] HREFTYPE *pRefType)")
     GetImplTypeFlags = method("HRESULT GetImplTypeFlags([in] UINT index, [out] INT *pImplTypeFlags)")
     GetIDsOfNames = method("HRESULT GetIDsOfNames([in] LPOLESTR *rgszNames, [in] UINT cNames, [in] MEMBERID *pMemId)")
-    Invoke = method("HRESULT Invoke([in] void *pvInstance, [in] MEMBERID memid, [in] WORD wFlags, "
-                    "[in] DISPPARAMS *pDispParams, [in] VARIANT *pVarResult, [in] EXCEPINFO *pExcepInfo, "
-                    "[in] UINT *puArgErr)")
-    GetDocumentation = method("HRESULT GetDocumentation([in] MEMBERID memid, [out] BSTR *pBstrName, "
-                              "[out] BSTR *pBstrDocString, [out] DWORD *pdwHelpContext, [out] BSTR *pBstrHelpFile)")
-    GetDllEntry = method("HRESULT GetDllEntry([in] MEMBERID memid, [in] INVOKEKIND invKind, [out] BSTR *pBstrDllName, "
-                         "[out] BSTR *pBstrName, [out] WORD *pwOrdinal)")
+    Invoke = method(
+        "HRESULT Invoke([in] void *pvInstance, [in] MEMBERID memid, [in] WORD wFlags, "
+        "[in] DISPPARAMS *pDispParams, [in] VARIANT *pVarResult, [in] EXCEPINFO *pExcepInfo, "
+        "[in] UINT *puArgErr)"
+    )
+    GetDocumentation = method(
+        "HRESULT GetDocumentation([in] MEMBERID memid, [out] BSTR *pBstrName, "
+        "[out] BSTR *pBstrDocString, [out] DWORD *pdwHelpContext, [out] BSTR *pBstrHelpFile)"
+    )
+    GetDllEntry = method(
+        "HRESULT GetDllEntry([in] MEMBERID memid, [in] INVOKEKIND invKind, [out] BSTR *pBstrDllName, "
+        "[out] BSTR *pBstrName, [out] WORD *pwOrdinal)"
+    )
     GetRefTypeInfo = method("HRESULT GetRefTypeInfo([in] HREFTYPE hRefType, [out] ITypeInfo **ppTInfo)")
     AddressOfMember = method("HRESULT AddressOfMember([in] MEMBERID memid, [in] INVOKEKIND invKind, [out] void **ppv)")
-    CreateInstance = method("HRESULT CreateInstance([in] IUnknown *pUnkOuter, [in] REFIID riid, "
-                            "[out, iid_is(riid)] void **ppvObj)")
+    CreateInstance = method(
+        "HRESULT CreateInstance([in] IUnknown *pUnkOuter, [in] REFIID riid, [out, iid_is(riid)] void **ppvObj)"
+    )
     GetMops = method("HRESULT GetMops([in] MEMBERID memid, [out] BSTR *pBstrMops)")
     GetContainingTypeLib = method("HRESULT GetContainingTypeLib([out] ITypeLib **ppTLib, [out] UINT *pIndex)")
     ReleaseTypeAttr = method("void ReleaseTypeAttr([in] TYPEATTR *pTypeAttr)")
@@ -50,11 +62,15 @@ class ITypeLib(IUnknown):
     GetTypeInfoOfGuid = method("HRESULT GetTypeInfoOfGuid([in] REFGUID guid, [out] ITypeInfo **ppTinfo)")
     GetLibAttr = method("HRESULT GetLibAttr([out] TLIBATTR **ppTLibAttr)")
     GetTypeComp = method("HRESULT GetTypeComp([out] IUnknown **ppTComp)")
-    GetDocumentation = method("HRESULT GetDocumentation([in] INT index, [out] BSTR *pBstrName, "
-                              "[out] BSTR *pBstrDocString, [out] DWORD *pdwHelpContext, [out] BSTR *pBstrHelpFile)")
+    GetDocumentation = method(
+        "HRESULT GetDocumentation([in] INT index, [out] BSTR *pBstrName, "
+        "[out] BSTR *pBstrDocString, [out] DWORD *pdwHelpContext, [out] BSTR *pBstrHelpFile)"
+    )
     IsName = method("HRESULT IsName([in] LPOLESTR szNameBuf, [in] ULONG lHashVal, [out] BOOL *pfName)")
-    FindName = method("HRESULT FindName([in] LPOLESTR szNameBuf, [in] ULONG lHashVal, [in] ITypeInfo **ppTInfo, "
-                      "[in] MEMBERID *rgMemId, [in] USHORT *pcFound)")
+    FindName = method(
+        "HRESULT FindName([in] LPOLESTR szNameBuf, [in] ULONG lHashVal, [in] ITypeInfo **ppTInfo, "
+        "[in] MEMBERID *rgMemId, [in] USHORT *pcFound)"
+    )
     ReleaseTLibAttr = method("void ReleaseTLibAttr([in] TLIBATTR *pTLibAttr)")
 
 
@@ -73,11 +89,13 @@ class ICreateTypeInfo(IUnknown):
     SetSchema = method("HRESULT SetSchema([in] LPOLESTR pStrSchema)")
     AddVarDesc = method("HRESULT AddVarDesc([in] UINT index, [in] VARDESC *pVarDesc)")
     SetFuncAndParamNames = method(
-        "HRESULT SetFuncAndParamNames([in] UINT index, [in] LPOLESTR *rgszNames, [in] UINT cNames)")
+        "HRESULT SetFuncAndParamNames([in] UINT index, [in] LPOLESTR *rgszNames, [in] UINT cNames)"
+    )
     SetVarName = method("HRESULT SetVarName([in] UINT index, [in] LPOLESTR szName)")
     SetTypeDescAlias = method("HRESULT SetTypeDescAlias([in] TYPEDESC *pTDescAlias)")
     DefineFuncAsDllEntry = method(
-        "HRESULT DefineFuncAsDllEntry([in] UINT index, [in] LPOLESTR szDllName, [in] LPOLESTR szProcName)")
+        "HRESULT DefineFuncAsDllEntry([in] UINT index, [in] LPOLESTR szDllName, [in] LPOLESTR szProcName)"
+    )
     SetFuncDocString = method("HRESULT SetFuncDocString([in] UINT index, [in] LPOLESTR szDocString)")
     SetVarDocString = method("HRESULT SetVarDocString([in] UINT index, [in] LPOLESTR szDocString)")
     SetFuncHelpContext = method("HRESULT SetFuncHelpContext([in] UINT index, [in] DWORD dwHelpContext)")
@@ -90,7 +108,8 @@ class ICreateTypeInfo(IUnknown):
 class ICreateTypeLib(IUnknown):
     iid = "{00020406-0000-0000-C000-000000000046}"
     CreateTypeInfo = method(
-        "HRESULT CreateTypeInfo([in] LPOLESTR szName, [in] TYPEKIND tkind, [out] ICreateTypeInfo **ppCTInfo)")
+        "HRESULT CreateTypeInfo([in] LPOLESTR szName, [in] TYPEKIND tkind, [out] ICreateTypeInfo **ppCTInfo)"
+    )
     SetName = method("HRESULT SetName([in] LPOLESTR szName)")
     SetVersion = method("HRESULT SetVersion([in] WORD wMajorVerNum, [in] WORD wMinorVerNum)")
     SetGuid = method("HRESULT SetGuid([in] REFGUID guid)")

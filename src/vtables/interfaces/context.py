@@ -5,16 +5,20 @@ from .unknown import IUnknown
 class IGlobalInterfaceTable(IUnknown):
     iid = "{00000146-0000-0000-C000-000000000046}"
     RegisterInterfaceInGlobal = method(
-        "HRESULT RegisterInterfaceInGlobal([in] IUnknown *pUnk, [in] REFIID riid, [out] DWORD *pdwCookie)")
+        "HRESULT RegisterInterfaceInGlobal([in] IUnknown *pUnk, [in] REFIID riid, [out] DWORD *pdwCookie)"
+    )
     RevokeInterfaceFromGlobal = method("HRESULT RevokeInterfaceFromGlobal([in] DWORD dwCookie)")
     GetInterfaceFromGlobal = method(
-        "HRESULT GetInterfaceFromGlobal([in] DWORD dwCookie, [in] REFIID riid, [out, iid_is(riid)] void **ppv)")
+        "HRESULT GetInterfaceFromGlobal([in] DWORD dwCookie, [in] REFIID riid, [out, iid_is(riid)] void **ppv)"
+    )
 
 
 class IContextCallback(IUnknown):
     iid = "{000001DA-0000-0000-C000-000000000046}"
-    ContextCallback = method("HRESULT ContextCallback([in] PFNCONTEXTCALL pfnCallback, [in] ComCallData *pParam, "
-                             "[in] REFIID riid, [in] int iMethod, [in] IUnknown *pUnk)")
+    ContextCallback = method(
+        "HRESULT ContextCallback([in] PFNCONTEXTCALL pfnCallback, [in] ComCallData *pParam, "
+        "[in] REFIID riid, [in] int iMethod, [in] IUnknown *pUnk)"
+    )
 
 
 class IComThreadingInfo(IUnknown):

@@ -4,17 +4,24 @@ from .unknown import IUnknown
 
 class IMarshal(IUnknown):
     iid = "{00000003-0000-0000-C000-000000000046}"
-    GetUnmarshalClass = method("HRESULT GetUnmarshalClass([in] REFIID riid, [in, unique] void *pv, "
-                               "[in] DWORD dwDestContext, [in, unique] void *pvDestContext, [in] DWORD mshlflags, "
-                               "[out] CLSID *pCid)")
-    GetMarshalSizeMax = method("HRESULT GetMarshalSizeMax([in] REFIID riid, [in, unique] void *pv, "
-                               "[in] DWORD dwDestContext, [in, unique] void *pvDestContext, [in] DWORD mshlflags, "
-                               "[out] DWORD *pSize)")
-    MarshalInterface = method("HRESULT MarshalInterface([in, unique] IStream *pStm, [in] REFIID riid, "
-                              "[in, unique] void *pv, [in] DWORD dwDestContext, [in, unique] void *pvDestContext, "
-                              "[in] DWORD mshlflags)")
-    UnmarshalInterface = method("HRESULT UnmarshalInterface([in, unique] IStream *pStm, [in] REFIID riid, "
-                                "[out, iid_is(riid)] void **ppv)")
+    GetUnmarshalClass = method(
+        "HRESULT GetUnmarshalClass([in] REFIID riid, [in, unique] void *pv, "
+        "[in] DWORD dwDestContext, [in, unique] void *pvDestContext, [in] DWORD mshlflags, "
+        "[out] CLSID *pCid)"
+    )
+    GetMarshalSizeMax = method(
+        "HRESULT GetMarshalSizeMax([in] REFIID riid, [in, unique] void *pv, "
+        "[in] DWORD dwDestContext, [in, unique] void *pvDestContext, [in] DWORD mshlflags, "
+        "[out] DWORD *pSize)"
+    )
+    MarshalInterface = method(
+        "HRESULT MarshalInterface([in, unique] IStream *pStm, [in] REFIID riid, "
+        "[in, unique] void *pv, [in] DWORD dwDestContext, [in, unique] void *pvDestContext, "
+        "[in] DWORD mshlflags)"
+    )
+    UnmarshalInterface = method(
+        "HRESULT UnmarshalInterface([in, unique] IStream *pStm, [in] REFIID riid, [out, iid_is(riid)] void **ppv)"
+    )
     ReleaseMarshalData = method("HRESULT ReleaseMarshalData([in, unique] IStream *pStm)")
     DisconnectObject = method("HRESULT DisconnectObject([in] DWORD dwReserved)")
 
@@ -23,4 +30,5 @@ class IExternalConnection(IUnknown):
     iid = "{00000019-0000-0000-C000-000000000046}"
     AddConnection = method("DWORD AddConnection([in] DWORD extconn, [in] DWORD reserved)")
     ReleaseConnection = method(
-        "DWORD ReleaseConnection([in] DWORD extconn, [in] DWORD reserved, [in] BOOL fLastReleaseCloses)")
+        "DWORD ReleaseConnection([in] DWORD extconn, [in] DWORD reserved, [in] BOOL fLastReleaseCloses)"
+    )

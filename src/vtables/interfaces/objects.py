@@ -5,7 +5,9 @@ from .unknown import IUnknown
 class IClassFactory(IUnknown):
     iid = "{00000001-0000-0000-C000-000000000046}"
     CreateInstance = method(
-        "HRESULT CreateInstance([in, unique] IUnknown *pUnkOuter, [in] REFIID riid, [out, iid_is(riid)] void **ppvObject)")
+        "HRESULT CreateInstance([in, unique] IUnknown *pUnkOuter, [in] REFIID riid, "
+        "[out, iid_is(riid)] void **ppvObject)"
+    )
     LockServer = method("HRESULT LockServer([in] BOOL fLock)")
 
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ole32_bindings.guid import Guid
 from ole32_bindings.objref import CLSID_PyMarshalByValue, ObjrefCustom, ObjrefError, decode, encode, explain, to_json
 from ole32_bindings.objref.byvalue import ByValuePayload, decode_payload, encode_payload
-from ole32_bindings.guid import Guid
 
 IID_IPersist = Guid("{0000010C-0000-0000-C000-000000000046}")
 
@@ -38,16 +38,19 @@ def test_any_bytes_decode_or_raise_objref_error(data):
         assert used <= len(data) and encode_payload(payload.name, payload.state) == data[:used]
 
 
-@pytest.mark.parametrize("data, field", [
-    (b"PYM", "PYMV.header"),
-    (b"MEOW" + struct.pack("<HH", 1, 1) + b"x" + b"\0" * 4, "PYMV.magic"),
-    (b"PYMV" + struct.pack("<HH", 2, 1) + b"x" + b"\0" * 4, "PYMV.version"),
-    (b"PYMV" + struct.pack("<HH", 1, 0), "PYMV.name_len"),
-    (b"PYMV" + struct.pack("<HH", 1, 5000), "PYMV.name_len"),
-    (b"PYMV" + struct.pack("<HH", 1, 2) + b"\xff\xfe" + b"\0" * 4, "PYMV.name"),
-    (b"PYMV" + struct.pack("<HH", 1, 1) + b"x" + struct.pack("<I", 0xFFFFFFFF), "PYMV.state_len"),
-    (b"PYMV" + struct.pack("<HH", 1, 1) + b"x" + struct.pack("<I", 10) + b"abc", "PYMV.state"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        (b"PYM", "PYMV.header"),
+        (b"MEOW" + struct.pack("<HH", 1, 1) + b"x" + b"\0" * 4, "PYMV.magic"),
+        (b"PYMV" + struct.pack("<HH", 2, 1) + b"x" + b"\0" * 4, "PYMV.version"),
+        (b"PYMV" + struct.pack("<HH", 1, 0), "PYMV.name_len"),
+        (b"PYMV" + struct.pack("<HH", 1, 5000), "PYMV.name_len"),
+        (b"PYMV" + struct.pack("<HH", 1, 2) + b"\xff\xfe" + b"\0" * 4, "PYMV.name"),
+        (b"PYMV" + struct.pack("<HH", 1, 1) + b"x" + struct.pack("<I", 0xFFFFFFFF), "PYMV.state_len"),
+        (b"PYMV" + struct.pack("<HH", 1, 1) + b"x" + struct.pack("<I", 10) + b"abc", "PYMV.state"),
+    ],
+)
 def test_hostile_payloads_name_the_field(data, field):
     with pytest.raises(ObjrefError) as info:
         decode_payload(data)
@@ -63,12 +66,10 @@ def test_encode_refuses_what_decode_would():
 
 def test_explained_inside_an_objref_custom():
     payload = encode_payload("demo.Point", b"\x00" * 12)
-    obj = ObjrefCustom(iid=IID_IPersist, clsid=CLSID_PyMarshalByValue, object_data=payload,
-                       size=len(payload))
+    obj = ObjrefCustom(iid=IID_IPersist, clsid=CLSID_PyMarshalByValue, object_data=payload, size=len(payload))
     assert decode(encode(obj)) == obj
     text = "\n".join(explain(obj))
     assert "CLSID_PyMarshalByValue" in text and "class 'demo.Point' is rebuilt" in text and "12 bytes of state" in text
     assert to_json(obj)["objref"]["custom"]["by_value"] == {"name": "demo.Point", "state": "00" * 12}
-    broken = ObjrefCustom(iid=IID_IPersist, clsid=CLSID_PyMarshalByValue, object_data=b"PYMVxx",
-                          size=6)
+    broken = ObjrefCustom(iid=IID_IPersist, clsid=CLSID_PyMarshalByValue, object_data=b"PYMVxx", size=6)
     assert "does not decode: PYMV.header" in "\n".join(explain(broken))

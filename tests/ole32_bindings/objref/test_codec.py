@@ -10,10 +10,10 @@ import pytest
 
 from ole32_bindings.guid import Guid
 from ole32_bindings.objref import (
+    EMPTY_DUALSTRINGARRAY,
     CLSID_InProcFreeMarshaler,
     CLSID_PyMarshalByValue,
     CLSID_StdMarshal,
-    EMPTY_DUALSTRINGARRAY,
     DataElement,
     DualStringArray,
     InterfacePointer,
@@ -36,12 +36,12 @@ from ole32_bindings.objref import (
 # ---------------------------------------------------------------- vectors written from the [MS-DCOM] layouts
 
 MEOW = bytes.fromhex("4d454f57")  # signature 0x574F454D little-endian
-IID_IPERSIST_LE = bytes.fromhex("0c010000" "0000" "0000" "c000000000000046")  # {0000010C-0000-0000-C000-...46}
-IID_IUNKNOWN_LE = bytes.fromhex("00000000" "0000" "0000" "c000000000000046")
-IPID_LE = bytes.fromhex("01a00000" "2301" "bc0a" "1122334455667788")  # {0000A001-0123-0ABC-1122-334455667788}
-CLSID_HANDLER_LE = bytes.fromhex("78563412" "cdab" "ef01" "0123456789abcdef")  # {12345678-ABCD-01EF-0123-...}
-CTX_ID_LE = bytes.fromhex("44332211" "6655" "8877" "99aabbccddeeff00")  # {11223344-5566-7788-99AA-BBCCDDEEFF00}
-PYMBV_LE = bytes.fromhex("6e2b1a8c" "4f5d" "3a4e" "9b7c1f2e3d4c5b6a")  # {8C1A2B6E-5D4F-4E3A-9B7C-1F2E3D4C5B6A}
+IID_IPERSIST_LE = bytes.fromhex("0c01000000000000c000000000000046")  # {0000010C-0000-0000-C000-...46}
+IID_IUNKNOWN_LE = bytes.fromhex("0000000000000000c000000000000046")
+IPID_LE = bytes.fromhex("01a000002301bc0a1122334455667788")  # {0000A001-0123-0ABC-1122-334455667788}
+CLSID_HANDLER_LE = bytes.fromhex("78563412cdabef010123456789abcdef")  # {12345678-ABCD-01EF-0123-...}
+CTX_ID_LE = bytes.fromhex("443322116655887799aabbccddeeff00")  # {11223344-5566-7788-99AA-BBCCDDEEFF00}
+PYMBV_LE = bytes.fromhex("6e2b1a8c4f5d3a4e9b7c1f2e3d4c5b6a")  # {8C1A2B6E-5D4F-4E3A-9B7C-1F2E3D4C5B6A}
 
 STD_FIELDS = (
     struct.pack("<I", 0)  # flags: SORF_NULL
@@ -53,7 +53,7 @@ STD_FIELDS = (
 assert len(STD_FIELDS) == 40
 
 # Wine, same machine: empty DUALSTRINGARRAY (wNumEntries = wSecurityOffset = 0); 68 bytes for IPersist.
-WINE_IPERSIST = MEOW + struct.pack("<I", 1) + IID_IPERSIST_LE + STD_FIELDS + bytes.fromhex("0000" "0000")
+WINE_IPERSIST = MEOW + struct.pack("<I", 1) + IID_IPERSIST_LE + STD_FIELDS + bytes.fromhex("00000000")
 
 
 def w(text: str) -> bytes:
@@ -64,8 +64,10 @@ def w(text: str) -> bytes:
 # Windows-like bindings: two string bindings, two security bindings.
 _STRINGS = struct.pack("<H", 0x07) + w("192.168.1.10") + struct.pack("<H", 0x07) + w("HOST") + b"\x00\x00"
 _SECURITY = (
-    struct.pack("<HH", 10, 0xFFFF) + w("")  # RPC_C_AUTHN_WINNT, no SPN
-    + struct.pack("<HH", 16, 0xFFFF) + w("host/HOST.example.com")  # Kerberos
+    struct.pack("<HH", 10, 0xFFFF)
+    + w("")  # RPC_C_AUTHN_WINNT, no SPN
+    + struct.pack("<HH", 16, 0xFFFF)
+    + w("host/HOST.example.com")  # Kerberos
     + b"\x00\x00"
 )
 _ENTRIES = _STRINGS + _SECURITY
@@ -77,13 +79,25 @@ HANDLER = MEOW + struct.pack("<I", 2) + IID_IUNKNOWN_LE + STD_FIELDS + CLSID_HAN
 
 _ELEMENT = CTX_ID_LE + struct.pack("<II", 5, 8) + b"ctx!!" + b"\x00\x00\x00"
 EXTENDED = (
-    MEOW + struct.pack("<I", 8) + IID_IUNKNOWN_LE + STD_FIELDS
-    + struct.pack("<I", 0x4E535956) + DSA_REAL + struct.pack("<I", 1) + struct.pack("<I", 0x4E535956) + _ELEMENT
+    MEOW
+    + struct.pack("<I", 8)
+    + IID_IUNKNOWN_LE
+    + STD_FIELDS
+    + struct.pack("<I", 0x4E535956)
+    + DSA_REAL
+    + struct.pack("<I", 1)
+    + struct.pack("<I", 0x4E535956)
+    + _ELEMENT
 )
 
 # OBJREF_CUSTOM whose size field (GetMarshalSizeMax) promises 0x100 bytes but only 10 follow.
 CUSTOM_SHORT = (
-    MEOW + struct.pack("<I", 4) + IID_IUNKNOWN_LE + PYMBV_LE + struct.pack("<I", 0) + struct.pack("<I", 0x100)
+    MEOW
+    + struct.pack("<I", 4)
+    + IID_IUNKNOWN_LE
+    + PYMBV_LE
+    + struct.pack("<I", 0)
+    + struct.pack("<I", 0x100)
     + b"0123456789"
 )
 
@@ -185,7 +199,7 @@ def test_custom_huge_size_never_allocates() -> None:
 
 def test_constants() -> None:
     assert CLSID_PyMarshalByValue == Guid("{8C1A2B6E-5D4F-4E3A-9B7C-1F2E3D4C5B6A}")
-    assert CLSID_StdMarshal.bytes_le == bytes.fromhex("17000000" "0000" "0000" "c000000000000046")
+    assert CLSID_StdMarshal.bytes_le == bytes.fromhex("1700000000000000c000000000000046")
     assert CLSID_InProcFreeMarshaler == Guid("{0000033A-0000-0000-C000-000000000046}")
 
 
@@ -238,8 +252,12 @@ def test_dualstringarray_normalises_canonical_raw() -> None:
 
 def test_dualstringarray_rejects_inconsistent_raw() -> None:
     with pytest.raises(ValueError, match="other bindings"):
-        DualStringArray((StringBinding(7, "b"),), (), security_offset=3, raw_entries=DualStringArray(
-            (StringBinding(7, "a"),)).entries)
+        DualStringArray(
+            (StringBinding(7, "b"),),
+            (),
+            security_offset=3,
+            raw_entries=DualStringArray((StringBinding(7, "a"),)).entries,
+        )
     with pytest.raises(ValueError, match="together"):
         DualStringArray(raw_entries=b"")
 
@@ -433,15 +451,24 @@ def _std_with(dsa: bytes) -> bytes:
         (_std_with(struct.pack("<HH", 4, 5) + b"\x00" * 8), "DUALSTRINGARRAY.wSecurityOffset", 66),
         (_std_with(struct.pack("<HH", 0, 1)), "DUALSTRINGARRAY.wSecurityOffset", 66),
         # network address without its NUL inside the array
-        (_std_with(struct.pack("<HH", 3, 3) + struct.pack("<H", 7) + "ab".encode("utf-16-le")),
-         "STRINGBINDING[0].aNetworkAddr", 70),
+        (
+            _std_with(struct.pack("<HH", 3, 3) + struct.pack("<H", 7) + "ab".encode("utf-16-le")),
+            "STRINGBINDING[0].aNetworkAddr",
+            70,
+        ),
         # string list without terminator
         (_std_with(struct.pack("<HH", 3, 3) + struct.pack("<H", 7) + w("a")), "DUALSTRINGARRAY.aStringArray", 74),
         # security list without terminator
-        (_std_with(struct.pack("<HH", 4, 2) + b"\x00\x00\x00\x00" + struct.pack("<HH", 10, 0xFFFF)),
-         "SECURITYBINDING[0].aPrincName", 76),
-        (_std_with(struct.pack("<HH", 3, 2) + b"\x00\x00\x00\x00" + struct.pack("<H", 10)),
-         "SECURITYBINDING[0].wAuthzSvc", 74),
+        (
+            _std_with(struct.pack("<HH", 4, 2) + b"\x00\x00\x00\x00" + struct.pack("<HH", 10, 0xFFFF)),
+            "SECURITYBINDING[0].aPrincName",
+            76,
+        ),
+        (
+            _std_with(struct.pack("<HH", 3, 2) + b"\x00\x00\x00\x00" + struct.pack("<H", 10)),
+            "SECURITYBINDING[0].wAuthzSvc",
+            74,
+        ),
         (_std_with(struct.pack("<HH", 2, 2) + b"\x00\x00\x00\x00"), "DUALSTRINGARRAY.aStringArray", 72),
         # wNumEntries larger than the data
         (_std_with(struct.pack("<HH", 0xFFFF, 0)), "DUALSTRINGARRAY.aStringArray", 68),

@@ -9,10 +9,10 @@ import pytest
 
 from ole32_bindings.guid import Guid
 from ole32_bindings.objref import (
-    CLSID_InProcFreeMarshaler,
-    CLSID_PyMarshalByValue,
     JSON_SCHEMA_ID,
     SORF_NOPING,
+    CLSID_InProcFreeMarshaler,
+    CLSID_PyMarshalByValue,
     DataElement,
     DualStringArray,
     InterfacePointer,
@@ -42,8 +42,12 @@ IID_IUNKNOWN = Guid("{00000000-0000-0000-C000-000000000046}")
 IPID = Guid("{0000A001-0123-0ABC-1122-334455667788}")
 STD = StdObjref(0, 5, 0x0000A1B2C3D4E5F6, 2, IPID)
 WINE = (
-    b"MEOW" + struct.pack("<I", 1) + IID_IPERSIST.bytes_le
-    + struct.pack("<IIQQ", 0, 5, 0x0000A1B2C3D4E5F6, 2) + IPID.bytes_le + b"\x00\x00\x00\x00"
+    b"MEOW"
+    + struct.pack("<I", 1)
+    + IID_IPERSIST.bytes_le
+    + struct.pack("<IIQQ", 0, 5, 0x0000A1B2C3D4E5F6, 2)
+    + IPID.bytes_le
+    + b"\x00\x00\x00\x00"
 )
 REAL_DSA = DualStringArray(
     (StringBinding(0x07, "192.168.1.10"), StringBinding(0x1F, "host.example.com")),

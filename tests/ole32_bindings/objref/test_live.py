@@ -22,8 +22,7 @@ def _stream_with(data):
 
 @pytest.mark.parametrize("dest", ["INPROC", "LOCAL"])
 def test_live_objref_round_trips_through_our_codec(mta, dest):
-    from ole32_bindings import marshaling, streams
-    from ole32_bindings import objref
+    from ole32_bindings import marshaling, objref, streams
     from ole32_bindings.constants import MSHCTX
     from ole32_bindings.dlls import ffi
     from vtables.client import client_class
@@ -47,7 +46,7 @@ def test_live_objref_round_trips_through_our_codec(mta, dest):
             back = client_class(IStream).from_raw(marshaling.unmarshal_interface(fed.as_raw(), IStream.iid))
             back.Seek(ffi.new("LARGE_INTEGER *")[0], 0, ffi.NULL)
             buf = ffi.new("char[]", 16)
-            hr, n = back.Read(buf, 16)
+            _hr, n = back.Read(buf, 16)
             assert (n, ffi.buffer(buf, n)[:]) == (7, b"payload")
             back.release()
     finally:

@@ -3,12 +3,12 @@
 
 import sys
 
-from ole32_marshalling.git import GlobalInterfaceTable
-from ole32_marshalling.sta import StaThread
 from ole32_bindings import apartments, marshaling, streams
 from ole32_bindings.constants import MSHCTX, MSHLFLAGS
 from ole32_bindings.guid import Guid
 from ole32_bindings.pointers import release
+from ole32_marshalling.git import GlobalInterfaceTable
+from ole32_marshalling.sta import StaThread
 from vtables.client import client_class
 from vtables.interfaces import IPersist
 from vtables.object import ComObject, live_objects
@@ -23,6 +23,7 @@ class Demo(ComObject, implements=[IPersist]):
 
 apartments.co_initialize()
 with StaThread() as sta, GlobalInterfaceTable() as git:
+
     def make_and_park():
         obj = Demo().as_ptr(IPersist)
         try:
