@@ -10,7 +10,7 @@ FFI_OUT := src/ole32_bindings/_ffi.py
 METADATA := src/ole32_bindings.egg-info/entry_points.txt
 FFI_SRC := build_ffi.py $(wildcard ffi_src/*.py) $(wildcard src/ole32_bindings/_declarations/*.py)
 
-.PHONY: all provision generated native test test-linux test-wine bench bench-micro bench-marshalling clean
+.PHONY: all provision generated native wheel installed test test-linux lint test-wine bench bench-micro bench-marshalling docs clean
 
 all: test
 
@@ -73,13 +73,33 @@ $(TYPELIB_OUT)/benchtarget_widl.tlb: tests/ole32_servers/benchtarget_widl.idl
 	@mkdir -p $(TYPELIB_OUT)
 	widl --win64 -t -o $@ $<
 
-# Tests: first the COM-free tests on Linux CPython (fast inner loop), then everything under Wine.
+# The package (issue 16): an sdist, then the wheel built from that sdist (so the sdist is proven complete: setup.py
+# compiles the two DLLs with mingw when it has none). dist/ole32_bindings-<version>-py3-none-win_amd64.whl.
+DIST := dist
+wheel: provision
+	@rm -rf $(DIST) && mkdir -p build
+	@cd $(ROOT) && $(VENV_PY) -m build --no-isolation --outdir $(DIST) . >build/wheel.log 2>&1 \
+	  || { cat build/wheel.log; echo "make wheel failed (log: build/wheel.log)"; exit 1; }
+	@ls -l $(DIST)
+
+# The wheel installed by pip into a fresh copy of the Windows Python, with no checkout on its path.
+INSTALLED := $(ROOT)/build/installed-python
+installed: wheel
+	@tools/install-wheel $(INSTALLED) $(wildcard $(DIST)/*.whl)
+
+# Tests: first the COM-free tests on Linux CPython (fast inner loop), then the runtime suite under Wine against
+# the installed wheel (tests/test_installed.py checks that nothing is imported from the checkout).
 test: provision
 	@$(MAKE) -s test-linux
+	@$(MAKE) -s installed
 	@$(MAKE) -s test-wine
 
 test-linux:
 	cd $(ROOT) && PYTHONPATH=src $(VENV_PY) -m pytest -q -m "not runtime" -p no:cacheprovider tests bench
+
+# Static checks: ruff (lint, format) on the whole tree, mypy on the COM-free code ([tool.mypy] in pyproject.toml).
+lint:
+	cd $(ROOT) && $(VENV_PY) -m ruff check . && $(VENV_PY) -m ruff format --check . && $(VENV_PY) -m mypy
 
 # RPC failures travel as first-chance SEH exceptions that rpcrt4 handles, which faulthandler prints as "Windows fatal
 # exception" (noise); it stays on for its timeout: a test stuck for 5 minutes dumps every thread's stack.
@@ -87,8 +107,10 @@ test-linux:
 # A crashed Python can still exit 0 under Wine: the JUnit report must exist and be clean (tools/check_junit.py).
 WINE_REPORT := build/test-results/wine.xml
 test-wine:
+	@test -f $(INSTALLED)/python.exe || { echo "no installed wheel at $(INSTALLED): make installed"; exit 1; }
 	@mkdir -p $(dir $(WINE_REPORT)); rm -f $(WINE_REPORT)
-	$(WINPY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=300 --benchmark-disable \
+	OLE32B_WINPY_HOME=$(INSTALLED) OLE32B_EXPECT_INSTALLED=1 \
+	  $(WINPY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=300 --benchmark-disable \
 	  --junitxml=$(WINE_REPORT) tests bench; \
 	  rc=$$?; tools/wineserver-restart; $(VENV_PY) tools/check_junit.py $(WINE_REPORT) || rc=1; exit $$rc
 
@@ -113,5 +135,9 @@ bench-marshalling: provision
 	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name --benchmark-json=$(MARSHAL_JSON)
 	$(VENV_PY) tools/bench_ratios.py $(MARSHAL_JSON)
 
+# The API reference: docs/ and the docstrings, read statically (mkdocs.yml). No -q: it hides warnings from --strict.
+docs: provision
+	cd $(ROOT) && $(VENV_PY) -m mkdocs build --strict -d build/docs/site
+
 clean:
-	rm -rf build src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll src/ole32_bindings.egg-info
+	rm -rf build dist src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll src/ole32_bindings.egg-info

@@ -10,4 +10,4 @@ from .guid import GUID_NULL, Guid
 from .hresult import ComError, check
 
 __all__ = ["Guid", "GUID_NULL", "ComError", "check"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -15,7 +15,8 @@ import pytest
 import ole32_bindings
 from ole32_bindings import cli
 
-SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src")
+#: where this run imports the package from: the checkout's src/, or site-packages when the wheel is installed
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(ole32_bindings.__file__)))
 
 MEOW = bytes.fromhex("4d454f57")
 IID_IPERSIST_LE = bytes.fromhex("0c01000000000000c000000000000046")
@@ -220,7 +221,7 @@ def test_unknown_option(capsys):
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.abspath(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = PACKAGE_PARENT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 

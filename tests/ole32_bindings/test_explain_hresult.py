@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+import ole32_bindings
 from ole32_bindings import hresult as H
 from ole32_bindings.explain_hresult import CAUSES, JSON_SCHEMA_ID, explain_hresult, parse_hresult
 
@@ -246,7 +247,7 @@ def test_importing_loads_no_dll():
         "if m in sys.modules))"
     )
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.join(os.path.dirname(__file__), "..", "..", "src")
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(ole32_bindings.__file__)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
