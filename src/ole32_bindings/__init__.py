@@ -4,6 +4,8 @@ This package is import-light: ``guid``, ``hresult``, ``constants`` and ``objref`
 included); the modules that call the runtime (``apartments``, ``activation``, ``marshaling``, ``streams``,
 ``memory``, ``errorinfo``, ``security``, ``typelib``, ``registry``, ``win32``) load it through ``dlls`` when
 imported, on Windows (or Wine).
+
+Re-exported here: ``Guid`` and ``GUID_NULL`` (from ``guid``), ``ComError`` and ``check`` (from ``hresult``).
 """
 
 from .guid import GUID_NULL, Guid

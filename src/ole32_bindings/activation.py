@@ -123,12 +123,15 @@ def release_server_process() -> int:
 
 
 def clsid_from_progid(progid: str) -> Guid:
+    """CLSIDFromProgID: the CLSID registered for ``progid``; raises (CO_E_CLASSSTRING) when it is not registered."""
     out = ffi.new("CLSID *")
     check(_CLSIDFromProgID(progid, out))
     return guid_from_cdata(out)
 
 
 def progid_from_clsid(clsid: Guid) -> str:
+    """ProgIDFromCLSID: the ProgID registered for ``clsid`` (the runtime's string is freed here); raises when the
+    class has none."""
     out = ffi.new("LPOLESTR *")
     check(_ProgIDFromCLSID(guid_ptr(clsid), out))
     try:

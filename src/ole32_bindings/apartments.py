@@ -53,6 +53,7 @@ def ole_initialize() -> int:
 
 
 def ole_uninitialize() -> None:
+    """OleUninitialize: balances one successful ``ole_initialize`` on the same thread."""
     _OleUninitialize()
 
 

@@ -20,14 +20,18 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["main", "build_parser", "read_objref_argument", "BadInput", "EXIT_OK", "EXIT_BAD_INPUT", "COMMANDS_GROUP"]
 
 PROG = "ole32_bindings"
 EXIT_OK = 0
+"""Exit status of a command that succeeded."""
 EXIT_BAD_INPUT = 2
+"""Exit status for input the user can fix (with a one-line ``ole32_bindings: error: ...`` on stderr)."""
 COMMANDS_GROUP = "ole32_bindings.commands"
+"""The entry-point group through which the layers above add commands: each entry point is a function
+``register(subparsers)`` (see the module doc)."""
 
 
 class BadInput(Exception):
@@ -40,11 +44,13 @@ _BadInput = BadInput
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line (``... (see --help)``) and never exit the process itself."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _BadInput(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: ``objref``, ``hresult``, and the commands of the ``ole32_bindings.commands``
+    entry points. Its usage errors raise :class:`BadInput` instead of exiting the process."""
     from . import __version__
 
     parser = _Parser(

@@ -4,8 +4,37 @@ from __future__ import annotations
 
 from enum import IntEnum, IntFlag
 
+__all__ = [
+    "COINIT",
+    "CLSCTX",
+    "REGCLS",
+    "MSHCTX",
+    "MSHLFLAGS",
+    "APTTYPE",
+    "APTTYPEQUALIFIER",
+    "THDTYPE",
+    "COWAIT",
+    "STREAM_SEEK",
+    "REGKIND",
+    "SYSKIND",
+    "RPC_C_AUTHN_LEVEL",
+    "RPC_C_IMP_LEVEL",
+    "EOAC",
+    "INFINITE",
+    "WAIT_OBJECT_0",
+    "WAIT_TIMEOUT",
+    "WAIT_FAILED",
+    "WM_QUIT",
+    "WM_USER",
+    "QS_ALLINPUT",
+    "MWMO_INPUTAVAILABLE",
+    "PM_REMOVE",
+]
+
 
 class COINIT(IntFlag):
+    """CoInitializeEx's apartment model and options (``MULTITHREADED`` is 0: the MTA)."""
+
     APARTMENTTHREADED = 0x2
     MULTITHREADED = 0x0
     DISABLE_OLE1DDE = 0x4
@@ -13,6 +42,8 @@ class COINIT(IntFlag):
 
 
 class CLSCTX(IntFlag):
+    """Where an activation may run the class: in process, in a handler, in a local or remote server."""
+
     INPROC_SERVER = 0x1
     INPROC_HANDLER = 0x2
     LOCAL_SERVER = 0x4
@@ -31,6 +62,8 @@ class CLSCTX(IntFlag):
 
 
 class REGCLS(IntFlag):
+    """CoRegisterClassObject's flags: how many activations a class object serves, and ``SUSPENDED``."""
+
     SINGLEUSE = 0
     MULTIPLEUSE = 1
     MULTI_SEPARATE = 2
@@ -40,6 +73,8 @@ class REGCLS(IntFlag):
 
 
 class MSHCTX(IntEnum):
+    """Marshal destination context: where the unmarshaling side is (same process, same machine...)."""
+
     LOCAL = 0
     NOSHAREDMEM = 1
     DIFFERENTMACHINE = 2
@@ -49,6 +84,8 @@ class MSHCTX(IntEnum):
 
 
 class MSHLFLAGS(IntFlag):
+    """Why an interface is marshaled: ``NORMAL`` (unmarshaled once) or table-strong/weak (many times)."""
+
     NORMAL = 0
     TABLESTRONG = 1
     TABLEWEAK = 2
@@ -56,6 +93,8 @@ class MSHLFLAGS(IntFlag):
 
 
 class APTTYPE(IntEnum):
+    """The apartment type CoGetApartmentType reports (``NA``: the neutral apartment)."""
+
     CURRENT = -1
     STA = 0
     MTA = 1
@@ -64,6 +103,8 @@ class APTTYPE(IntEnum):
 
 
 class APTTYPEQUALIFIER(IntEnum):
+    """The qualifier CoGetApartmentType reports with the type (e.g. ``IMPLICIT_MTA``)."""
+
     NONE = 0
     IMPLICIT_MTA = 1
     NA_ON_MTA = 2
@@ -75,11 +116,15 @@ class APTTYPEQUALIFIER(IntEnum):
 
 
 class THDTYPE(IntEnum):
+    """IComThreadingInfo::GetCurrentThreadType: whether the thread pumps messages."""
+
     BLOCKMESSAGES = 0
     PROCESSMESSAGES = 1
 
 
 class COWAIT(IntFlag):
+    """CoWaitForMultipleHandles' flags."""
+
     DEFAULT = 0
     WAITALL = 1
     ALERTABLE = 2
@@ -89,18 +134,24 @@ class COWAIT(IntFlag):
 
 
 class STREAM_SEEK(IntEnum):
+    """IStream::Seek's origin."""
+
     SET = 0
     CUR = 1
     END = 2
 
 
 class REGKIND(IntEnum):
+    """LoadTypeLibEx: whether to register the library it loads."""
+
     DEFAULT = 0
     REGISTER = 1
     NONE = 2
 
 
 class SYSKIND(IntEnum):
+    """The target platform of a type library."""
+
     WIN16 = 0
     WIN32 = 1
     MAC = 2
@@ -108,6 +159,8 @@ class SYSKIND(IntEnum):
 
 
 class RPC_C_AUTHN_LEVEL(IntEnum):
+    """Authentication levels (CoInitializeSecurity, CoSetProxyBlanket)."""
+
     DEFAULT = 0
     NONE = 1
     CONNECT = 2
@@ -118,6 +171,8 @@ class RPC_C_AUTHN_LEVEL(IntEnum):
 
 
 class RPC_C_IMP_LEVEL(IntEnum):
+    """Impersonation levels (CoInitializeSecurity, CoSetProxyBlanket)."""
+
     DEFAULT = 0
     ANONYMOUS = 1
     IDENTIFY = 2
@@ -126,6 +181,8 @@ class RPC_C_IMP_LEVEL(IntEnum):
 
 
 class EOAC(IntFlag):
+    """Authentication capabilities (CoInitializeSecurity, CoSetProxyBlanket)."""
+
     NONE = 0
     MUTUAL_AUTH = 0x1
     STATIC_CLOAKING = 0x20
@@ -140,11 +197,20 @@ class EOAC(IntFlag):
 
 
 INFINITE = 0xFFFFFFFF
+"""A timeout that never expires (milliseconds)."""
 WAIT_OBJECT_0 = 0
+"""A wait's result for its first handle (``WAIT_OBJECT_0 + i`` for handle ``i``)."""
 WAIT_TIMEOUT = 0x102
+"""A wait's result when the timeout expired."""
 WAIT_FAILED = 0xFFFFFFFF
+"""A wait's result when the wait itself failed (GetLastError says why)."""
 WM_QUIT = 0x0012
+"""The message that ends a message loop (PostQuitMessage)."""
 WM_USER = 0x0400
+"""The first message number free for private use."""
 QS_ALLINPUT = 0x04FF
+"""MsgWaitForMultipleObjectsEx's wake mask for any input in the queue."""
 MWMO_INPUTAVAILABLE = 0x4
+"""MsgWaitForMultipleObjectsEx: also return for input already in the queue but not yet removed."""
 PM_REMOVE = 0x1
+"""PeekMessageW: remove the message from the queue."""

@@ -26,6 +26,9 @@ _CreateErrorInfo = function("CreateErrorInfo")
 
 
 class ErrorInfo(NamedTuple):
+    """What ``take_error_info`` read from an error object: its description, its source (usually a ProgID or
+    class name) and the IID of the interface that defined the error (GUID_NULL when not set)."""
+
     description: str
     source: str
     iid: Guid
@@ -63,6 +66,7 @@ def set_error_info(description: str, source: str = "", iid: Guid = GUID_NULL) ->
 
 
 def clear_error_info() -> None:
+    """SetErrorInfo(NULL): empty this thread's error slot (COM releases the error object that was in it)."""
     check(_SetErrorInfo(0, ffi.NULL))
 
 

@@ -21,8 +21,8 @@ from ._winerror import HRESULT_NAMES, WIN32_ERROR_NAMES
 __all__ = ["HresultExplanation", "explain_hresult", "parse_hresult", "CAUSES", "JSON_SCHEMA_ID"]
 
 JSON_SCHEMA_ID = "ole32-bindings.hresult/1"
+"""The ``schema`` value of :meth:`HresultExplanation.to_json` documents (docs/cli.md)."""
 
-#: One line on the usual cause, for the failures people meet most with COM and DCOM (keyed by unsigned HRESULT).
 CAUSES: dict[int, str] = {
     0x00000001: "S_FALSE is success: the call worked but the answer is 'no' or 'nothing more' (end of an "
     "enumeration, already initialised); check for it explicitly, SUCCEEDED() treats it as OK.",
@@ -80,6 +80,7 @@ CAUSES: dict[int, str] = {
     0x80010119: "CoInitializeSecurity was called after COM had already initialised security for the "
     "process (a marshal, an activation or another CoInitializeSecurity came first).",
 }
+"""One line on the usual cause, for the failures people meet most with COM and DCOM (keyed by unsigned HRESULT)."""
 
 _HEX_PREFIXED = re.compile(r"[+]?0[xX]([0-9A-Fa-f]{1,8})")
 _HEX_BARE = re.compile(r"[0-9A-Fa-f]{8}|[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")

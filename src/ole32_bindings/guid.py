@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Guid", "GUID_NULL"]
@@ -31,6 +32,8 @@ class Guid:
     __slots__ = ("bytes_le", "_text", "_cdata")
 
     bytes_le: bytes
+    _text: str  # the caches, filled on first use
+    _cdata: Any
 
     def __init__(self, text: str) -> None:
         if not isinstance(text, str):
@@ -54,6 +57,7 @@ class Guid:
 
     @classmethod
     def from_fields(cls, data1: int, data2: int, data3: int, data4: bytes) -> Guid:
+        """The GUID with the C struct's fields: ``Data1`` (u32), ``Data2``, ``Data3`` (u16), ``Data4`` (8 bytes)."""
         return cls.from_bytes_le(_FIELDS.pack(data1, data2, data3, bytes(data4)))
 
     @classmethod
@@ -66,6 +70,7 @@ class Guid:
 
     @property
     def fields(self) -> tuple[int, int, int, bytes]:
+        """``(Data1, Data2, Data3, Data4)``, as :meth:`from_fields` takes them."""
         return _FIELDS.unpack(self.bytes_le)
 
     def __str__(self) -> str:
@@ -120,6 +125,7 @@ def guid_from_16_bytes(data: bytes) -> Guid:
 # Slot setters used directly: Guid refuses __setattr__, and these are the cheapest way to fill a new value
 # (from_bytes_le runs for every GUID a COM call returns).
 _new_object = object.__new__
-_set_bytes = Guid.bytes_le.__set__  # type: ignore[attr-defined]
+_set_bytes: Callable[[Guid, bytes], None] = Guid.__dict__["bytes_le"].__set__  # the slot's member descriptor
 
 GUID_NULL = Guid("{00000000-0000-0000-0000-000000000000}")
+"""The all-zero GUID (GUID_NULL; IID_NULL and CLSID_NULL are the same value)."""

@@ -17,12 +17,14 @@ _IIDFromString = function("IIDFromString")
 
 
 def co_create_guid() -> Guid:
+    """CoCreateGuid: a new random GUID from the runtime (``Guid.new()`` makes the same kind without it)."""
     out = ffi.new("GUID *")
     check(_CoCreateGuid(out))
     return guid_from_cdata(out)
 
 
 def string_from_guid2(g: Guid) -> str:
+    """StringFromGUID2: the registry form ``{XXXXXXXX-...}`` as the runtime writes it (``str(g)`` is the same)."""
     buf = ffi.new("wchar_t[]", 40)
     n = _StringFromGUID2(guid_ptr(g), buf, 40)
     if n == 0:
@@ -38,6 +40,7 @@ def clsid_from_string(text: str) -> Guid:
 
 
 def iid_from_string(text: str) -> Guid:
+    """IIDFromString: the registry form only (no ProgID lookup)."""
     out = ffi.new("IID *")
     check(_IIDFromString(text, out))
     return guid_from_cdata(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 from ._winerror import FACILITY_NAMES, HRESULT_NAMES, WIN32_ERROR_NAMES
 
@@ -37,7 +38,9 @@ __all__ = [
 ]
 
 S_OK = 0
+"""Success."""
 S_FALSE = 1
+"""Success with the answer "no" or "nothing more": :func:`check` returns it, never raises."""
 FACILITY_WIN32 = 7
 
 
@@ -53,26 +56,32 @@ def to_signed(hr: int) -> int:
 
 
 def succeeded(hr: int) -> bool:
+    """SUCCEEDED(): true for every code with the severity bit clear (S_OK, S_FALSE and other success codes)."""
     return to_signed(hr) >= 0
 
 
 def failed(hr: int) -> bool:
+    """FAILED(): true for every code with the severity bit set."""
     return to_signed(hr) < 0
 
 
 def severity_of(hr: int) -> int:
+    """The severity bit (bit 31): 1 for a failure, 0 for success."""
     return (to_unsigned(hr) >> 31) & 1
 
 
 def facility_of(hr: int) -> int:
+    """The facility number (bits 16-28): 7 for FACILITY_WIN32, 4 for FACILITY_ITF..."""
     return (to_unsigned(hr) >> 16) & 0x1FFF
 
 
 def code_of(hr: int) -> int:
+    """The code within the facility (the low 16 bits; the Win32 error code for FACILITY_WIN32)."""
     return to_unsigned(hr) & 0xFFFF
 
 
 def facility_name(hr: int) -> str:
+    """The facility's name from the SDK table (``WIN32``, ``RPC``, ``ITF``...), else ``FACILITY_<number>``."""
     f = facility_of(hr)
     return FACILITY_NAMES.get(f, f"FACILITY_{f}")
 
@@ -153,72 +162,223 @@ class ComError(Exception):
             text += f" [{self.source + ': ' if self.source else ''}{self.description}]"
         return text
 
-    def __reduce__(self):  # picklable across processes
+    # picklable across processes
+    def __reduce__(self) -> tuple[Callable[..., ComError], tuple[int, str | None, str | None]]:
         return (error_from_hresult, (self.hresult, self.description, self.source))
 
 
 _BY_HRESULT: dict[int, type[ComError]] = {}
+_E = TypeVar("_E", bound=ComError)
 
 
-def _typed(name: str, hresult: int, doc: str) -> type[ComError]:
-    cls = type(name, (ComError,), {"HRESULT": hresult, "__doc__": doc, "__module__": __name__})
-    _BY_HRESULT[hresult] = cls
+def _typed(cls: type[_E]) -> type[_E]:
+    """Register a typed error under its HRESULT: :func:`error_from_hresult` (so :func:`check`) raises it."""
+    _BY_HRESULT[cls.HRESULT] = cls
     return cls
 
 
-NoInterfaceError = _typed("NoInterfaceError", 0x80004002, "E_NOINTERFACE: the object does not implement the IID.")
-PointerError = _typed("PointerError", 0x80004003, "E_POINTER: a required pointer was NULL.")
-InvalidArgError = _typed("InvalidArgError", 0x80070057, "E_INVALIDARG: an argument was invalid.")
-OutOfMemoryError = _typed("OutOfMemoryError", 0x8007000E, "E_OUTOFMEMORY: an allocation failed.")
-NotImplementedComError = _typed("NotImplementedComError", 0x80004001, "E_NOTIMPL: the method is not implemented.")
-FailError = _typed("FailError", 0x80004005, "E_FAIL: unspecified failure.")
-AccessDeniedError = _typed("AccessDeniedError", 0x80070005, "E_ACCESSDENIED: access denied.")
-UnexpectedError = _typed("UnexpectedError", 0x8000FFFF, "E_UNEXPECTED: catastrophic failure.")
-AbortError = _typed("AbortError", 0x80004004, "E_ABORT: the operation was aborted.")
-HandleError = _typed("HandleError", 0x80070006, "E_HANDLE: an invalid handle.")
-NoAggregationError = _typed(
-    "NoAggregationError", 0x80040110, "CLASS_E_NOAGGREGATION: the class cannot be aggregated (or not for that IID)."
-)
-ClassNotAvailableError = _typed(
-    "ClassNotAvailableError", 0x80040111, "CLASS_E_CLASSNOTAVAILABLE: the class factory does not provide this CLSID."
-)
-ClassNotRegisteredError = _typed(
-    "ClassNotRegisteredError",
-    0x80040154,
-    "REGDB_E_CLASSNOTREG: no registration and no running class object for the CLSID.",
-)
-NotInitializedError = _typed(
-    "NotInitializedError", 0x800401F0, "CO_E_NOTINITIALIZED: CoInitializeEx was not called on this thread."
-)
-ChangedModeError = _typed(
-    "ChangedModeError", 0x80010106, "RPC_E_CHANGED_MODE: the thread is already in the other apartment type."
-)
-WrongThreadError = _typed(
-    "WrongThreadError", 0x8001010E, "RPC_E_WRONG_THREAD: an apartment-bound object was called from another thread."
-)
-DisconnectedError = _typed(
-    "DisconnectedError", 0x80010108, "RPC_E_DISCONNECTED: the object invoked has disconnected from its clients."
-)
-ServerFaultError = _typed("ServerFaultError", 0x80010105, "RPC_E_SERVERFAULT: the server threw an exception.")
-CallRejectedError = _typed("CallRejectedError", 0x80010001, "RPC_E_CALL_REJECTED: the callee rejected the call.")
-InvalidObjrefError = _typed(
-    "InvalidObjrefError", 0x8001011D, "RPC_E_INVALID_OBJREF: the marshalled interface data (OBJREF) is invalid."
-)
-ObjectNotConnectedError = _typed(
-    "ObjectNotConnectedError", 0x800401FD, "CO_E_OBJNOTCONNECTED: the object is not connected to the server."
-)
-ServerExecFailureError = _typed(
-    "ServerExecFailureError", 0x80080005, "CO_E_SERVER_EXEC_FAILURE: the server process could not be started."
-)
-ServerUnavailableError = _typed(
-    "ServerUnavailableError", 0x800706BA, "RPC_S_SERVER_UNAVAILABLE (as HRESULT): the server process is gone."
-)
-CallFailedError = _typed("CallFailedError", 0x800706BE, "RPC_S_CALL_FAILED (as HRESULT): the remote call failed.")
-ServerStoppingError = _typed(
-    "ServerStoppingError", 0x80080008, "CO_E_SERVER_STOPPING: the server is shutting down its class objects."
-)
+@_typed
+class NoInterfaceError(ComError):
+    """E_NOINTERFACE: the object does not implement the IID."""
 
-__all__ += [cls.__name__ for cls in _BY_HRESULT.values()]
+    HRESULT = 0x80004002
+
+
+@_typed
+class PointerError(ComError):
+    """E_POINTER: a required pointer was NULL."""
+
+    HRESULT = 0x80004003
+
+
+@_typed
+class InvalidArgError(ComError):
+    """E_INVALIDARG: an argument was invalid."""
+
+    HRESULT = 0x80070057
+
+
+@_typed
+class OutOfMemoryError(ComError):
+    """E_OUTOFMEMORY: an allocation failed."""
+
+    HRESULT = 0x8007000E
+
+
+@_typed
+class NotImplementedComError(ComError):
+    """E_NOTIMPL: the method is not implemented."""
+
+    HRESULT = 0x80004001
+
+
+@_typed
+class FailError(ComError):
+    """E_FAIL: unspecified failure."""
+
+    HRESULT = 0x80004005
+
+
+@_typed
+class AccessDeniedError(ComError):
+    """E_ACCESSDENIED: access denied."""
+
+    HRESULT = 0x80070005
+
+
+@_typed
+class UnexpectedError(ComError):
+    """E_UNEXPECTED: catastrophic failure."""
+
+    HRESULT = 0x8000FFFF
+
+
+@_typed
+class AbortError(ComError):
+    """E_ABORT: the operation was aborted."""
+
+    HRESULT = 0x80004004
+
+
+@_typed
+class HandleError(ComError):
+    """E_HANDLE: an invalid handle."""
+
+    HRESULT = 0x80070006
+
+
+@_typed
+class NoAggregationError(ComError):
+    """CLASS_E_NOAGGREGATION: the class cannot be aggregated (or not for that IID)."""
+
+    HRESULT = 0x80040110
+
+
+@_typed
+class ClassNotAvailableError(ComError):
+    """CLASS_E_CLASSNOTAVAILABLE: the class factory does not provide this CLSID."""
+
+    HRESULT = 0x80040111
+
+
+@_typed
+class ClassNotRegisteredError(ComError):
+    """REGDB_E_CLASSNOTREG: no registration and no running class object for the CLSID."""
+
+    HRESULT = 0x80040154
+
+
+@_typed
+class NotInitializedError(ComError):
+    """CO_E_NOTINITIALIZED: CoInitializeEx was not called on this thread."""
+
+    HRESULT = 0x800401F0
+
+
+@_typed
+class ChangedModeError(ComError):
+    """RPC_E_CHANGED_MODE: the thread is already in the other apartment type."""
+
+    HRESULT = 0x80010106
+
+
+@_typed
+class WrongThreadError(ComError):
+    """RPC_E_WRONG_THREAD: an apartment-bound object was called from another thread."""
+
+    HRESULT = 0x8001010E
+
+
+@_typed
+class DisconnectedError(ComError):
+    """RPC_E_DISCONNECTED: the object invoked has disconnected from its clients."""
+
+    HRESULT = 0x80010108
+
+
+@_typed
+class ServerFaultError(ComError):
+    """RPC_E_SERVERFAULT: the server threw an exception."""
+
+    HRESULT = 0x80010105
+
+
+@_typed
+class CallRejectedError(ComError):
+    """RPC_E_CALL_REJECTED: the callee rejected the call."""
+
+    HRESULT = 0x80010001
+
+
+@_typed
+class InvalidObjrefError(ComError):
+    """RPC_E_INVALID_OBJREF: the marshalled interface data (OBJREF) is invalid."""
+
+    HRESULT = 0x8001011D
+
+
+@_typed
+class ObjectNotConnectedError(ComError):
+    """CO_E_OBJNOTCONNECTED: the object is not connected to the server."""
+
+    HRESULT = 0x800401FD
+
+
+@_typed
+class ServerExecFailureError(ComError):
+    """CO_E_SERVER_EXEC_FAILURE: the server process could not be started."""
+
+    HRESULT = 0x80080005
+
+
+@_typed
+class ServerUnavailableError(ComError):
+    """RPC_S_SERVER_UNAVAILABLE (as HRESULT): the server process is gone."""
+
+    HRESULT = 0x800706BA
+
+
+@_typed
+class CallFailedError(ComError):
+    """RPC_S_CALL_FAILED (as HRESULT): the remote call failed."""
+
+    HRESULT = 0x800706BE
+
+
+@_typed
+class ServerStoppingError(ComError):
+    """CO_E_SERVER_STOPPING: the server is shutting down its class objects."""
+
+    HRESULT = 0x80080008
+
+
+__all__ += [
+    "NoInterfaceError",
+    "PointerError",
+    "InvalidArgError",
+    "OutOfMemoryError",
+    "NotImplementedComError",
+    "FailError",
+    "AccessDeniedError",
+    "UnexpectedError",
+    "AbortError",
+    "HandleError",
+    "NoAggregationError",
+    "ClassNotAvailableError",
+    "ClassNotRegisteredError",
+    "NotInitializedError",
+    "ChangedModeError",
+    "WrongThreadError",
+    "DisconnectedError",
+    "ServerFaultError",
+    "CallRejectedError",
+    "InvalidObjrefError",
+    "ObjectNotConnectedError",
+    "ServerExecFailureError",
+    "ServerUnavailableError",
+    "CallFailedError",
+    "ServerStoppingError",
+]
 
 
 def error_from_hresult(hr: int, description: str | None = None, source: str | None = None) -> ComError:

@@ -30,6 +30,8 @@ _VariantClear = function("VariantClear")
 
 
 def task_mem_alloc(size: int) -> Any:
+    """CoTaskMemAlloc: ``size`` bytes owned by the caller, who frees them with ``task_mem_free`` (or hands them
+    to a callee that frees them). MemoryError when the allocator fails."""
     p = _CoTaskMemAlloc(size)
     if p == ffi.NULL:
         raise MemoryError(f"CoTaskMemAlloc({size}) failed")
@@ -37,6 +39,7 @@ def task_mem_alloc(size: int) -> Any:
 
 
 def task_mem_free(p: Any) -> None:
+    """CoTaskMemFree: free a block of the task allocator (NULL is allowed)."""
     _CoTaskMemFree(p)
 
 
@@ -51,10 +54,12 @@ def bstr_from_str(text: str) -> Any:
 
 
 def bstr_free(b: Any) -> None:
+    """SysFreeString: free a BSTR the caller owns (NULL is allowed)."""
     _SysFreeString(b)
 
 
 def bstr_len(b: Any) -> int:
+    """SysStringLen: the length of a BSTR in UTF-16 code units, from its prefix (0 for NULL)."""
     return _SysStringLen(b)
 
 
@@ -76,8 +81,10 @@ def bstr_to_str_and_free(b: Any) -> str:
 
 
 def variant_init(v: Any) -> None:
+    """VariantInit: make ``v`` (a ``VARIANT *``) VT_EMPTY without freeing anything it held."""
     _VariantInit(v)
 
 
 def variant_clear(v: Any) -> None:
+    """VariantClear: free what ``v`` owns (its BSTR, its interface reference, ...) and make it VT_EMPTY."""
     check(_VariantClear(v))

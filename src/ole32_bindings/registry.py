@@ -22,8 +22,11 @@ __all__ = [
 ]
 
 HKEY_CLASSES_ROOT = ffi.cast("HKEY", 0x80000000)
+"""The predefined key HKEY_CLASSES_ROOT (a ``hive`` argument)."""
 HKEY_CURRENT_USER = ffi.cast("HKEY", 0x80000001)
+"""The predefined key HKEY_CURRENT_USER (a ``hive`` argument)."""
 HKEY_LOCAL_MACHINE = ffi.cast("HKEY", 0x80000002)
+"""The predefined key HKEY_LOCAL_MACHINE (a ``hive`` argument)."""
 
 _RegCreateKeyExW = function("RegCreateKeyExW")
 _RegOpenKeyExW = function("RegOpenKeyExW")
@@ -40,6 +43,8 @@ ERROR_FILE_NOT_FOUND = 2
 
 
 class RegistryError(OSError):
+    """A registry call failed; ``code`` is its Win32 error (2, ERROR_FILE_NOT_FOUND, for a missing key)."""
+
     def __init__(self, what: str, code: int) -> None:
         super().__init__(code, f"{what}: Win32 error {code}")
         self.code = code
@@ -103,6 +108,7 @@ def query_value(hive: Any, path: str, name: str | None = None) -> str | int | No
 
 
 def key_exists(hive: Any, path: str) -> bool:
+    """Whether ``path`` exists under ``hive`` (opened for reading, then closed); other errors raise."""
     try:
         _RegCloseKey(_open(hive, path, create=False))
         return True

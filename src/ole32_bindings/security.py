@@ -44,6 +44,8 @@ def set_proxy_blanket(
     imp_level: int = RPC_C_IMP_LEVEL.IMPERSONATE,
     capabilities: int = EOAC.NONE,
 ) -> None:
+    """CoSetProxyBlanket on ``proxy`` (borrowed): the authentication level, impersonation level and EOAC
+    capabilities of the calls made through it; the services and the principal stay the defaults."""
     require(proxy, "pProxy", "CoSetProxyBlanket")
     check(
         _CoSetProxyBlanket(
@@ -53,6 +55,10 @@ def set_proxy_blanket(
 
 
 class ClientBlanket(NamedTuple):
+    """What ``query_client_blanket`` reports about the caller: the authentication service (RPC_C_AUTHN_*), the
+    authorization service (RPC_C_AUTHZ_*), the authentication level, the impersonation level and the EOAC
+    capabilities."""
+
     authn_service: int
     authz_service: int
     authn_level: int
@@ -68,8 +74,11 @@ def query_client_blanket() -> ClientBlanket:
 
 
 def impersonate_client() -> None:
+    """CoImpersonateClient: inside a call a server is serving, this thread runs as the caller until
+    ``revert_to_self``."""
     check(_CoImpersonateClient())
 
 
 def revert_to_self() -> None:
+    """CoRevertToSelf: end the impersonation ``impersonate_client`` started on this thread."""
     check(_CoRevertToSelf())

@@ -46,7 +46,9 @@ _PostQuitMessage = function("PostQuitMessage")
 _MsgWaitForMultipleObjectsEx = function("MsgWaitForMultipleObjectsEx")
 
 current_thread_id = function("GetCurrentThreadId")
+"""GetCurrentThreadId: ``current_thread_id()`` is the calling thread's Win32 id (the native function itself)."""
 current_process_id = function("GetCurrentProcessId")
+"""GetCurrentProcessId: ``current_process_id()`` is this process's id (the native function itself)."""
 
 
 def _win32_error(what: str) -> OSError:
@@ -55,6 +57,8 @@ def _win32_error(what: str) -> OSError:
 
 
 def create_event(manual_reset: bool = True, initial: bool = False) -> Any:
+    """CreateEventW (unnamed, default security): a new event handle, owned by the caller, who closes it with
+    ``close_handle`` (or use :class:`Event`). OSError on failure."""
     h = _CreateEventW(ffi.NULL, int(manual_reset), int(initial), ffi.NULL)
     if h == ffi.NULL:
         raise _win32_error("CreateEventW")
@@ -62,11 +66,13 @@ def create_event(manual_reset: bool = True, initial: bool = False) -> Any:
 
 
 def set_event(h: Any) -> None:
+    """SetEvent: signal the event ``h``. OSError on failure."""
     if not _SetEvent(h):
         raise _win32_error("SetEvent")
 
 
 def reset_event(h: Any) -> None:
+    """ResetEvent: make the event ``h`` non-signalled again. OSError on failure."""
     if not _ResetEvent(h):
         raise _win32_error("ResetEvent")
 
@@ -81,6 +87,7 @@ def wait_for_single_object(h: Any, timeout_ms: int = INFINITE) -> int:
 
 
 def close_handle(h: Any) -> None:
+    """CloseHandle: give up the handle ``h`` (once). OSError on failure."""
     if not _CloseHandle(h):
         raise _win32_error("CloseHandle")
 
@@ -94,12 +101,15 @@ class Event:
         self.handle = create_event(manual_reset, initial)
 
     def set(self) -> None:
+        """Signal the event."""
         set_event(self.handle)
 
     def wait(self, timeout_ms: int = INFINITE) -> bool:
+        """Wait for the event (without pumping messages): True when signalled, False on timeout."""
         return wait_for_single_object(self.handle, timeout_ms) == 0
 
     def close(self) -> None:
+        """Close the handle (once; later calls do nothing)."""
         if self.handle is not None:
             close_handle(self.handle)
             self.handle = None
@@ -174,24 +184,32 @@ def get_message(msg: Any) -> int:
 
 
 def peek_message(msg: Any, remove: bool = True) -> bool:
+    """PeekMessageW into ``msg`` (a ``MSG *``), any window of this thread, without waiting: True when there was a
+    message (removed from the queue unless ``remove`` is false)."""
     return bool(_PeekMessageW(msg, ffi.NULL, 0, 0, PM_REMOVE if remove else 0))
 
 
 def dispatch_message(msg: Any) -> None:
+    """TranslateMessage, then DispatchMessageW, for ``msg`` (a ``MSG *``)."""
     _TranslateMessage(msg)
     _DispatchMessageW(msg)
 
 
 def post_thread_message(thread_id: int, message: int, wparam: int = 0, lparam: int = 0) -> None:
+    """PostThreadMessageW to the thread ``thread_id`` (it needs a message queue). OSError on failure."""
     if not _PostThreadMessageW(thread_id, message, wparam, lparam):
         raise _win32_error("PostThreadMessageW")
 
 
 def post_quit_message(code: int = 0) -> None:
+    """PostQuitMessage: the calling thread's message loop ends with ``code`` (what ``pump_messages`` returns)."""
     _PostQuitMessage(code)
 
 
 def msg_wait_for_multiple_objects(handles: list[Any], timeout_ms: int, wake_mask: int, flags: int) -> int:
+    """MsgWaitForMultipleObjectsEx: wait for any of ``handles`` (may be empty) or for input in this thread's queue
+    (``wake_mask``, e.g. QS_ALLINPUT; ``flags``, e.g. MWMO_INPUTAVAILABLE). Returns WAIT_OBJECT_0 + i for handle
+    i, WAIT_OBJECT_0 + len(handles) for input, or WAIT_TIMEOUT; OSError on WAIT_FAILED."""
     arr = ffi.new("HANDLE[]", handles) if handles else ffi.NULL
     r = _MsgWaitForMultipleObjectsEx(len(handles), arr, timeout_ms, wake_mask, flags)
     if r == WAIT_FAILED:

@@ -23,6 +23,10 @@ __all__ = ["Capture", "capture"]
 
 @dataclass
 class Capture:
+    """What :func:`capture` saw: the ``iid``, destination context and flags it marshaled with, GetMarshalSizeMax's
+    answer (``size_max``), the bytes written (``data``) and their decoding (``objref``: an OBJREF or an
+    MInterfacePointer, from ``ole32_bindings.objref``)."""
+
     iid: Guid
     dest: MSHCTX
     flags: MSHLFLAGS

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 IID_ICallbackWithNoReentrancyToApplicationSTA = Guid("{0A299774-3E4E-FC42-1D9D-72CEE105CA57}")
+"""The ``riid`` that ``context_callback`` passes by default (with method 5), as C++/WinRT's ``resume_apartment``
+does."""
 E_NOTIMPL = 0x80004001
 DISP_E_EXCEPTION = 0x80020009
 DISP_E_MEMBERNOTFOUND = 0x80020003
@@ -64,6 +66,8 @@ _DispatchPtr = client_class(IDispatch)
 
 @dataclass(frozen=True)
 class ThreadingInfo:
+    """What :func:`threading_info` read: the current context's IComThreadingInfo answers plus its token."""
+
     apartment_type: APTTYPE  # IComThreadingInfo::GetCurrentApartmentType
     thread_type: int  # GetCurrentThreadType: 0 THDTYPE_BLOCKMESSAGES, 1 THDTYPE_PROCESSMESSAGES
     logical_thread_id: Guid  # GetCurrentLogicalThreadId (the causality id of the call being served)
@@ -71,6 +75,7 @@ class ThreadingInfo:
 
     @property
     def processes_messages(self) -> bool:
+        """Whether the thread pumps messages (THDTYPE_PROCESSMESSAGES)."""
         return self.thread_type == 1
 
 

@@ -52,6 +52,7 @@ from typing import Any, TextIO
 __all__ = ["register", "run", "tracing", "current_trace", "TRACE_SCHEMA"]
 
 TRACE_SCHEMA = "ole32-bindings.trace/1"
+"""The ``schema`` value of the ``--json`` trace document (docs/cli.md)."""
 
 _current: Any = None  # the MarshalTrace of the active tracing() block
 
@@ -226,17 +227,18 @@ def tracing(trace: Any = None, hive: str = "auto") -> Iterator[Any]:
 
 
 def _objref_summary(data: bytes) -> str:
-    from ole32_bindings.objref import ObjrefError, decode_any
+    from ole32_bindings.objref import InterfacePointer, ObjrefError, decode_any
 
     try:
         obj = decode_any(data)
     except ObjrefError as exc:
         return f"(not an OBJREF: {exc})"
-    parts = [type(obj).__name__, f"iid={obj.iid}"]
-    clsid = getattr(obj, "clsid", None)
+    objref = obj.objref if isinstance(obj, InterfacePointer) else obj  # an MInterfacePointer: the OBJREF inside
+    parts = [type(obj).__name__, f"iid={objref.iid}"]
+    clsid = getattr(objref, "clsid", None)
     if clsid is not None:
         parts.append(f"clsid={clsid}")
-    std = getattr(obj, "std", None)
+    std = getattr(objref, "std", None)
     if std is not None:
         parts.append(f"cPublicRefs={std.public_refs}")
     return " ".join(parts)

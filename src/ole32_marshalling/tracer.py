@@ -57,6 +57,8 @@ __all__ = [
 ]
 
 CLSID_TracingUnmarshaler = Guid("{5E1C7A3B-9D2F-4B6E-8C1A-0F2E3D4C5B61}")
+"""The unmarshal class the tracer names for the standard marshaler's data: the receiving process creates a
+``TracingUnmarshaler`` for it (its class object must be registered there: ``TracingUnmarshaler.installed()``)."""
 
 StreamPtr = client_class(IStream)
 MarshalPtr = client_class(IMarshal)
@@ -64,6 +66,10 @@ MarshalPtr = client_class(IMarshal)
 
 @dataclass
 class TraceEvent:
+    """One recorded IMarshal call: the ``method`` name, its ``args``, the Win32 id of the ``thread`` and the
+    ``apartment`` type it ran in (``"none"`` outside COM), the marshal ``data`` written or read (empty when none),
+    and when it was recorded (``at``, ``time.perf_counter()``)."""
+
     method: str
     args: dict[str, Any]
     thread: int

@@ -1,1 +1,9 @@
-"""Class objects, registration and servers, above the object model."""
+"""Class objects, registration and servers, above the object model.
+
+The API is the modules (nothing is imported here: they load the COM runtime). ``classobjects``: class objects
+registered in this process; ``registration``: a LocalServer32 class in the registry; ``localserver``: the
+LocalServer32 process; ``inproc``: InprocServer32 for Python classes; ``typelib``: type libraries from
+declarations.
+"""
+
+__all__ = ["classobjects", "registration", "localserver", "inproc", "typelib"]

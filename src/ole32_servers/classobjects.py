@@ -21,6 +21,10 @@ __all__ = ["ClassObjects"]
 
 
 class ClassObjects:
+    """The class objects this process registered, revoked together by ``revoke_all()`` (or at the end of the
+    ``with`` block). COM holds a reference on each until it is revoked. ``suspended=True`` adds REGCLS_SUSPENDED
+    to every registration; ``resume()`` then makes them visible together."""
+
     def __init__(self, suspended: bool = False) -> None:
         self.suspended = suspended
         self.cookies: list[tuple[Guid, int]] = []
@@ -44,6 +48,7 @@ class ClassObjects:
         return cookie
 
     def resume(self) -> None:
+        """CoResumeClassObjects: every class object this process registered suspended becomes visible at once."""
         activation.resume_class_objects()
 
     def revoke_all(self) -> None:

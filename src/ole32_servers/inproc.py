@@ -55,6 +55,7 @@ __all__ = [
 log = logging.getLogger("ole32_servers")
 
 HOST_DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_inproc.dll")
+"""The path of ``python_inproc.dll``, next to this module: the InprocServer32 that ``register_inproc`` names."""
 CLASS_E_CLASSNOTAVAILABLE = 0x80040111
 
 _factories: dict[Guid, tuple[ClassFactory, Any]] = {}  # clsid -> (class object, the reference we keep)

@@ -88,6 +88,11 @@ class ServerLock:
 
 
 class LocalServer:
+    """A LocalServer32 serving ``classes`` (``(clsid, ComObject subclass)`` pairs), each through a ClassFactory
+    whose objects and server locks hold the process lock (see the module doc for the rules). ``apartment`` is
+    ``"MTA"`` or ``"STA"``; ``linger`` and ``idle_timeout`` are in seconds; ``flags`` are the REGCLS flags
+    (REGCLS_SUSPENDED is always added); ``pin_stubs`` keeps a table-strong marshal of each class object."""
+
     def __init__(
         self,
         classes: Sequence[tuple[Guid, type[ComObject]]],
@@ -142,6 +147,8 @@ class LocalServer:
             apartments.co_uninitialize()
 
     def stop(self) -> None:
+        """Ask ``run`` to stop serving (from any thread): the class objects are suspended and revoked, then it
+        returns."""
         self.stop_requested.set()
 
     def _serve_remaining(self, timeout: float = 60.0) -> None:

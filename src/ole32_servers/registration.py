@@ -21,9 +21,10 @@ from ole32_bindings.guid import Guid
 
 __all__ = ["ServerRegistration", "register", "unregister", "python_command", "HKCR", "HKCU_CLASSES"]
 
-#: (hive, root) pairs for the two usual places.
 HKCR = (registry.HKEY_CLASSES_ROOT, "")
+"""``(hive, root)`` of HKEY_CLASSES_ROOT: every user sees it, and it is the only place Wine 8 looks for CLSIDs."""
 HKCU_CLASSES = (registry.HKEY_CURRENT_USER, "Software\\Classes")
+"""``(hive, root)`` of the per-user ``HKEY_CURRENT_USER\\Software\\Classes``: the usual choice on Windows."""
 
 
 def python_command(script: str, *args: str) -> str:
@@ -34,6 +35,10 @@ def python_command(script: str, *args: str) -> str:
 
 @dataclass
 class ServerRegistration:
+    """The registry entries of one LocalServer32 class: ``clsid``, its display ``name``, the server ``command``
+    line (without ``-Embedding``), an optional ``progid`` and ``appid``, and ``place``, the ``(hive, root)`` to
+    write under (:data:`HKCR` or :data:`HKCU_CLASSES`)."""
+
     clsid: Guid
     name: str
     command: str

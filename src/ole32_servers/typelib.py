@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias, TypedDict
 
 from ole32_bindings.guid import Guid
 from vtables.ctypes_ import CType
@@ -47,7 +47,6 @@ VT_I2, VT_I4, VT_R4, VT_R8, VT_DATE, VT_BSTR, VT_DISPATCH, VT_ERROR, VT_BOOL = 2
 VT_VARIANT, VT_UNKNOWN, VT_UI1, VT_UI2, VT_UI4, VT_I8, VT_UI8, VT_INT, VT_UINT = 12, 13, 17, 18, 19, 20, 21, 22, 23
 VT_HRESULT, VT_PTR, VT_SAFEARRAY, VT_USERDEFINED = 25, 26, 27, 29
 
-#: VARENUM value -> name (without the ``VT_`` prefix), for layouts and messages.
 VT_NAMES = {
     0: "EMPTY",
     1: "NULL",
@@ -81,6 +80,7 @@ VT_NAMES = {
     30: "LPSTR",
     31: "LPWSTR",
 }
+"""VARENUM value -> name (without the ``VT_`` prefix), for layouts and messages."""
 
 # Base type name, as declared -> VARENUM, for the oleautomation scalars.
 # BOOL is a 32-bit LONG in oleautomation type libraries (MIDL and widl both write VT_I4); VARIANT_BOOL is VT_BOOL.
@@ -139,7 +139,7 @@ class TypeLibError(ValueError):
 # ---- the plan: the declarations checked and turned into type descriptions, with no COM runtime ---------------
 
 # A type description: a VARENUM, ("PTR", inner), or ("USER", interface name).
-TypeSpec = int | tuple
+TypeSpec: TypeAlias = "int | tuple[Literal['PTR'], TypeSpec] | tuple[Literal['USER'], str]"
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ def _runtime() -> Any:
     return tl, ffi, client_class
 
 
-def _fill_typedesc(ffi: Any, td: Any, spec: TypeSpec, hrefs: dict[str, int], keep: list) -> None:
+def _fill_typedesc(ffi: Any, td: Any, spec: TypeSpec, hrefs: dict[str, int], keep: list[Any]) -> None:
     if isinstance(spec, int):
         td.vt = spec
     elif spec[0] == "PTR":
@@ -382,7 +382,7 @@ def _collect_users(spec: TypeSpec, hrefs: dict[str, int], cti: Any, infos: dict[
             _collect_users(spec[1], hrefs, cti, infos)
 
 
-def _add_function(ffi: Any, cti: Any, index: int, f: _FuncPlan, hrefs: dict[str, int], keep: list) -> None:
+def _add_function(ffi: Any, cti: Any, index: int, f: _FuncPlan, hrefs: dict[str, int], keep: list[Any]) -> None:
     fd = ffi.new("FUNCDESC *")
     keep.append(fd)
     n = len(f.params)
@@ -460,7 +460,15 @@ def unregister_type_library(libid: Guid, version: tuple[int, int] = (1, 0)) -> b
 # ---- reading a type library back ------------------------------------------------------------------------------
 
 
-def _lib_attr(ffi: Any, lib: Any) -> dict[str, Any]:
+class _LibAttr(TypedDict):
+    libid: Guid
+    lcid: int
+    syskind: int
+    version: tuple[int, int]
+    flags: int
+
+
+def _lib_attr(ffi: Any, lib: Any) -> _LibAttr:
     out = ffi.new("TLIBATTR **")
     lib.GetLibAttr(out)
     try:
@@ -576,7 +584,7 @@ def type_library_layout(path: str) -> dict[str, Any]:
     from vtables.interfaces.automation import ITypeLib
 
     with client_class(ITypeLib).from_raw(tl.load_type_lib_ex(os.path.abspath(path), REGKIND.NONE)) as lib:
-        result = _lib_attr(ffi, lib)
+        result: dict[str, Any] = dict(_lib_attr(ffi, lib))
         result["name"] = lib.GetDocumentation(MEMBERID_NIL)[0]
         result["interfaces"] = []
         for index in range(lib.GetTypeInfoCount()):

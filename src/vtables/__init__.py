@@ -8,12 +8,20 @@ vtables with the least Python work per call.
 ``client`` (typed pointers) and ``thunks`` (server entry points) load the bindings' runtime.
 """
 
+from typing import TYPE_CHECKING
+
 from .declare import Interface, InterfaceError, Method, Param, method
+
+if TYPE_CHECKING:  # what __getattr__ gives, named for type checkers (nothing is imported here at run time)
+    from . import leaks
+    from .client import ComPtr, client_class
+    from .client import ReleasedPointerError as ReleasedPointerError
+    from .object import ComObject
 
 __all__ = ["Interface", "InterfaceError", "Method", "Param", "method", "ComObject", "ComPtr", "client_class", "leaks"]
 
 
-def __getattr__(name: str):  # the runtime parts load on first use, so declarations work on Linux
+def __getattr__(name: str) -> object:  # the runtime parts load on first use, so declarations work on Linux
     if name == "ComObject":
         from .object import ComObject
 

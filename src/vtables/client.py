@@ -76,6 +76,7 @@ class ReleasedPointerError(ComError):
 
 
 def interface_by_iid(iid: Guid) -> type[Interface] | None:
+    """The interface declared with ``iid`` (the first declaration of that IID), or None."""
     return _by_iid.get(iid)
 
 

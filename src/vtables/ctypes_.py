@@ -105,7 +105,6 @@ _STRUCTS = {
 }
 _OPAQUE = {"HANDLE", "HWND", "HGLOBAL", "HMODULE", "PFNCONTEXTCALL", "VARDESC", "BINDPTR"}
 
-#: Types the typelib (oleautomation) marshaler can carry, by normalised name (used for typelib generation).
 OLEAUTOMATION_TYPES = {
     "LONG",
     "ULONG",
@@ -127,6 +126,7 @@ OLEAUTOMATION_TYPES = {
     "ULONGLONG",
     "int",
 }
+"""Types the typelib (oleautomation) marshaler can carry, by normalised name (used for typelib generation)."""
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ole32_bindings.guid import Guid
 
 from .ctypes_ import CType, ctype_of
+
+if TYPE_CHECKING:
+    from .client import ComPtr
 
 __all__ = ["Param", "Method", "method", "Interface", "InterfaceError", "interface_for_iid", "interface_named"]
 
@@ -32,10 +35,12 @@ IID_BY_BYTES: dict[bytes, Guid] = {}
 
 
 def interface_for_iid(iid: Guid) -> type[Interface] | None:
+    """The interface declared with ``iid`` (the first declaration of that IID), or None."""
     return _BY_IID.get(iid)
 
 
 def interface_named(name: str) -> type[Interface] | None:
+    """The interface declared as a class named ``name`` (the first one of that name), or None."""
     return _BY_NAME.get(name)
 
 
@@ -45,6 +50,9 @@ class InterfaceError(TypeError):
 
 @dataclass(frozen=True)
 class Param:
+    """One parameter of a declared method: its name, C type, direction (``in``, ``out`` or ``inout``), whether it
+    is the ``retval``, and its IDL attributes as written (``iid_is(riid)``, ``size_is(cb)``, ``unique``...)."""
+
     name: str
     ctype: CType
     direction: str  # "in", "out", "inout"
@@ -53,10 +61,12 @@ class Param:
 
     @property
     def is_out(self) -> bool:
+        """Whether the callee writes it ([out] or [in, out])."""
         return self.direction in ("out", "inout")
 
     @property
     def iid_is(self) -> str | None:
+        """The parameter named by ``iid_is(...)`` (the IID of the interface pointer written here), or None."""
         for a in self.attrs:
             if a.startswith("iid_is(") and a.endswith(")"):
                 return a[len("iid_is(") : -1].strip()
@@ -127,7 +137,9 @@ _PARAM_RE = re.compile(r"^(?:\[(?P<attrs>[^\]]*)\]\s*)?(?P<type>.+?)\s*(?P<name>
 
 
 def _split_params(body: str) -> list[str]:
-    out, depth, cur = [], 0, []
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in body:
         if ch in "[(":
             depth += 1
@@ -161,6 +173,7 @@ def _parse_param(raw: str, sig: str, i: int) -> Param:
 class Interface:
     """Base of every interface declaration. Subclass it (or an interface) and set ``iid`` and methods."""
 
+    #: the IID. A declaration may give its text (a Guid is made of it); ``Guid("{...}")`` is what type checkers accept.
     iid: ClassVar[Guid]
     #: every slot, the bases' first: vtable order.
     layout: ClassVar[tuple[Method, ...]] = ()
@@ -168,6 +181,8 @@ class Interface:
     own_methods: ClassVar[tuple[Method, ...]] = ()
     #: this interface and its bases, most derived first.
     lineage: ClassVar[tuple[type[Interface], ...]] = ()
+    #: the client wrapper class (``vtables.client``), set on each subclass: None until first used.
+    _client_class: ClassVar[type[ComPtr] | None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -180,7 +195,7 @@ class Interface:
         if len(bases) > 1:
             raise InterfaceError(f"{cls.__name__}: a COM interface has one base interface")
         base_layout = bases[0].layout if bases else ()
-        own = []
+        own: list[Method] = []
         for name, value in cls.__dict__.items():
             if isinstance(value, Method):
                 if value.name != name:

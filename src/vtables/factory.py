@@ -27,6 +27,10 @@ _NULL = ffi.NULL
 
 
 class ServerLockLike(Protocol):
+    """What a ``ClassFactory`` reports to: ``add()`` before it creates an object and on LockServer(TRUE) (raising
+    there, e.g. ServerStoppingError, refuses the request), ``release()`` when that object is destroyed, when its
+    creation failed, and on LockServer(FALSE)."""
+
     def add(self) -> Any: ...
 
     def release(self) -> Any: ...

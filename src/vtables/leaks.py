@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["held_references", "leaked_references", "live_objects", "snapshot", "reset_leaked"]
+
 held_references = 0
+"""References that client wrappers (``ComPtr``) hold right now. The wrappers rebind it: read it through the module
+(``leaks.held_references``), not a copy made by ``from vtables.leaks import ...``."""
 leaked_references = 0
+"""Wrappers garbage-collected while still holding a reference (each was released then, and logged)."""
 #: the live Python COM objects, ``id(obj) -> obj``: filled and emptied by ``vtables.object`` (under its lock), kept
 #: here so that this module, which the client wrappers update, imports nothing above it
 live: dict[int, Any] = {}

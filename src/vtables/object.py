@@ -120,10 +120,12 @@ marshal_hook: Any = None
 
 
 def live_object_count() -> int:
+    """How many Python COM objects have a COM count above zero (what ``vtables.leaks.live_objects()`` reports)."""
     return len(_live)
 
 
 def live_objects() -> list[ComObject]:
+    """The Python COM objects whose COM count is above zero, as a new list (a snapshot)."""
     with _lock:
         return list(_live.values())
 

@@ -44,6 +44,8 @@ class _Tombstone:
 
 
 TOMBSTONE = _Tombstone()
+"""What a destroyed object's handle points at: calls through stale pointers find it and are refused or ignored
+(and logged) instead of reaching a dead object."""
 
 
 def on_callback_error(exc_type: type, exc: BaseException, tb: Any) -> None:

@@ -24,24 +24,33 @@ from .codec import ObjrefError
 __all__ = ["ByValuePayload", "encode_payload", "decode_payload", "MAGIC", "VERSION", "MAX_NAME", "MAX_STATE"]
 
 MAGIC = b"PYMV"
+"""The first 4 bytes of a payload."""
 VERSION = 1
+"""The only payload version written and read."""
 MAX_NAME = 1024
+"""The longest class name, in UTF-8 bytes."""
 MAX_STATE = 1 << 24
+"""The largest state, in bytes (decoding refuses more before reading it)."""
 _HEAD = struct.Struct("<4sHH")
 _LEN = struct.Struct("<I")
 
 
 @dataclass(frozen=True)
 class ByValuePayload:
+    """A decoded payload: the ``name`` the class registered under and its opaque ``state``."""
+
     name: str
     state: bytes
 
     @property
     def size(self) -> int:
+        """The encoded length, ``12 + len(name) + len(state)`` (name in UTF-8 bytes)."""
         return _HEAD.size + len(self.name.encode("utf-8")) + _LEN.size + len(self.state)
 
 
 def encode_payload(name: str, state: bytes) -> bytes:
+    """The payload bytes for ``name`` and ``state`` (the layout above); ValueError when the name is not 1..MAX_NAME
+    UTF-8 bytes or the state is longer than MAX_STATE."""
     raw = name.encode("utf-8")
     if not 1 <= len(raw) <= MAX_NAME:
         raise ValueError(f"a by-value class name is 1..{MAX_NAME} UTF-8 bytes, got {len(raw)}")

@@ -55,16 +55,24 @@ __all__ = [
 ]
 
 OBJREF_SIGNATURE = 0x574F454D  # b"MEOW"
+"""An OBJREF's first field: the bytes ``MEOW`` read as a little-endian u32."""
 OBJREF_STANDARD = 0x1
+"""``flags`` of an OBJREF_STANDARD (:class:`ObjrefStandard`)."""
 OBJREF_HANDLER = 0x2
+"""``flags`` of an OBJREF_HANDLER (:class:`ObjrefHandler`)."""
 OBJREF_CUSTOM = 0x4
+"""``flags`` of an OBJREF_CUSTOM (:class:`ObjrefCustom`)."""
 OBJREF_EXTENDED = 0x8
-EXTENDED_SIGNATURE = 0x4E535956  # b"VYSN": OBJREF_EXTENDED's Signature1 and Signature2
+"""``flags`` of an OBJREF_EXTENDED (:class:`ObjrefExtended`)."""
+EXTENDED_SIGNATURE = 0x4E535956  # b"VYSN"
+"""OBJREF_EXTENDED's Signature1 and Signature2: the bytes ``VYSN`` read as a little-endian u32."""
 
 CLSID_StdMarshal = Guid("{00000017-0000-0000-C000-000000000046}")
+"""The standard marshaler (proxy/stub): it writes OBJREF_STANDARD."""
 CLSID_InProcFreeMarshaler = Guid("{0000033A-0000-0000-C000-000000000046}")
-#: The unmarshaler CLSID of this project's marshal-by-value objects (an OBJREF_CUSTOM's ``clsid``).
+"""The free-threaded marshaler (FTM): its OBJREF_CUSTOM data is a raw in-process pointer."""
 CLSID_PyMarshalByValue = Guid("{8C1A2B6E-5D4F-4E3A-9B7C-1F2E3D4C5B6A}")
+"""The unmarshaler CLSID of this project's marshal-by-value objects (an OBJREF_CUSTOM's ``clsid``)."""
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -419,6 +427,7 @@ def _check_std_parts(obj: ObjrefStandard | ObjrefHandler | ObjrefExtended) -> No
 
 
 Objref = ObjrefStandard | ObjrefHandler | ObjrefCustom | ObjrefExtended
+"""Any decoded OBJREF: one of the four forms (a union type, so ``isinstance(x, Objref)`` works)."""
 _OBJREF_TYPES = (ObjrefStandard, ObjrefHandler, ObjrefCustom, ObjrefExtended)
 
 
@@ -456,12 +465,14 @@ class _Reader:
 
     def u16(self, name: str) -> int:
         self.need(2, name)
+        v: int
         (v,) = _U16.unpack_from(self.data, self.pos)
         self.pos += 2
         return v
 
     def u32(self, name: str) -> int:
         self.need(4, name)
+        v: int
         (v,) = _U32.unpack_from(self.data, self.pos)
         self.pos += 4
         return v
@@ -744,5 +755,5 @@ def encode(obj: Objref | InterfacePointer) -> bytes:
     return _encode_objref(obj)
 
 
-#: What Wine writes for a same-machine standard marshal: ``wNumEntries = 0, wSecurityOffset = 0``, no array.
 EMPTY_DUALSTRINGARRAY = DualStringArray(security_offset=0, raw_entries=b"")
+"""What Wine writes for a same-machine standard marshal: ``wNumEntries = 0, wSecurityOffset = 0``, no array."""

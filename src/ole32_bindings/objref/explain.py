@@ -41,6 +41,7 @@ from .names import (
 __all__ = ["JSON_SCHEMA_ID", "FieldSpan", "notes", "explain", "to_json", "field_spans", "render_text"]
 
 JSON_SCHEMA_ID = "ole32-bindings.objref/1"
+"""The ``schema`` value of :func:`to_json` documents (docs/objref.md)."""
 
 _FORM_TITLES = {
     "standard": "OBJREF_STANDARD (flags=1): a reference to an object living in another apartment/process",

@@ -28,8 +28,8 @@ __all__ = [
     "iid_name",
 ]
 
-# STDOBJREF.flags (obase.h). SORF_OXRES1..8 are reserved for the object exporter: importers ignore them.
 SORF_NOPING = 0x1000
+"""STDOBJREF.flags: the object is not pinged (its references take no part in distributed garbage collection)."""
 SORF_FLAGS: dict[str, int] = {
     "SORF_OXRES1": 0x0001,
     "SORF_OXRES2": 0x0020,
@@ -41,8 +41,9 @@ SORF_FLAGS: dict[str, int] = {
     "SORF_OXRES8": 0x0800,
     "SORF_NOPING": SORF_NOPING,
 }
+"""STDOBJREF.flags bits by name (obase.h). SORF_OXRES1..8 are reserved for the object exporter: importers ignore
+them."""
 
-# STRINGBINDING.wTowerId: RPC protocol sequence identifiers ([C706] appendix I as used by DCOM string bindings).
 TOWER_IDS: dict[int, str] = {
     0x04: "ncacn_dnet_nsp",
     0x07: "ncacn_ip_tcp",
@@ -61,10 +62,9 @@ TOWER_IDS: dict[int, str] = {
     0x1F: "ncacn_http",
     0x21: "ncacn_hvsocket",
 }
+"""STRINGBINDING.wTowerId -> RPC protocol sequence ([C706] appendix I as used by DCOM string bindings)."""
 _TOWER_BY_NAME = {v: k for k, v in TOWER_IDS.items()}
 
-# SECURITYBINDING.wAuthnSvc: RPC_C_AUTHN_* (rpcdce.h; [MS-RPCE] 2.2.1.1.7). RPC_C_AUTHN_DEFAULT is 0xFFFFFFFF,
-# which a 16-bit field holds as 0xFFFF.
 AUTHN_SERVICES: dict[int, str] = {
     0: "RPC_C_AUTHN_NONE",
     1: "RPC_C_AUTHN_DCE_PRIVATE",
@@ -84,6 +84,8 @@ AUTHN_SERVICES: dict[int, str] = {
     100: "RPC_C_AUTHN_MQ",
     0xFFFF: "RPC_C_AUTHN_DEFAULT",
 }
+"""SECURITYBINDING.wAuthnSvc -> RPC_C_AUTHN_* name (rpcdce.h; [MS-RPCE] 2.2.1.1.7). RPC_C_AUTHN_DEFAULT is
+0xFFFFFFFF, which the 16-bit field holds as 0xFFFF."""
 _AUTHN_BY_NAME = {v: k for k, v in AUTHN_SERVICES.items()}
 _AUTHN_HELP: dict[int, str] = {
     9: "SPNEGO: negotiates Kerberos or NTLM",
@@ -93,7 +95,8 @@ _AUTHN_HELP: dict[int, str] = {
     68: "Netlogon secure channel",
 }
 
-COM_C_AUTHZ_NONE = 0xFFFF  # SECURITYBINDING's second word: "Reserved", MUST be 0xFFFF when sent
+COM_C_AUTHZ_NONE = 0xFFFF
+"""SECURITYBINDING's second word: "Reserved", MUST be 0xFFFF when sent."""
 
 
 def _ole(n: int) -> Guid:
@@ -101,7 +104,6 @@ def _ole(n: int) -> Guid:
     return Guid(f"{{{n:08X}-0000-0000-C000-000000000046}}")
 
 
-# OBJREF_CUSTOM.clsid / OBJREF_HANDLER.clsid: who unmarshals the data. name -> (CLSID, what it does).
 KNOWN_CLSIDS: dict[Guid, tuple[str, str]] = {
     CLSID_StdMarshal: (
         "CLSID_StdMarshal",
@@ -130,8 +132,8 @@ KNOWN_CLSIDS: dict[Guid, tuple[str, str]] = {
         "ole32-bindings marshal-by-value class: the data is this project's by-value payload",
     ),
 }
+"""OBJREF_CUSTOM.clsid / OBJREF_HANDLER.clsid (who unmarshals the data) -> (name, what it does)."""
 
-# A small table of interface names, enough to make explanations readable.
 KNOWN_IIDS: dict[Guid, str] = {
     _ole(0x00): "IUnknown",
     _ole(0x01): "IClassFactory",
@@ -164,6 +166,7 @@ KNOWN_IIDS: dict[Guid, str] = {
     Guid("{DF0B3D60-548F-101B-8E65-08002B2BD119}"): "ISupportErrorInfo",
     Guid("{94EA2B94-E9CC-49E0-C0FF-EE64CA8F5B90}"): "IAgileObject",
 }
+"""IID -> interface name: a small table, enough to make explanations readable."""
 
 
 def tower_name(tower_id: int) -> str | None:

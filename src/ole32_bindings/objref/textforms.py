@@ -11,6 +11,7 @@ from .codec import InterfacePointer, Objref, ObjrefError, encode
 __all__ = ["parse_input", "to_moniker_text", "MONIKER_PREFIX"]
 
 MONIKER_PREFIX = "OBJREF:"
+"""The start of the OBJREF moniker's display name ``OBJREF:<base64>:`` (``parse_input`` ignores its case)."""
 _MAX_TEXT = 64 * 1024 * 1024  # refuse absurd inputs up front rather than decode them
 _HEX_NOISE = re.compile(r"0[xX]|\\x|[\s,;:\-]")
 _HEX_ONLY = re.compile(r"[0-9A-Fa-f]*")

@@ -1,9 +1,17 @@
+"""Automation and type libraries: IDispatch, ITypeInfo, ITypeLib, ICreateTypeInfo, ICreateTypeLib(2)."""
+
+from ole32_bindings.guid import Guid
+
 from ..declare import method
 from .unknown import IUnknown
 
+__all__ = ["IDispatch", "ITypeInfo", "ITypeLib", "ICreateTypeInfo", "ICreateTypeLib", "ICreateTypeLib2"]
+
 
 class IDispatch(IUnknown):
-    iid = "{00020400-0000-0000-C000-000000000046}"
+    """Late-bound calls (Automation): names to DISPIDs, Invoke."""
+
+    iid = Guid("{00020400-0000-0000-C000-000000000046}")
     GetTypeInfoCount = method("HRESULT GetTypeInfoCount([out] UINT *pctinfo)")
     GetTypeInfo = method("HRESULT GetTypeInfo([in] UINT iTInfo, [in] LCID lcid, [out] ITypeInfo **ppTInfo)")
     GetIDsOfNames = method(
@@ -18,7 +26,9 @@ class IDispatch(IUnknown):
 
 
 class ITypeInfo(IUnknown):
-    iid = "{00020401-0000-0000-C000-000000000046}"
+    """The description of one type in a type library."""
+
+    iid = Guid("{00020401-0000-0000-C000-000000000046}")
     GetTypeAttr = method("HRESULT GetTypeAttr([out] TYPEATTR **ppTypeAttr)")
     GetTypeComp = method("HRESULT GetTypeComp([out] IUnknown **ppTComp)")
     GetFuncDesc = method("HRESULT GetFuncDesc([in] UINT index, [out] FUNCDESC **ppFuncDesc)")
@@ -55,7 +65,9 @@ class ITypeInfo(IUnknown):
 
 
 class ITypeLib(IUnknown):
-    iid = "{00020402-0000-0000-C000-000000000046}"
+    """A loaded type library: its type infos, attributes and documentation."""
+
+    iid = Guid("{00020402-0000-0000-C000-000000000046}")
     GetTypeInfoCount = method("UINT GetTypeInfoCount()")
     GetTypeInfo = method("HRESULT GetTypeInfo([in] UINT index, [out] ITypeInfo **ppTInfo)")
     GetTypeInfoType = method("HRESULT GetTypeInfoType([in] UINT index, [out] TYPEKIND *pTKind)")
@@ -75,7 +87,9 @@ class ITypeLib(IUnknown):
 
 
 class ICreateTypeInfo(IUnknown):
-    iid = "{00020405-0000-0000-C000-000000000046}"
+    """Builds the description of one type (from ICreateTypeLib.CreateTypeInfo)."""
+
+    iid = Guid("{00020405-0000-0000-C000-000000000046}")
     SetGuid = method("HRESULT SetGuid([in] REFGUID guid)")
     SetTypeFlags = method("HRESULT SetTypeFlags([in] UINT uTypeFlags)")
     SetDocString = method("HRESULT SetDocString([in] LPOLESTR pStrDoc)")
@@ -106,7 +120,9 @@ class ICreateTypeInfo(IUnknown):
 
 
 class ICreateTypeLib(IUnknown):
-    iid = "{00020406-0000-0000-C000-000000000046}"
+    """Builds a type library (CreateTypeLib2); SaveAllChanges writes the file."""
+
+    iid = Guid("{00020406-0000-0000-C000-000000000046}")
     CreateTypeInfo = method(
         "HRESULT CreateTypeInfo([in] LPOLESTR szName, [in] TYPEKIND tkind, [out] ICreateTypeInfo **ppCTInfo)"
     )
@@ -122,7 +138,9 @@ class ICreateTypeLib(IUnknown):
 
 
 class ICreateTypeLib2(ICreateTypeLib):
-    iid = "{0002040F-0000-0000-C000-000000000046}"
+    """ICreateTypeLib plus custom data, help strings and DeleteTypeInfo."""
+
+    iid = Guid("{0002040F-0000-0000-C000-000000000046}")
     DeleteTypeInfo = method("HRESULT DeleteTypeInfo([in] LPOLESTR szName)")
     SetCustData = method("HRESULT SetCustData([in] REFGUID guid, [in] VARIANT *pVarVal)")
     SetHelpStringContext = method("HRESULT SetHelpStringContext([in] ULONG dwHelpStringContext)")

@@ -1,9 +1,17 @@
+"""Custom marshaling: IMarshal, IExternalConnection."""
+
+from ole32_bindings.guid import Guid
+
 from ..declare import method
 from .unknown import IUnknown
 
+__all__ = ["IMarshal", "IExternalConnection"]
+
 
 class IMarshal(IUnknown):
-    iid = "{00000003-0000-0000-C000-000000000046}"
+    """Custom marshaling: the object writes its own marshal data and names the class that reads it."""
+
+    iid = Guid("{00000003-0000-0000-C000-000000000046}")
     GetUnmarshalClass = method(
         "HRESULT GetUnmarshalClass([in] REFIID riid, [in, unique] void *pv, "
         "[in] DWORD dwDestContext, [in, unique] void *pvDestContext, [in] DWORD mshlflags, "
@@ -27,7 +35,9 @@ class IMarshal(IUnknown):
 
 
 class IExternalConnection(IUnknown):
-    iid = "{00000019-0000-0000-C000-000000000046}"
+    """Told by the stub manager when strong external connections are added and released."""
+
+    iid = Guid("{00000019-0000-0000-C000-000000000046}")
     AddConnection = method("DWORD AddConnection([in] DWORD extconn, [in] DWORD reserved)")
     ReleaseConnection = method(
         "DWORD ReleaseConnection([in] DWORD extconn, [in] DWORD reserved, [in] BOOL fLastReleaseCloses)"
