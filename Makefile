@@ -87,10 +87,12 @@ INSTALLED := $(ROOT)/build/installed-python
 installed: wheel
 	@tools/install-wheel $(INSTALLED) $(wildcard $(DIST)/*.whl)
 
-# Tests: first the COM-free tests on Linux CPython (fast inner loop), then the runtime suite under Wine against
-# the installed wheel (tests/test_installed.py checks that nothing is imported from the checkout).
+# Tests: lint, the COM-free tests on Linux CPython (fast inner loop) and the docs build first, then the runtime
+# suite under Wine against the installed wheel (tests/test_installed.py checks that nothing is imported from the checkout).
 test: provision
+	@$(MAKE) -s lint
 	@$(MAKE) -s test-linux
+	@$(MAKE) -s docs
 	@$(MAKE) -s installed
 	@$(MAKE) -s test-wine
 
@@ -137,7 +139,9 @@ bench-marshalling: provision
 
 # The API reference: docs/ and the docstrings, read statically (mkdocs.yml). No -q: it hides warnings from --strict.
 docs: provision
-	cd $(ROOT) && $(VENV_PY) -m mkdocs build --strict -d build/docs/site
+	@cd $(ROOT) && set -o pipefail && $(VENV_PY) -m mkdocs build --strict -d build/docs/site 2>&1 \
+	  | { grep -v '^INFO ' || true; }
+	@echo "docs: build/docs/site/index.html"
 
 clean:
 	rm -rf build dist src/ole32_bindings/_ffi.py src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll src/ole32_bindings.egg-info

@@ -294,3 +294,21 @@ def test_a_wrapped_agile_object_still_marshals_through_its_ftm(mta):
         assert sta.call(unmarshal) == ptr.address()
     assert [e.args["clsid"] for e in trace.events if e.method == "GetUnmarshalClass"] == [CLSID_InProcFreeMarshaler]
     assert ptr.release() == 0 and obj.com_destroyed
+
+
+def test_objref_summary_reads_an_minterfacepointer_and_a_bare_objref():
+    # A traced marshal may hold an MInterfacePointer (ulCntData + OBJREF) as well as a bare OBJREF; the summary
+    # names the OBJREF inside either way (it used to raise AttributeError on the wrapper).
+    import struct
+
+    from ole32_marshalling.trace_script import _objref_summary
+
+    iid_ipersist = bytes.fromhex("0c010000" "0000" "0000" "c000000000000046")
+    std = struct.pack("<II", 0, 5) + bytes(8) + struct.pack("<Q", 2) + bytes(16)
+    objref = b"MEOW" + struct.pack("<I", 1) + iid_ipersist + std + bytes(4)
+    bare = _objref_summary(objref)
+    wrapped = _objref_summary(struct.pack("<I", len(objref)) + objref)
+    assert "iid={0000010C-0000-0000-C000-000000000046}" in bare
+    assert "cPublicRefs=5" in bare
+    assert wrapped.split(" ", 1)[1] == bare.split(" ", 1)[1]
+    assert _objref_summary(b"\x00\x01").startswith("(not an OBJREF:")
