@@ -22,6 +22,7 @@ SLOTS = {
     "IErrorInfo": 8,
     "ICreateErrorInfo": 8,
     "IDispatch": 7,
+    "IEnumVARIANT": 7,
     "ITypeLib": 13,
     "ITypeInfo": 22,
     "ICreateTypeLib": 13,

@@ -1,6 +1,14 @@
 """The standard interfaces, declared once each (``vtables.declare``), grouped by area."""
 
-from .automation import ICreateTypeInfo, ICreateTypeLib, ICreateTypeLib2, IDispatch, ITypeInfo, ITypeLib
+from .automation import (
+    ICreateTypeInfo,
+    ICreateTypeLib,
+    ICreateTypeLib2,
+    IDispatch,
+    IEnumVARIANT,
+    ITypeInfo,
+    ITypeLib,
+)
 from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable
 from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
 from .marshal import IExternalConnection, IMarshal
@@ -23,6 +31,7 @@ __all__ = [
     "IErrorInfo",
     "ICreateErrorInfo",
     "IDispatch",
+    "IEnumVARIANT",
     "ITypeLib",
     "ITypeInfo",
     "ICreateTypeLib",

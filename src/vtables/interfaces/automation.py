@@ -1,11 +1,11 @@
-"""Automation and type libraries: IDispatch, ITypeInfo, ITypeLib, ICreateTypeInfo, ICreateTypeLib(2)."""
+"""Automation and type libraries: IDispatch, IEnumVARIANT, ITypeInfo, ITypeLib, ICreateTypeInfo, ICreateTypeLib(2)."""
 
 from ole32_bindings.guid import Guid
 
 from ..declare import method
 from .unknown import IUnknown
 
-__all__ = ["IDispatch", "ITypeInfo", "ITypeLib", "ICreateTypeInfo", "ICreateTypeLib", "ICreateTypeLib2"]
+__all__ = ["IDispatch", "IEnumVARIANT", "ITypeInfo", "ITypeLib", "ICreateTypeInfo", "ICreateTypeLib", "ICreateTypeLib2"]
 
 
 class IDispatch(IUnknown):
@@ -23,6 +23,18 @@ class IDispatch(IUnknown):
         "[in] DISPPARAMS *pDispParams, [in] VARIANT *pVarResult, [in] EXCEPINFO *pExcepInfo, "
         "[in] UINT *puArgErr)"
     )
+
+
+class IEnumVARIANT(IUnknown):
+    """An enumerator of VARIANTs (what DISPID_NEWENUM returns, so ``For Each`` works). ``Next`` keeps its HRESULT
+    (S_FALSE: fewer than ``celt`` were left) and returns ``(hr, fetched)``; the caller owns the ``rgVar`` array
+    and clears the VARIANTs it received."""
+
+    iid = Guid("{00020404-0000-0000-C000-000000000046}")
+    Next = method("HRESULT Next([in] ULONG celt, [in] VARIANT *rgVar, [out] ULONG *pCeltFetched)", preserve_sig=True)
+    Skip = method("HRESULT Skip([in] ULONG celt)")
+    Reset = method("HRESULT Reset()")
+    Clone = method("HRESULT Clone([out] IEnumVARIANT **ppEnum)")
 
 
 class ITypeInfo(IUnknown):
