@@ -303,7 +303,7 @@ def test_objref_summary_reads_an_minterfacepointer_and_a_bare_objref():
 
     from ole32_marshalling.trace_script import _objref_summary
 
-    iid_ipersist = bytes.fromhex("0c010000" "0000" "0000" "c000000000000046")
+    iid_ipersist = bytes.fromhex("0c01000000000000c000000000000046")
     std = struct.pack("<II", 0, 5) + bytes(8) + struct.pack("<Q", 2) + bytes(16)
     objref = b"MEOW" + struct.pack("<I", 1) + iid_ipersist + std + bytes(4)
     bare = _objref_summary(objref)
