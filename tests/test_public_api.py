@@ -14,8 +14,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import griffe
 import pytest
+
+# griffe is a docs tool of the Linux venv (requirements-dev.txt): this check of the sources runs in the Linux pass of
+# make test; the Windows run tests the installed wheel, which has no sources to read this way.
+griffe = pytest.importorskip("griffe", reason="a static check of src/, run on Linux where make docs' griffe is")
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGES = ("ole32_bindings", "vtables", "ole32_servers", "ole32_marshalling")
