@@ -19,6 +19,11 @@ SIZES = {
     "EXCEPINFO": 64,
     "DISPPARAMS": 24,
     "STATSTG": 80,
+    "DECIMAL": 16,
+    "CY": 8,
+    "SAFEARRAY": 32,
+    "SAFEARRAYBOUND": 8,
+    "SYSTEMTIME": 16,
 }
 
 
@@ -32,6 +37,20 @@ def ffi():
 @pytest.mark.parametrize("name,size", sorted(SIZES.items()))
 def test_struct_sizes_match_x64_windows(ffi, name, size):
     assert ffi.sizeof(name) == size
+
+
+def test_variant_members_overlay_as_in_oaidl(ffi):
+    """The value members start after vt and the three reserved words; DECIMAL covers the whole VARIANT, its
+    wReserved being the VARIANT's vt."""
+    assert ffi.offsetof("VARIANT", "vt") == 0
+    for member in ("llVal", "lVal", "cyVal", "date", "bstrVal", "parray", "pvarVal", "byref", "ullVal", "brecVal"):
+        assert ffi.offsetof("VARIANT", member) == 8, member
+    assert ffi.offsetof("VARIANT", "decVal") == 0
+    decimal = {"wReserved": 0, "scale": 2, "sign": 3, "Hi32": 4, "Lo64": 8, "Lo32": 8, "Mid32": 12}
+    assert {f: ffi.offsetof("DECIMAL", f) for f in decimal} == decimal
+    safearray = {"cDims": 0, "fFeatures": 2, "cbElements": 4, "cLocks": 8, "pvData": 16, "rgsabound": 24}
+    assert {f: ffi.offsetof("SAFEARRAY", f) for f in safearray} == safearray
+    assert ffi.offsetof("CY", "Hi") == 4
 
 
 def test_function_names_per_dll():

@@ -65,6 +65,9 @@ typedef GUID CLSID;
 typedef struct { int64_t QuadPart; } LARGE_INTEGER;
 typedef struct { uint64_t QuadPart; } ULARGE_INTEGER;
 typedef struct { DWORD dwLowDateTime; DWORD dwHighDateTime; } FILETIME;
+typedef struct _SYSTEMTIME {
+    WORD wYear; WORD wMonth; WORD wDayOfWeek; WORD wDay; WORD wHour; WORD wMinute; WORD wSecond; WORD wMilliseconds;
+} SYSTEMTIME;
 typedef struct { LONG x; LONG y; } POINT;
 typedef struct tagMSG {
     HWND hwnd;
@@ -99,25 +102,81 @@ typedef struct tagMULTI_QI { const IID *pIID; void *pItf; HRESULT hr; } MULTI_QI
 typedef struct tagComCallData { DWORD dwDispid; DWORD dwReserved; void *pUserDefined; } ComCallData;
 typedef HRESULT (*PFNCONTEXTCALL)(ComCallData *pParam);
 
+typedef int8_t CHAR;
+typedef double DATE;
+typedef union tagCY { LONGLONG int64; struct { ULONG Lo; LONG Hi; }; } CY;
+typedef struct tagDEC {
+    USHORT wReserved;
+    union { struct { BYTE scale; BYTE sign; }; USHORT signscale; };
+    ULONG Hi32;
+    union { struct { ULONG Lo32; ULONG Mid32; }; ULONGLONG Lo64; };
+} DECIMAL;
+typedef struct tagSAFEARRAYBOUND { ULONG cElements; LONG lLbound; } SAFEARRAYBOUND;
+typedef struct tagSAFEARRAY {
+    USHORT cDims;
+    USHORT fFeatures;
+    ULONG cbElements;
+    ULONG cLocks;
+    void *pvData;
+    SAFEARRAYBOUND rgsabound[1];
+} SAFEARRAY;
+
+/* A DECIMAL overlays the whole VARIANT: its wReserved is the VARIANT's vt. */
 typedef struct tagVARIANT {
-    VARTYPE vt;
-    WORD wReserved1;
-    WORD wReserved2;
-    WORD wReserved3;
     union {
-        LONGLONG llVal;
-        LONG lVal;
-        BYTE bVal;
-        SHORT iVal;
-        float fltVal;
-        double dblVal;
-        VARIANT_BOOL boolVal;
-        SCODE scode;
-        BSTR bstrVal;
-        void *punkVal;
-        void *pdispVal;
-        void *byref;
-        struct { void *pvRecord; void *pRecInfo; } brecVal;
+        struct {
+            VARTYPE vt;
+            WORD wReserved1;
+            WORD wReserved2;
+            WORD wReserved3;
+            union {
+                LONGLONG llVal;
+                LONG lVal;
+                BYTE bVal;
+                SHORT iVal;
+                float fltVal;
+                double dblVal;
+                VARIANT_BOOL boolVal;
+                SCODE scode;
+                CY cyVal;
+                DATE date;
+                BSTR bstrVal;
+                void *punkVal;
+                void *pdispVal;
+                SAFEARRAY *parray;
+                BYTE *pbVal;
+                SHORT *piVal;
+                LONG *plVal;
+                LONGLONG *pllVal;
+                float *pfltVal;
+                double *pdblVal;
+                VARIANT_BOOL *pboolVal;
+                SCODE *pscode;
+                CY *pcyVal;
+                DATE *pdate;
+                BSTR *pbstrVal;
+                void **ppunkVal;
+                void **ppdispVal;
+                SAFEARRAY **pparray;
+                struct tagVARIANT *pvarVal;
+                void *byref;
+                CHAR cVal;
+                USHORT uiVal;
+                ULONG ulVal;
+                ULONGLONG ullVal;
+                INT intVal;
+                UINT uintVal;
+                DECIMAL *pdecVal;
+                CHAR *pcVal;
+                USHORT *puiVal;
+                ULONG *pulVal;
+                ULONGLONG *pullVal;
+                INT *pintVal;
+                UINT *puintVal;
+                struct { void *pvRecord; void *pRecInfo; } brecVal;
+            };
+        };
+        DECIMAL decVal;
     };
 } VARIANT;
 
@@ -129,7 +188,6 @@ typedef struct tagTYPEDESC {
     };
     VARTYPE vt;
 } TYPEDESC;
-typedef struct tagSAFEARRAYBOUND { ULONG cElements; LONG lLbound; } SAFEARRAYBOUND;
 typedef struct tagARRAYDESC { TYPEDESC tdescElem; USHORT cDims; SAFEARRAYBOUND rgbounds[1]; } ARRAYDESC;
 typedef struct tagPARAMDESCEX { ULONG cBytes; VARIANT varDefaultValue; } PARAMDESCEX;
 typedef struct tagPARAMDESC { PARAMDESCEX *pparamdescex; USHORT wParamFlags; } PARAMDESC;
