@@ -29,12 +29,31 @@ $(FFI_OUT): $(FFI_SRC)
 	$(VENV_PY) build_ffi.py
 
 native: src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
-	$(NATIVE)/bench_cpp_client.exe
+	$(NATIVE)/bench_cpp_client.exe $(NATIVE)/benchdual.tlb
 
+# The test DLL links its IDispatch objects' type libraries as TYPELIB resources (native/testlib/testlib.rc).
 $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def) \
-		native/common/bench_work.h
+		native/common/bench_work.h native/common/bench_dual.h native/common/typeinfo_dispatch.h \
+		$(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/testlib_res.o
 	@mkdir -p $(NATIVE)
-	$(CXX_WIN) $(CXXFLAGS_WIN) -shared -o $@ $(filter %.cpp,$^) $(filter %.def,$^) -lole32 -loleaut32 -luuid
+	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -shared -o $@ $(filter %.cpp,$^) $(filter %.def,$^) $(filter %.o,$^) \
+		-lole32 -loleaut32 -luuid
+
+$(NATIVE)/nativedual.tlb: native/testlib/nativedual.idl
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -t -o $@ $<
+
+$(NATIVE)/nativedual.h: native/testlib/nativedual.idl
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -h -o $@ $<
+
+$(NATIVE)/testlib_res.o: native/testlib/testlib.rc $(NATIVE)/nativedual.tlb $(NATIVE)/benchdual.tlb
+	$(WINDRES) -I$(NATIVE) -i $< -o $@
+
+# The test DLL's self-check (native/testlib/selftest): wine build/native/testlib_selftest.exe
+$(NATIVE)/testlib_selftest.exe: native/testlib/selftest/selftest.cpp native/testlib/guids.cpp \
+		native/testlib/testlib_internal.h $(NATIVE)/nativedual.h $(NATIVE)/benchdual.h
+	$(CXX_WIN) $(CXXFLAGS_WIN) -municode -I$(NATIVE) -o $@ $(filter %.cpp,$^) -lole32 -loleaut32 -luuid
 
 # The object model's native IUnknown (native/core/README.md), next to the module that loads it.
 src/vtables/vtables_core.dll: native/core/vtables_core.c
@@ -47,8 +66,10 @@ src/ole32_servers/python_inproc.dll: native/inproc/python_inproc.c
 # The benchmark's native counterparts (native/bench/README.md). widl makes IBenchTarget's type library (registered
 # at run time by `bench_cpp_server.exe -RegServer`) and the C++ header the two exes include.
 WIDL := widl
+WINDRES := x86_64-w64-mingw32-windres
 BENCH_IDL := native/bench/benchtarget.idl
-BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h native/common/bench_work.h
+BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h native/common/bench_work.h \
+	$(NATIVE)/benchdual.h native/common/bench_dual.h native/common/typeinfo_dispatch.h $(NATIVE)/benchdual_res.o
 
 $(NATIVE)/benchtarget.tlb: $(BENCH_IDL)
 	@mkdir -p $(NATIVE)
@@ -58,11 +79,25 @@ $(NATIVE)/benchtarget.h: $(BENCH_IDL)
 	@mkdir -p $(NATIVE)
 	$(WIDL) --win64 -h -o $@ $<
 
+# IBenchDual (the late-bound contract): its own type library, registered by -RegServer next to IBenchTarget's and
+# linked into both exes as TYPELIB resource 1 (their IBenchDual objects load their ITypeInfo from it).
+$(NATIVE)/benchdual.tlb: native/bench/benchdual.idl
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -t -o $@ $<
+
+$(NATIVE)/benchdual.h: native/bench/benchdual.idl
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -h -o $@ $<
+
+$(NATIVE)/benchdual_res.o: native/bench/benchdual.rc $(NATIVE)/benchdual.tlb
+	$(WINDRES) -I$(NATIVE) -i $< -o $@
+
 $(NATIVE)/bench_cpp_server.exe: native/bench/server.cpp $(BENCH_DEPS) | $(NATIVE)/benchtarget.tlb
-	$(CXX_WIN) $(CXXFLAGS_WIN) -mwindows -I$(NATIVE) -o $@ $< -lole32 -loleaut32 -luuid -lshell32 -ladvapi32
+	$(CXX_WIN) $(CXXFLAGS_WIN) -mwindows -I$(NATIVE) -o $@ $< $(NATIVE)/benchdual_res.o \
+		-lole32 -loleaut32 -luuid -lshell32 -ladvapi32
 
 $(NATIVE)/bench_cpp_client.exe: native/bench/client.cpp $(BENCH_DEPS)
-	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -o $@ $< -lole32 -loleaut32 -luuid -ladvapi32
+	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -o $@ $< $(NATIVE)/benchdual_res.o -lole32 -loleaut32 -luuid -ladvapi32
 
 # The reference type library of tests/ole32_servers/test_typelib.py: widl's compilation of the same interfaces that the
 # test declares in Python (compiled here, on the Linux side: the tests run under Wine, where widl is not at hand).

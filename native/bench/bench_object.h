@@ -1,5 +1,5 @@
-// The C++ IBenchTarget object and its class factory, shared by bench_cpp_server.exe and bench_cpp_client.exe
-// (each exe is one translation unit that includes this header once).
+// The C++ IBenchTarget and IBenchDual objects and their class factories, shared by bench_cpp_server.exe and
+// bench_cpp_client.exe (each exe is one translation unit that includes this header once).
 //
 // IBenchTarget : IUnknown, IID {3D840911-8FC7-4C2A-9C7B-05A5F4A82DB5}, declared in benchtarget.idl; the C++
 // declaration comes from the widl-generated header benchtarget.h (build/native/).
@@ -12,12 +12,16 @@
 #include <objbase.h>
 #include <new>
 #include "benchtarget.h"
+#include "benchdual.h"
 #include "../common/bench_work.h"
+#include "../common/bench_dual.h"
 
 namespace bench {
 
 // {7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}: the C++ LocalServer32 (bench_cpp_server.exe).
 const CLSID CLSID_CppBenchServer = {0x7C1E5A40, 0x2B3D, 0x4F5E, {0x8A, 0x6B, 0x1C, 0x2D, 0x3E, 0x4F, 0x5A, 0x01}};
+// {7782D954-1218-4973-A2D7-3791F94773C3}: the C++ LocalServer32's IBenchDual class (bench_cpp_server.exe).
+const CLSID CLSID_CppBenchDualServer = {0x7782D954, 0x1218, 0x4973, {0xA2, 0xD7, 0x37, 0x91, 0xF9, 0x47, 0x73, 0xC3}};
 
 // The expected Work(n) result, computed the way the contract states it.
 inline LONG ExpectedWork(LONG n) {
@@ -71,11 +75,26 @@ private:
     const bool m_counted;
 };
 
-// A class factory for BenchTarget. No aggregation. Its own lifetime does not keep a server alive (the usual rule
-// for exe servers: the registered class object's reference is COM's, not a client's).
-class BenchFactory final : public IClassFactory {
+// IBenchDual (bench_dual.h) in these exes: its type library is the exe's TYPELIB resource 1 (benchdual.rc), and
+// each counted object takes a server lock through g_hooks, as BenchTarget does.
+inline nativedisp::TypeInfoHolder g_benchDualTypeInfo{&IID_IBenchDual, 1};
+struct ExeDualTraits {
+    static nativedisp::TypeInfoHolder &TypeInfo() { return g_benchDualTypeInfo; }
+    static void Created() {
+        if (g_hooks.lock) g_hooks.lock();
+    }
+    static void Destroyed() {
+        if (g_hooks.unlock) g_hooks.unlock();
+    }
+};
+using BenchDual = benchdual::BenchDualObject<ExeDualTraits>;
+
+// A class factory for Object (BenchTarget or BenchDual). No aggregation. Its own lifetime does not keep a server
+// alive (the usual rule for exe servers: the registered class object's reference is COM's, not a client's).
+template <class Object>
+class FactoryOf final : public IClassFactory {
 public:
-    BenchFactory() : m_ref(1) {}
+    FactoryOf() : m_ref(1) {}
 
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void **ppv) override {
         if (!ppv) return E_POINTER;
@@ -100,7 +119,7 @@ public:
         // A request already on its way when the server decided to exit: refuse it rather than hand out an object
         // the exiting server would cut off (the client then gets CO_E_SERVER_STOPPING, not RPC_E_DISCONNECTED).
         if (g_hooks.stopping && g_hooks.stopping()) return CO_E_SERVER_STOPPING;
-        BenchTarget *t = new (std::nothrow) BenchTarget();
+        Object *t = new (std::nothrow) Object();
         if (!t) return E_OUTOFMEMORY;
         HRESULT hr = t->QueryInterface(riid, ppv);
         t->Release();  // drops the creation reference; frees t if QueryInterface failed
@@ -116,9 +135,11 @@ public:
     }
 
 private:
-    ~BenchFactory() = default;
+    ~FactoryOf() = default;
     volatile LONG m_ref;
 };
+using BenchFactory = FactoryOf<BenchTarget>;
+using BenchDualFactory = FactoryOf<BenchDual>;
 
 // Wine 8 workaround (harmless elsewhere): keeps the stub of an object, and with it the RPC interface registration
 // of each marshaled IID, alive for as long as the pin is held, through a table-strong marshal that is never

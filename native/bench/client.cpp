@@ -8,6 +8,8 @@
 //   cross_apartment_nothing  cross_apartment_work                      (= the _mta_to_sta variants)
 //   cross_apartment_nothing_mta_to_sta  cross_apartment_work_mta_to_sta  (MTA client, object in an STA)
 //   cross_apartment_nothing_sta_to_mta  cross_apartment_work_sta_to_mta  (STA client, object in the MTA)
+//   dispatch_nothing_inproc  dispatch_work_inproc  dispatch_mix_inproc      (late-bound: IDispatch::Invoke on
+//   dispatch_nothing_local   dispatch_work_local   dispatch_mix_local        an IBenchDual object)
 // n: Work's argument for the *_work_* rows (default 100; Work(100) must return 4950).
 //
 // Success: exit code 0 and {"row":..., "clsid":..., "iterations":..., "total_seconds":..., "seconds_per_op":...,
@@ -555,11 +557,117 @@ int RowCrossApartment(long long iters, bool work, LONG n, bool staToMta) {
     return 0;
 }
 
+// ---- rows: late-bound (IDispatch::Invoke on IBenchDual) -------------------------------------------------------
+// The client does what a C++ client of an Automation object does: GetIDsOfNames once per object (outside the
+// timed loop), then IDispatch::Invoke(DISPATCH_METHOD) per call with DISPPARAMS built for that call, every result
+// checked (benchdual::Invoke* in native/common/bench_dual.h).
+enum class DualOp { Nothing, Work, Mix };
+
+const wchar_t kMixS[] = L"abc";
+const LONG kMixN = 7;
+const double kMixD = 2.5;
+const wchar_t kMixExpected[] = L"abc:7:2.5";
+
+HRESULT DualCall(IDispatch *d, const benchdual::Dispids &ids, DualOp op, LONG n, LONG want) {
+    switch (op) {
+    case DualOp::Nothing: return benchdual::InvokeNothing(d, ids.nothing);
+    case DualOp::Work: {
+        LONG sum = -1;
+        HRESULT hr = benchdual::InvokeWork(d, ids.work, n, &sum);
+        return FAILED(hr) ? hr : sum == want ? S_OK : E_UNEXPECTED;
+    }
+    default: return benchdual::InvokeMix(d, ids.mix, kMixS, kMixN, kMixD, kMixExpected);
+    }
+}
+
+const char *DualWhat(DualOp op) {
+    return op == DualOp::Nothing ? "IDispatch::Invoke(Nothing)"
+         : op == DualOp::Work    ? "IDispatch::Invoke(Work): failed or wrong sum"
+                                 : "IDispatch::Invoke(Mix(\"abc\", 7, 2.5)): failed or not \"abc:7:2.5\"";
+}
+
+std::string DualCheck(DualOp op, LONG n, LONG want) {
+    char b[64];
+    if (op == DualOp::Nothing) return "nothing=S_OK";
+    if (op == DualOp::Work) snprintf(b, sizeof b, "work(%ld)=%ld", (long)n, (long)want);
+    else snprintf(b, sizeof b, "mix=abc:7:2.5");
+    return b;
+}
+
+// Times `iters` late-bound calls on `d` after `warmup`, checking the call before and after the loop too.
+Timing TimeDualCalls(IDispatch *d, DualOp op, long long iters, long long warmup, bool perOp, LONG n,
+                     benchdual::Dispids *idsOut) {
+    benchdual::Dispids ids;
+    Check(benchdual::GetDispids(d, &ids), "IDispatch::GetIDsOfNames(Nothing, Work, Mix)");
+    if (ids.nothing != 1 || ids.work != 2 || ids.mix != 3)
+        Fail("GetIDsOfNames: DISPIDs are not 1, 2, 3", E_UNEXPECTED);
+    const LONG want = bench::ExpectedWork(n);
+    Check(DualCall(d, ids, op, n, want), DualWhat(op));
+    Timing t = Measure(iters, warmup, perOp, DualWhat(op),
+                       [&]() -> HRESULT { return DualCall(d, ids, op, n, want); });
+    Check(DualCall(d, ids, op, n, want), DualWhat(op));
+    *idsOut = ids;
+    return t;
+}
+
+Json ReportDual(const Timing &t, long long warmup, DualOp op, LONG n, const benchdual::Dispids &ids) {
+    Json j = Report(t, warmup, DualCheck(op, n, bench::ExpectedWork(n)));
+    if (op == DualOp::Work) j.Int("n", n);
+    j.Str("interface", "IDispatch");
+    j.Int("dispid", op == DualOp::Nothing ? ids.nothing : op == DualOp::Work ? ids.work : ids.mix);
+    return j;
+}
+
+// The exe's own C++ IBenchDual object (bench_object.h), in this MTA; clsid is only a label.
+int RowDispatchInproc(DualOp op, long long iters, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    bench::BenchDualFactory *f = new bench::BenchDualFactory();
+    IDispatch *obj = nullptr;
+    Check(f->CreateInstance(nullptr, IID_IDispatch, reinterpret_cast<void **>(&obj)),
+          "IClassFactory::CreateInstance(IID_IDispatch)");
+    f->Release();
+    const bool perOp = op == DualOp::Work;
+    const long long warmup = op == DualOp::Work ? 10 : 1000;
+    benchdual::Dispids ids;
+    Timing t = TimeDualCalls(obj, op, iters, warmup, perOp, n, &ids);
+    bool proxy = IsProxy(obj);
+    obj->Release();
+    Json j = ReportDual(t, warmup, op, n, ids);
+    j.Bool("proxy", proxy).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+// An out-of-process IBenchDual: CoCreateInstance(clsid, CLSCTX_LOCAL_SERVER, IID_IDispatch), then calls through
+// the IDispatch proxy (oleaut32's, as for any late-bound client).
+int RowDispatchLocal(const CLSID &clsid, DualOp op, long long iters, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    LONGLONG a = Now();
+    IDispatch *d = nullptr;
+    HRESULT hr = E_FAIL;
+    for (int attempt = 0; attempt < 40; ++attempt) {
+        hr = CoCreateInstance(clsid, nullptr, CLSCTX_LOCAL_SERVER, IID_IDispatch, reinterpret_cast<void **>(&d));
+        if (!ServerWasStopping(hr)) break;
+        Sleep(50);
+    }
+    Check(hr, "CoCreateInstance(CLSCTX_LOCAL_SERVER, IID_IDispatch)");
+    double activation = Seconds(Now() - a);
+    benchdual::Dispids ids;
+    Timing t = TimeDualCalls(d, op, iters, 5, true, n, &ids);
+    bool proxy = IsProxy(d);
+    d->Release();
+    Json j = ReportDual(t, 5, op, n, ids);
+    j.Num("activation_seconds", activation).Bool("proxy", proxy).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
 void Usage() {
     fputs("usage: bench_cpp_client.exe <row> <clsid> <iterations> [n]\n"
           "rows: activate_local call_nothing_local call_work_local activate_cold activate_inproc_registered\n"
           "      createinstance_factory call_nothing_inproc call_work_inproc cross_apartment_nothing\n"
-          "      cross_apartment_work cross_apartment_{nothing,work}_{mta_to_sta,sta_to_mta}\n",
+          "      cross_apartment_work cross_apartment_{nothing,work}_{mta_to_sta,sta_to_mta}\n"
+          "      dispatch_{nothing,work,mix}_{inproc,local}\n",
           stderr);
 }
 
@@ -612,6 +720,12 @@ int main(int argc, char **argv) {
         return RowCrossApartment(iters, true, n, false);
     if (row == "cross_apartment_nothing_sta_to_mta") return RowCrossApartment(iters, false, n, true);
     if (row == "cross_apartment_work_sta_to_mta") return RowCrossApartment(iters, true, n, true);
+    if (row == "dispatch_nothing_inproc") return RowDispatchInproc(DualOp::Nothing, iters, n);
+    if (row == "dispatch_work_inproc") return RowDispatchInproc(DualOp::Work, iters, n);
+    if (row == "dispatch_mix_inproc") return RowDispatchInproc(DualOp::Mix, iters, n);
+    if (row == "dispatch_nothing_local") return RowDispatchLocal(clsid, DualOp::Nothing, iters, n);
+    if (row == "dispatch_work_local") return RowDispatchLocal(clsid, DualOp::Work, iters, n);
+    if (row == "dispatch_mix_local") return RowDispatchLocal(clsid, DualOp::Mix, iters, n);
     Usage();
     Fail("unknown row", E_INVALIDARG, 2);
 }

@@ -10,7 +10,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export WINEPREFIX="${WINEPREFIX:-$root/.winenv/prefix}" WINEDEBUG=-all
 tools/wineserver-up
-clsid='{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}'
+clsid='{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}'       # IBenchTarget
+dual_clsid='{7782D954-1218-4973-A2D7-3791F94773C3}'  # IBenchDual (the dispatch_* rows)
 server=build/native/bench_cpp_server.exe
 client=build/native/bench_cpp_client.exe
 out=$(mktemp)
@@ -31,11 +32,19 @@ rows=(
   "cross_apartment_work 5000"
   "cross_apartment_nothing_sta_to_mta 2000"
   "cross_apartment_work_sta_to_mta 2000"
+  "dispatch_nothing_inproc 1000000"
+  "dispatch_work_inproc 10000"
+  "dispatch_mix_inproc 200000"
+  "dispatch_nothing_local 1000"
+  "dispatch_work_local 1000"
+  "dispatch_mix_local 1000"
 )
 status=0
 for r in "${rows[@]}"; do
   set -- $r
-  wine "$client" "$1" "$clsid" "$2" </dev/null >"$out" 2>&1 || status=1
+  c=$clsid
+  case $1 in dispatch_*) c=$dual_clsid ;; esac
+  wine "$client" "$1" "$c" "$2" </dev/null >"$out" 2>&1 || status=1
   cat "$out"
 done
 

@@ -1,22 +1,25 @@
-// bench_cpp_server.exe: the C++ LocalServer32 of the benchmarks, CLSID_CppBenchServer
-// {7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}, class implementing IBenchTarget (bench_object.h). GUI subsystem: it
-// never creates a console or a window.
+// bench_cpp_server.exe: the C++ LocalServer32 of the benchmarks. Two classes (bench_object.h):
+//   CLSID_CppBenchServer     {7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A01}  implementing IBenchTarget
+//   CLSID_CppBenchDualServer {7782D954-1218-4973-A2D7-3791F94773C3}  implementing IBenchDual (dual: IDispatch
+//                            from BenchDualLib through ITypeInfo::Invoke, native/common/bench_dual.h)
+// GUI subsystem: it never creates a console or a window.
 //
-//   bench_cpp_server.exe -RegServer [-Linger ms] [-Idle ms] [-TypeLib path]
+//   bench_cpp_server.exe -RegServer [-Linger ms] [-Idle ms] [-TypeLib path] [-DualTypeLib path]
 //       HKCR\CLSID\{clsid} = name, its LocalServer32 = this exe's full path (plus the -Linger/-Idle options given
-//       here, if any; COM itself appends " -Embedding"), and registers the type library (default: benchtarget.tlb
-//       next to the exe) with LoadTypeLibEx(REGKIND_REGISTER), which makes the typelib marshaller IBenchTarget's
-//       proxy/stub.
-//   bench_cpp_server.exe -UnregServer [-TypeLib path]
-//       deletes HKCR\CLSID\{clsid} and unregisters the type library.
+//       here, if any; COM itself appends " -Embedding"), for both classes, and registers both type libraries
+//       (default: benchtarget.tlb and benchdual.tlb next to the exe) with LoadTypeLibEx(REGKIND_REGISTER), which
+//       makes the typelib marshaller IBenchTarget's and IBenchDual's proxy/stub.
+//   bench_cpp_server.exe -UnregServer [-TypeLib path] [-DualTypeLib path]
+//       deletes both HKCR\CLSID\{clsid} keys and unregisters both type libraries.
 //   bench_cpp_server.exe [-Embedding] [-Linger ms] [-Idle ms] [-NoPin]
-//       serves: MTA, CoRegisterClassObject(CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED) +
-//       CoResumeClassObjects. Every object and every LockServer(TRUE) takes a CoAddRefServerProcess reference,
-//       released with CoReleaseServerProcess. When the count drops to zero after at least one object existed, the
-//       server lingers `-Linger` ms (default 500; env BENCH_SERVER_LINGER_MS) and exits if nothing was created in
-//       the meantime. With no object ever created it exits after `-Idle` ms (default 30000; env
-//       BENCH_SERVER_IDLE_MS). It pins the stubs of IClassFactory, IUnknown and IBenchTarget with table-strong
-//       marshals for its whole life (StubPin in bench_object.h: a Wine 8 hang workaround); -NoPin leaves that out.
+//       serves both classes: MTA, CoRegisterClassObject(CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE |
+//       REGCLS_SUSPENDED) + CoResumeClassObjects. Every object and every LockServer(TRUE) takes a
+//       CoAddRefServerProcess reference, released with CoReleaseServerProcess. When the count drops to zero after
+//       at least one object existed, the server lingers `-Linger` ms (default 500; env BENCH_SERVER_LINGER_MS) and
+//       exits if nothing was created in the meantime. With no object ever created it exits after `-Idle` ms
+//       (default 30000; env BENCH_SERVER_IDLE_MS). It pins the stubs of IClassFactory, IUnknown, IBenchTarget,
+//       IBenchDual and IDispatch with table-strong marshals for its whole life (StubPin in bench_object.h: a
+//       Wine 8 hang workaround); -NoPin leaves that out.
 //
 // Messages go to the inherited std handles when there are any; the exit code is 0 on success, 1 on failure,
 // 2 on a usage error.
@@ -28,9 +31,11 @@
 
 namespace {
 
+using bench::CLSID_CppBenchDualServer;
 using bench::CLSID_CppBenchServer;
 
 const wchar_t kServerName[] = L"ole32-bindings C++ bench server (IBenchTarget)";
+const wchar_t kDualServerName[] = L"ole32-bindings C++ bench server (IBenchDual)";
 
 // ---- output -------------------------------------------------------------------------------------------------
 void Emit(DWORD which, const wchar_t *fmt, ...) {
@@ -80,6 +85,7 @@ struct Options {
     bool lingerGiven = false, idleGiven = false;
     bool pin = true;  // -NoPin: no StubPin (reproduces the Wine 8 RpcServerUnregisterIf hang, see bench_object.h)
     wchar_t typelib[MAX_PATH] = L"";
+    wchar_t dualTypelib[MAX_PATH] = L"";
 };
 
 bool IsOpt(const wchar_t *arg, const wchar_t *name) {
@@ -115,10 +121,12 @@ bool ParseArgs(int argc, wchar_t **argv, Options *o) {
         else if (IsOpt(a, L"Idle") && i + 1 < argc && ParseMs(argv[i + 1], &o->idleMs)) { o->idleGiven = true; ++i; }
         else if (IsOpt(a, L"NoPin")) o->pin = false;
         else if (IsOpt(a, L"TypeLib") && i + 1 < argc) { lstrcpynW(o->typelib, argv[i + 1], MAX_PATH); ++i; }
+        else if (IsOpt(a, L"DualTypeLib") && i + 1 < argc) { lstrcpynW(o->dualTypelib, argv[i + 1], MAX_PATH); ++i; }
         else {
             COMPLAIN(L"bench_cpp_server: unknown argument '%ls'\n"
-                L"usage: bench_cpp_server.exe -RegServer [-Linger ms] [-Idle ms] [-TypeLib path] | -UnregServer "
-                L"[-TypeLib path] | [-Embedding] [-Linger ms] [-Idle ms] [-NoPin]\n", a);
+                L"usage: bench_cpp_server.exe -RegServer [-Linger ms] [-Idle ms] [-TypeLib path] [-DualTypeLib path]"
+                L" | -UnregServer [-TypeLib path] [-DualTypeLib path] | [-Embedding] [-Linger ms] [-Idle ms]"
+                L" [-NoPin]\n", a);
             return false;
         }
     }
@@ -131,21 +139,62 @@ bool ModulePath(wchar_t *path, DWORD cap) {
     return n > 0 && n < cap;
 }
 
-void DefaultTypeLibPath(Options *o) {
-    if (o->typelib[0]) return;
+// `name` next to the exe into `out`, unless `out` was given.
+void DefaultPathNextToExe(wchar_t *out, const wchar_t *name) {
+    if (out[0]) return;
     wchar_t path[MAX_PATH];
     if (!ModulePath(path, MAX_PATH)) return;
     wchar_t *slash = wcsrchr(path, L'\\');
     if (!slash) return;
     slash[1] = L'\0';
-    if (lstrlenW(path) + lstrlenW(L"benchtarget.tlb") >= MAX_PATH) return;
-    lstrcatW(path, L"benchtarget.tlb");
-    lstrcpynW(o->typelib, path, MAX_PATH);
+    if (lstrlenW(path) + lstrlenW(name) >= MAX_PATH) return;
+    lstrcatW(path, name);
+    lstrcpynW(out, path, MAX_PATH);
+}
+
+void DefaultTypeLibPaths(Options *o) {
+    DefaultPathNextToExe(o->typelib, L"benchtarget.tlb");
+    DefaultPathNextToExe(o->dualTypelib, L"benchdual.tlb");
 }
 
 LSTATUS SetDefault(HKEY key, const wchar_t *value) {
     return RegSetValueExW(key, nullptr, 0, REG_SZ, reinterpret_cast<const BYTE *>(value),
                           (DWORD)((lstrlenW(value) + 1) * sizeof(wchar_t)));
+}
+
+// HKCR\CLSID\{clsid} = name, LocalServer32 = command.
+bool RegisterClassKey(const CLSID &clsid, const wchar_t *name, const wchar_t *command) {
+    wchar_t text[39];
+    bench::GuidToWString(clsid, text);
+    wchar_t keyPath[64];
+    _snwprintf(keyPath, 64, L"CLSID\\%ls", text);
+    HKEY key = nullptr, server = nullptr;
+    LSTATUS st = RegCreateKeyExW(HKEY_CLASSES_ROOT, keyPath, 0, nullptr, 0, KEY_WRITE, nullptr, &key, nullptr);
+    if (st == ERROR_SUCCESS) st = SetDefault(key, name);
+    if (st == ERROR_SUCCESS)
+        st = RegCreateKeyExW(key, L"LocalServer32", 0, nullptr, 0, KEY_WRITE, nullptr, &server, nullptr);
+    if (st == ERROR_SUCCESS) st = SetDefault(server, command);
+    if (server) RegCloseKey(server);
+    if (key) RegCloseKey(key);
+    if (st != ERROR_SUCCESS) {
+        COMPLAIN(L"bench_cpp_server: writing HKCR\\%ls failed (error %ld)\n", keyPath, (long)st);
+        return false;
+    }
+    SAY(L"registered %ls LocalServer32=%ls\n", text, command);
+    return true;
+}
+
+bool RegisterTypeLibFile(const wchar_t *path) {
+    ITypeLib *tl = nullptr;
+    HRESULT hr = LoadTypeLibEx(path, REGKIND_REGISTER, &tl);
+    if (FAILED(hr)) {
+        COMPLAIN(L"bench_cpp_server: LoadTypeLibEx(%ls, REGKIND_REGISTER) failed: 0x%08lX\n", path,
+            (unsigned long)hr);
+        return false;
+    }
+    tl->Release();
+    SAY(L"registered typelib=%ls\n", path);
+    return true;
 }
 
 int Register(const Options &o) {
@@ -167,55 +216,35 @@ int Register(const Options &o) {
         _snwprintf(extra, 64, L" -Idle %lu", (unsigned long)o.idleMs);
         lstrcatW(command, extra);
     }
-
-    wchar_t clsid[39];
-    bench::GuidToWString(CLSID_CppBenchServer, clsid);
-    wchar_t keyPath[64];
-    _snwprintf(keyPath, 64, L"CLSID\\%ls", clsid);
-    HKEY key = nullptr, server = nullptr;
-    LSTATUS st = RegCreateKeyExW(HKEY_CLASSES_ROOT, keyPath, 0, nullptr, 0, KEY_WRITE, nullptr, &key, nullptr);
-    if (st == ERROR_SUCCESS) st = SetDefault(key, kServerName);
-    if (st == ERROR_SUCCESS)
-        st = RegCreateKeyExW(key, L"LocalServer32", 0, nullptr, 0, KEY_WRITE, nullptr, &server, nullptr);
-    if (st == ERROR_SUCCESS) st = SetDefault(server, command);
-    if (server) RegCloseKey(server);
-    if (key) RegCloseKey(key);
-    if (st != ERROR_SUCCESS) {
-        COMPLAIN(L"bench_cpp_server: writing HKCR\\%ls failed (error %ld)\n", keyPath, (long)st);
-        return 1;
-    }
-
-    ITypeLib *tl = nullptr;
-    HRESULT hr = LoadTypeLibEx(o.typelib, REGKIND_REGISTER, &tl);
-    if (FAILED(hr)) {
-        COMPLAIN(L"bench_cpp_server: LoadTypeLibEx(%ls, REGKIND_REGISTER) failed: 0x%08lX\n", o.typelib,
-            (unsigned long)hr);
-        return 1;
-    }
-    tl->Release();
-    SAY(L"registered %ls LocalServer32=%ls typelib=%ls\n", clsid, command, o.typelib);
-    return 0;
+    bool ok = RegisterClassKey(CLSID_CppBenchServer, kServerName, command) &&
+              RegisterClassKey(CLSID_CppBenchDualServer, kDualServerName, command) &&
+              RegisterTypeLibFile(o.typelib) && RegisterTypeLibFile(o.dualTypelib);
+    return ok ? 0 : 1;
 }
 
-int Unregister(const Options &o) {
-    int rc = 0;
-    wchar_t clsid[39];
-    bench::GuidToWString(CLSID_CppBenchServer, clsid);
+bool UnregisterClassKey(const CLSID &clsid) {
+    wchar_t text[39];
+    bench::GuidToWString(clsid, text);
     wchar_t keyPath[64];
-    _snwprintf(keyPath, 64, L"CLSID\\%ls", clsid);
+    _snwprintf(keyPath, 64, L"CLSID\\%ls", text);
     LSTATUS st = RegDeleteTreeW(HKEY_CLASSES_ROOT, keyPath);  // with a subkey name: that key goes too
     if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND) {
         COMPLAIN(L"bench_cpp_server: deleting HKCR\\%ls failed (error %ld)\n", keyPath, (long)st);
-        rc = 1;
+        return false;
     }
+    SAY(L"unregistered %ls\n", text);
+    return true;
+}
 
+// Unregisters the library in `path` (or, when that file cannot be read, `libid` 1.0).
+bool UnregisterTypeLibFile(const wchar_t *path, const GUID &fallbackLibid) {
     // Unregister with the library's own attributes when the file is there (exact version/LCID/SYSKIND).
-    GUID libid = LIBID_BenchTargetLib;
+    GUID libid = fallbackLibid;
     WORD major = 1, minor = 0;
     LCID lcid = 0;
     SYSKIND syskind = SYS_WIN64;
     ITypeLib *tl = nullptr;
-    if (SUCCEEDED(LoadTypeLibEx(o.typelib, REGKIND_NONE, &tl))) {
+    if (SUCCEEDED(LoadTypeLibEx(path, REGKIND_NONE, &tl))) {
         TLIBATTR *attr = nullptr;
         if (SUCCEEDED(tl->GetLibAttr(&attr))) {
             libid = attr->guid;
@@ -233,17 +262,26 @@ int Unregister(const Options &o) {
     _snwprintf(libKey, 80, L"TypeLib\\%ls\\%u.%u", lib, (unsigned)major, (unsigned)minor);
     HKEY k = nullptr;
     HRESULT hr = S_FALSE;  // S_FALSE: was not registered
+    bool ok = true;
     if (RegOpenKeyExW(HKEY_CLASSES_ROOT, libKey, 0, KEY_READ, &k) == ERROR_SUCCESS) {
         RegCloseKey(k);
         hr = UnRegisterTypeLib(libid, major, minor, lcid, syskind);
         if (FAILED(hr)) {
-            COMPLAIN(L"bench_cpp_server: UnRegisterTypeLib failed: 0x%08lX\n", (unsigned long)hr);
-            rc = 1;
+            COMPLAIN(L"bench_cpp_server: UnRegisterTypeLib(%ls) failed: 0x%08lX\n", lib, (unsigned long)hr);
+            ok = false;
         }
     }
-    SAY(L"unregistered %ls (typelib: %ls)\n", clsid,
+    SAY(L"typelib %ls: %ls\n", lib,
         hr == S_OK ? L"unregistered" : hr == S_FALSE ? L"was not registered" : L"failed");
-    return rc;
+    return ok;
+}
+
+int Unregister(const Options &o) {
+    bool ok = UnregisterClassKey(CLSID_CppBenchServer);
+    ok = UnregisterClassKey(CLSID_CppBenchDualServer) && ok;
+    ok = UnregisterTypeLibFile(o.typelib, LIBID_BenchTargetLib) && ok;
+    ok = UnregisterTypeLibFile(o.dualTypelib, LIBID_BenchDualLib) && ok;
+    return ok ? 0 : 1;
 }
 
 // ---- serving ------------------------------------------------------------------------------------------------
@@ -260,38 +298,54 @@ int Serve(const Options &o) {
         return 1;
     }
     IClassFactory *factory = new (std::nothrow) bench::BenchFactory();
-    if (!factory) {
+    IClassFactory *dualFactory = new (std::nothrow) bench::BenchDualFactory();
+    if (!factory || !dualFactory) {
+        if (factory) factory->Release();
+        if (dualFactory) dualFactory->Release();
         CoUninitialize();
         return 1;
     }
-    // Pin the stubs of IClassFactory, IUnknown and IBenchTarget for the server's lifetime (see StubPin).
+    // Pin the stubs of IClassFactory, IUnknown, IBenchTarget, IBenchDual and IDispatch for the server's lifetime
+    // (see StubPin; the registration is per IID, so one object's pin serves every object of that IID).
     bench::StubPin pin;
     IBenchTarget *pinned = nullptr;
+    IBenchDual *pinnedDual = nullptr;
     if (o.pin) {
         pinned = new (std::nothrow) bench::BenchTarget(false);
-        hr = pinned ? S_OK : E_OUTOFMEMORY;
+        pinnedDual = new (std::nothrow) bench::BenchDual(false);
+        hr = pinned && pinnedDual ? S_OK : E_OUTOFMEMORY;
         if (SUCCEEDED(hr)) hr = pin.Add(factory, IID_IClassFactory);
         if (SUCCEEDED(hr)) hr = pin.Add(factory, IID_IUnknown);
         if (SUCCEEDED(hr)) hr = pin.Add(pinned, IID_IBenchTarget);
+        if (SUCCEEDED(hr)) hr = pin.Add(pinnedDual, IID_IBenchDual);
+        if (SUCCEEDED(hr)) hr = pin.Add(pinnedDual, IID_IDispatch);
         if (FAILED(hr)) {
             COMPLAIN(L"bench_cpp_server: pinning the stubs failed: 0x%08lX\n", (unsigned long)hr);
             pin.ReleaseAll();
             if (pinned) pinned->Release();
+            if (pinnedDual) pinnedDual->Release();
             factory->Release();
+            dualFactory->Release();
             CoUninitialize();
             return 1;
         }
     }
-    DWORD cookie = 0;
+    DWORD cookie = 0, dualCookie = 0;
     hr = CoRegisterClassObject(CLSID_CppBenchServer, factory, CLSCTX_LOCAL_SERVER,
                                REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
+    if (SUCCEEDED(hr))
+        hr = CoRegisterClassObject(CLSID_CppBenchDualServer, dualFactory, CLSCTX_LOCAL_SERVER,
+                                   REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &dualCookie);
     if (SUCCEEDED(hr)) hr = CoResumeClassObjects();
     if (FAILED(hr)) {
-        COMPLAIN(L"bench_cpp_server: registering the class object failed: 0x%08lX\n", (unsigned long)hr);
+        COMPLAIN(L"bench_cpp_server: registering the class objects failed: 0x%08lX\n", (unsigned long)hr);
         if (cookie) CoRevokeClassObject(cookie);
+        if (dualCookie) CoRevokeClassObject(dualCookie);
         pin.ReleaseAll();
         if (pinned) pinned->Release();
+        if (pinnedDual) pinnedDual->Release();
         factory->Release();
+        dualFactory->Release();
         CoUninitialize();
         return 1;
     }
@@ -317,11 +371,14 @@ int Serve(const Options &o) {
     InterlockedExchange(&g_stopping, 1);
     CoSuspendClassObjects();
     CoRevokeClassObject(cookie);
+    CoRevokeClassObject(dualCookie);
     // An object created between the last check and the revocation keeps us until it is released.
     while (InterlockedCompareExchange(&g_locks, 0, 0) > 0) WaitForSingleObject(g_zero, 1000);
     pin.ReleaseAll();
     if (pinned) pinned->Release();
+    if (pinnedDual) pinnedDual->Release();
     factory->Release();
+    dualFactory->Release();
     CoUninitialize();
     return 0;
 }
@@ -338,7 +395,7 @@ int main() {
         return 2;
     }
     LocalFree(argv);
-    DefaultTypeLibPath(&o);
+    DefaultTypeLibPaths(&o);
     switch (o.mode) {
     case Mode::Register: return Register(o);
     case Mode::Unregister: return Unregister(o);
