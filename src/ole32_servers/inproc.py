@@ -40,7 +40,7 @@ from ole32_bindings.hresult import ComError, to_signed
 from vtables.factory import ClassFactory
 from vtables.interfaces import IUnknown
 
-from .registration import HKCR
+from .registration import HKCR, remove_class_identity, write_class_identity
 
 __all__ = [
     "HOST_DLL",
@@ -87,9 +87,14 @@ def register_inproc(
     threading_model: str = "Both",
     place: tuple[Any, str] = HKCR,
     host_dll: str = HOST_DLL,
+    progid: str | None = None,
+    version_independent_progid: str | None = None,
+    typelib: Guid | None = None,
+    typelib_version: tuple[int, int] = (1, 0),
 ) -> None:
     """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
-    (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only). Idempotent."""
+    (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only), with its ProgIDs and
+    type library reference if given (:func:`ole32_servers.registration.write_class_identity`). Idempotent."""
     if ":" not in python_class:
         raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
     if not os.path.exists(host_dll):
@@ -102,11 +107,22 @@ def register_inproc(
     registry.set_value(hive, key, "PythonClass", python_class)
     registry.set_value(hive, key, "PythonPath", ";".join(os.path.abspath(p) for p in python_path))
     registry.set_value(hive, key, "PythonDll", python_dll())
+    write_class_identity(
+        clsid,
+        description or python_class,
+        progid=progid,
+        version_independent_progid=version_independent_progid,
+        typelib=typelib,
+        typelib_version=typelib_version,
+        place=place,
+    )
 
 
 def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
-    """Remove ``CLSID\\{clsid}`` entirely from ``place``; False if it was not there."""
+    """Remove ``CLSID\\{clsid}`` entirely from ``place``, and the ProgID keys it names that still point to it;
+    False if the CLSID was not there."""
     hive, root = place
+    remove_class_identity(clsid, place)
     return registry.delete_tree(hive, _key(clsid, root).rsplit("\\", 1)[0])
 
 

@@ -19,7 +19,16 @@ from typing import Any
 from ole32_bindings import registry
 from ole32_bindings.guid import Guid
 
-__all__ = ["ServerRegistration", "register", "unregister", "python_command", "HKCR", "HKCU_CLASSES"]
+__all__ = [
+    "ServerRegistration",
+    "register",
+    "unregister",
+    "python_command",
+    "write_class_identity",
+    "remove_class_identity",
+    "HKCR",
+    "HKCU_CLASSES",
+]
 
 HKCR = (registry.HKEY_CLASSES_ROOT, "")
 """``(hive, root)`` of HKEY_CLASSES_ROOT: every user sees it, and it is the only place Wine 8 looks for CLSIDs."""
@@ -37,7 +46,9 @@ def python_command(script: str, *args: str) -> str:
 class ServerRegistration:
     """The registry entries of one LocalServer32 class: ``clsid``, its display ``name``, the server ``command``
     line (without ``-Embedding``), an optional ``progid`` and ``appid``, and ``place``, the ``(hive, root)`` to
-    write under (:data:`HKCR` or :data:`HKCU_CLASSES`)."""
+    write under (:data:`HKCR` or :data:`HKCU_CLASSES`). A scriptable class adds ``version_independent_progid``
+    (``Vendor.Class``, whose ``CurVer`` names ``progid``: what ``CreateObject`` usually gets) and ``typelib`` /
+    ``typelib_version``, the LIBID that ``CLSID\\{clsid}\\TypeLib`` names (:func:`write_class_identity`)."""
 
     clsid: Guid
     name: str
@@ -45,6 +56,9 @@ class ServerRegistration:
     progid: str | None = None
     appid: Guid | None = None
     place: tuple[Any, str] = field(default=HKCR)
+    version_independent_progid: str | None = None
+    typelib: Guid | None = None
+    typelib_version: tuple[int, int] = (1, 0)
 
     def _key(self, *parts: str) -> str:
         root = self.place[1]
@@ -56,6 +70,8 @@ class ServerRegistration:
         keys = [self._key("CLSID", str(self.clsid))]
         if self.progid:
             keys.append(self._key(self.progid))
+        if self.version_independent_progid:
+            keys.append(self._key(self.version_independent_progid))
         if self.appid is not None:
             keys.append(self._key("AppID", str(self.appid)))
         return keys
@@ -67,10 +83,15 @@ def register(reg: ServerRegistration) -> None:
     clsid_key = reg._key("CLSID", str(reg.clsid))
     registry.set_value(hive, clsid_key, None, reg.name)
     registry.set_value(hive, clsid_key + "\\LocalServer32", None, reg.command)
-    if reg.progid:
-        registry.set_value(hive, clsid_key + "\\ProgID", None, reg.progid)
-        registry.set_value(hive, reg._key(reg.progid), None, reg.name)
-        registry.set_value(hive, reg._key(reg.progid, "CLSID"), None, str(reg.clsid))
+    write_class_identity(
+        reg.clsid,
+        reg.name,
+        progid=reg.progid,
+        version_independent_progid=reg.version_independent_progid,
+        typelib=reg.typelib,
+        typelib_version=reg.typelib_version,
+        place=reg.place,
+    )
     if reg.appid is not None:
         registry.set_value(hive, clsid_key, "AppID", str(reg.appid))
         registry.set_value(hive, reg._key("AppID", str(reg.appid)), None, reg.name)
@@ -79,3 +100,56 @@ def register(reg: ServerRegistration) -> None:
 def unregister(reg: ServerRegistration) -> int:
     """Remove every key of the registration; returns how many existed (0 the second time: harmless)."""
     return sum(1 for key in reg.keys if registry.delete_tree(reg.place[0], key))
+
+
+def _place_key(place: tuple[Any, str], *parts: str) -> str:
+    return "\\".join(([place[1]] if place[1] else []) + list(parts))
+
+
+def write_class_identity(
+    clsid: Guid,
+    name: str,
+    *,
+    progid: str | None = None,
+    version_independent_progid: str | None = None,
+    typelib: Guid | None = None,
+    typelib_version: tuple[int, int] = (1, 0),
+    place: tuple[Any, str] = HKCR,
+) -> None:
+    """Write what names a class besides its server, for a LocalServer32 or an InprocServer32 alike:
+    ``CLSID\\{clsid}\\ProgID`` and ``VersionIndependentProgID``, the ProgID keys back to the CLSID (the
+    version-independent one with ``CurVer``), and ``CLSID\\{clsid}\\TypeLib`` + ``Version``. The type library
+    itself is registered separately (``ole32_servers.typelib.register_type_library``). Idempotent."""
+    hive = place[0]
+    clsid_key = _place_key(place, "CLSID", str(clsid))
+    if progid:
+        registry.set_value(hive, clsid_key + "\\ProgID", None, progid)
+        registry.set_value(hive, _place_key(place, progid), None, name)
+        registry.set_value(hive, _place_key(place, progid, "CLSID"), None, str(clsid))
+    if version_independent_progid:
+        registry.set_value(hive, clsid_key + "\\VersionIndependentProgID", None, version_independent_progid)
+        registry.set_value(hive, _place_key(place, version_independent_progid), None, name)
+        registry.set_value(hive, _place_key(place, version_independent_progid, "CLSID"), None, str(clsid))
+        if progid:
+            registry.set_value(hive, _place_key(place, version_independent_progid, "CurVer"), None, progid)
+    if typelib is not None:
+        registry.set_value(hive, clsid_key + "\\TypeLib", None, str(typelib))
+        registry.set_value(hive, clsid_key + "\\Version", None, f"{typelib_version[0]}.{typelib_version[1]}")
+
+
+def remove_class_identity(clsid: Guid, place: tuple[Any, str] = HKCR) -> int:
+    """Remove the ProgID keys that ``CLSID\\{clsid}`` names (``ProgID``, ``VersionIndependentProgID``), but only
+    those whose ``CLSID`` still names ``clsid`` (another class's ProgID is left alone); returns how many were
+    removed. Call it before the CLSID key itself is deleted (it reads the names from there)."""
+    hive = place[0]
+    clsid_key = _place_key(place, "CLSID", str(clsid))
+    removed = 0
+    for sub in ("ProgID", "VersionIndependentProgID"):
+        name = registry.query_value(hive, clsid_key + "\\" + sub)
+        if not isinstance(name, str) or not name:
+            continue
+        owner = registry.query_value(hive, _place_key(place, name, "CLSID"))
+        if isinstance(owner, str) and owner.strip().upper() == str(clsid).upper():
+            if registry.delete_tree(hive, _place_key(place, name)):
+                removed += 1
+    return removed
