@@ -111,6 +111,8 @@ _SCALARS = {
     "float": VT_R4,
     "double": VT_R8,
     "DATE": VT_DATE,
+    "CY": 6,  # VT_CY
+    "DECIMAL": 14,  # VT_DECIMAL
     "BSTR": VT_BSTR,
     "VARIANT": VT_VARIANT,
 }
@@ -193,7 +195,7 @@ def _type_spec(ctype: CType, where: str, library: dict[str, type[Interface]]) ->
         if ctype.depth > 2:
             raise TypeLibError(f"{where}: {ctype.name!r} has too many levels of indirection for oleautomation")
         return ("PTR", inner) if ctype.depth == 2 else inner
-    if ctype.kind in ("int", "float") or base in ("BSTR", "VARIANT"):
+    if ctype.kind in ("int", "float", "vbool", "date", "cy", "decimal") or base in ("BSTR", "VARIANT"):
         # By the declared name, not the normalised C spelling: LCID, DISPID, DESCKIND, ... are integers in C
         # but not oleautomation types (MIDL describes them as aliases or enums, if at all).
         vt = _SCALARS.get(base)

@@ -13,9 +13,21 @@ kind           C types                                Python side
 ``wstr``       LPCWSTR, LPCOLESTR, LPOLESTR, BSTR     str (borrowed in; BSTR out is allocated/freed)
 ``iface``      IUnknown *, IFoo * (any ``I...``)      raw ``void *`` in; a pointer/object out
 ``ptr``        any other pointer, or ``void *``       the raw cdata, untouched
+``variant``    VARIANT                                any value (``vtables.variant``)
+``vbool``      VARIANT_BOOL                           bool (VARIANT_TRUE is -1)
+``date``       DATE                                   datetime.datetime
+``cy``         CY                                     decimal.Decimal (an int64 scaled by 10,000)
+``decimal``    DECIMAL                                decimal.Decimal
+``safearray``  SAFEARRAY(T)                           a list (``element``: T as declared)
 =============  =====================================  ==============================================
 
-An [out] parameter is a pointer to one of these (``LONG *``, ``GUID *``, ``BSTR *``, ``IUnknown **``).
+An [out] parameter is a pointer to one of these (``LONG *``, ``GUID *``, ``BSTR *``, ``IUnknown **``,
+``VARIANT *``, ``SAFEARRAY(VARIANT) *``). An ``[in] VARIANT *`` stays a raw pointer (an array or a buffer the callee
+fills, as in IEnumVARIANT::Next); ``[in, out] VARIANT *`` is a ByRef value.
+
+Automation's by-value structs (VARIANT, 24 bytes; DECIMAL, 16) are spelled as pointers in ``c``: the Win64 calling
+convention passes a struct larger than 8 bytes as a pointer to a copy the caller owns, and cffi makes no callback
+taking a union by value. SAFEARRAY(T) is spelled ``void *`` (the descriptor is opaque to the thunks).
 """
 
 from __future__ import annotations
@@ -42,7 +54,6 @@ _INTS = {
     "ULONG64": "ULONGLONG",
     "HRESULT": "HRESULT",
     "SCODE": "SCODE",
-    "VARIANT_BOOL": "VARIANT_BOOL",
     "VARTYPE": "VARTYPE",
     "LCID": "LCID",
     "DISPID": "DISPID",
@@ -67,7 +78,18 @@ _INTS = {
     "APTTYPE": "APTTYPE",
     "THDTYPE": "int32_t",
 }
-_FLOATS = {"float": "float", "double": "double", "DATE": "double"}
+_FLOATS = {"float": "float", "double": "double"}
+#: Automation's own value types: declared name -> (kind, C spelling of the value itself)
+_AUTOMATION = {
+    "VARIANT": ("variant", "VARIANT *"),  # by value: a pointer to the caller's copy (see the module doc)
+    "VARIANTARG": ("variant", "VARIANT *"),
+    "VARIANT_BOOL": ("vbool", "VARIANT_BOOL"),
+    "DATE": ("date", "double"),
+    "CY": ("cy", "LONGLONG"),
+    "CURRENCY": ("cy", "LONGLONG"),
+    "DECIMAL": ("decimal", "DECIMAL *"),  # by value: a pointer to the caller's copy
+}
+_SAFEARRAY = re.compile(r"SAFEARRAY\s*\(\s*(?P<element>[A-Za-z_]\w*\s*\**)\s*\)")
 _GUIDS = {
     "GUID": "GUID",
     "IID": "GUID",
@@ -86,7 +108,6 @@ _WSTRS = {
     "const OLECHAR *": "const OLECHAR *",
 }
 _STRUCTS = {
-    "VARIANT",
     "DISPPARAMS",
     "EXCEPINFO",
     "TYPEATTR",
@@ -125,6 +146,12 @@ OLEAUTOMATION_TYPES = {
     "LONG64",
     "ULONGLONG",
     "int",
+    "DATE",
+    "CY",
+    "DECIMAL",
+    "SAFEARRAY",
+    "IDispatch",
+    "IUnknown",
 }
 """Types the typelib (oleautomation) marshaler can carry, by normalised name (used for typelib generation)."""
 
@@ -140,10 +167,15 @@ class CType:
     kind: str
     depth: int
     interface: str | None = None
+    #: SAFEARRAY(T): T as declared (``VARIANT``, ``BSTR``, ``IDispatch *``...); None for other kinds
+    element: str | None = None
 
     @property
     def is_pointer(self) -> bool:
-        return self.depth > 0 or self.c.endswith("*") or self.kind == "wstr"
+        """Whether it is a pointer in C (what an [out] parameter must be)."""
+        if self.kind in ("variant", "decimal"):
+            return self.depth > 0  # spelled as a pointer, but a value in the declaration
+        return self.depth > 0 or self.c.endswith("*") or self.kind in ("wstr", "safearray")
 
     @property
     def returned_when_out(self) -> bool:
@@ -152,7 +184,12 @@ class CType:
             (self.kind in ("int", "float", "guid") and self.depth == 1)
             or (self.kind == "wstr" and self.depth == 1)
             or (self.kind == "iface" and self.depth == 2)
+            or (self.kind in _VALUE_KINDS and self.depth == 1)
         )
+
+
+#: the kinds whose values the Automation conversions (``vtables.variant``) carry
+_VALUE_KINDS = frozenset({"variant", "vbool", "date", "cy", "decimal", "safearray"})
 
 
 _SPACES = re.compile(r"\s+")
@@ -177,6 +214,18 @@ def ctype_of(text: str) -> CType:
         return CType(text.strip(), f"{cprefix}{base}{star_text}", "wstr", stars)
     if base in ("OLECHAR", "WCHAR", "wchar_t") and stars >= 1:
         return CType(text.strip(), f"{cprefix}{base}{star_text}", "wstr", stars - 1)
+    if base in _AUTOMATION:
+        kind, spelled = _AUTOMATION[base]
+        if kind in ("variant", "decimal"):  # the value and a pointer to it are both spelled as one pointer
+            c = spelled + "*" * max(0, stars - 1)
+        else:
+            c = f"{cprefix}{spelled}{star_text}"
+        return CType(text.strip(), c, kind, stars)
+    sa = _SAFEARRAY.fullmatch(base)
+    if sa is not None:
+        element = _SPACES.sub(" ", sa.group("element").replace("*", " *")).strip()
+        ctype_of(element)  # the element type must be known too
+        return CType(text.strip(), "void *" + "*" * stars, "safearray", stars, element=element)
     if base in _INTS:
         return CType(text.strip(), f"{cprefix}{_INTS[base]}{star_text}", "int", stars)
     if base in _FLOATS:

@@ -6,9 +6,23 @@
         Work = method("HRESULT Work([in] LONG n, [out, retval] LONG *sum)")
 
 Methods are listed in vtable order after the base's, each an IDL-like C signature with parameter directions
-(``in``, ``out``, ``retval``; ``in`` when omitted). From this one declaration come the vtable layout
-(:attr:`Interface.layout`), the client caller (``vtables.client``) and the server thunks (``vtables.thunks``),
-and later a type library. The declaration needs no COM runtime: layouts are checked on Linux too.
+(``in``, ``out``, ``retval``; ``in`` when omitted). Automation (dual) interfaces add IDL's member attributes before
+the return type and ``optional``/``defaultvalue(x)`` on parameters:
+
+    class IContract(IDispatch):
+        iid = "{...}"
+        Join = method('[id(2)] HRESULT Join([in] BSTR a, [in, optional, defaultvalue("-")] BSTR sep, '
+                      '[out, retval] BSTR *result)')
+        get_Name = method("[id(3), propget] HRESULT Name([out, retval] BSTR *value)")
+        put_Name = method("[id(3), propput] HRESULT Name([in] BSTR value)")
+
+A property accessor keeps IDL's name in the signature (``Name``, its :attr:`Method.member`) and is the class
+attribute (and the Python method implementing it) ``get_Name`` / ``put_Name`` / ``putref_Name``, as MIDL names the
+C++ vtable methods. Members without ``[id(n)]`` are numbered as MIDL numbers them (:attr:`Method.memid`).
+
+From this one declaration come the vtable layout (:attr:`Interface.layout`), the client caller
+(``vtables.client``), the server thunks (``vtables.thunks``), the IDispatch members (``vtables.members``) and
+type information. The declaration needs no COM runtime: layouts are checked on Linux too.
 """
 
 from __future__ import annotations
@@ -65,6 +79,25 @@ class Param:
         return self.direction in ("out", "inout")
 
     @property
+    def optional(self) -> bool:
+        """Whether a caller may omit it (``[optional]`` or ``[defaultvalue(x)]``)."""
+        return any(a == "optional" or a.startswith("defaultvalue(") for a in self.attrs)
+
+    @property
+    def has_default(self) -> bool:
+        """Whether it declares ``[defaultvalue(x)]``."""
+        return any(a.startswith("defaultvalue(") for a in self.attrs)
+
+    @property
+    def default(self) -> Any:
+        """The Python value of ``[defaultvalue(x)]`` (a number, a string, True/False or None); ``NO_DEFAULT`` when
+        there is none."""
+        for a in self.attrs:
+            if a.startswith("defaultvalue(") and a.endswith(")"):
+                return _literal(a[len("defaultvalue(") : -1].strip())
+        return NO_DEFAULT
+
+    @property
     def iid_is(self) -> str | None:
         """The parameter named by ``iid_is(...)`` (the IID of the interface pointer written here), or None."""
         for a in self.attrs:
@@ -85,20 +118,48 @@ class Method:
     params: tuple[Param, ...] = ()
     index: int = -1
     interface: Any = None
+    #: IDL attributes of the member, as written before the return type (``id(1)``, ``propget``...)
+    attrs: tuple[str, ...] = ()
+    #: the Automation name (IDL's): ``Name`` for ``get_Name``; the same as ``name`` for a method
+    member: str = ""
+    #: INVOKE_FUNC (1), INVOKE_PROPERTYGET (2), INVOKE_PROPERTYPUT (4) or INVOKE_PROPERTYPUTREF (8)
+    invkind: int = 1
+    #: the DISPID / MEMBERID: ``[id(n)]``, else MIDL's number (set when the interface is declared)
+    memid: int | None = None
     _parsed: bool = field(default=False, repr=False)
 
     def parse(self) -> None:
-        m = _SIG_RE.match(self.signature.strip())
+        attrs, text = _leading_attrs(self.signature.strip(), self.signature)
+        m = _SIG_RE.match(text)
         if not m:
             raise InterfaceError(f"cannot parse method signature {self.signature!r}")
+        self.attrs = attrs
+        words = [a.split("(")[0].strip() for a in attrs]
+        unknown = set(words) - _METHOD_ATTRS
+        if unknown:
+            raise InterfaceError(f"unknown attribute(s) {sorted(unknown)} on method of {self.signature!r}")
+        kinds = [w for w in words if w in _INVOKE_PREFIX]
+        if len(kinds) > 1:
+            raise InterfaceError(f"{self.signature!r}: at most one of propget, propput, propputref")
+        self.invkind = _INVOKE_KINDS[kinds[0]] if kinds else INVOKE_FUNC
+        for a in attrs:
+            if a.startswith("id(") and a.endswith(")"):
+                text = a[3:-1].strip()
+                try:
+                    self.memid = _NAMED_DISPIDS[text] if text in _NAMED_DISPIDS else _to_int32(int(text, 0))
+                except ValueError:
+                    raise InterfaceError(f"{self.signature!r}: [{a}] is not an integer DISPID") from None
         self.restype = ctype_of(m.group("ret"))
-        self.name = m.group("name")
+        self.member = m.group("name")
+        self.name = _INVOKE_PREFIX[kinds[0]] + self.member if kinds else self.member
         body = m.group("params").strip()
         params: list[Param] = []
         if body and body != "void":
             for i, raw in enumerate(_split_params(body)):
                 params.append(_parse_param(raw, self.signature, i))
         self.params = tuple(params)
+        if self.invkind != INVOKE_FUNC:
+            _check_accessor(self)
         self._parsed = True
 
     @property
@@ -132,42 +193,165 @@ def method(signature: str, *, preserve_sig: bool = False) -> Method:
     return m
 
 
-_SIG_RE = re.compile(r"^(?P<ret>[\w\s\*]+?)\s+(?P<name>[A-Za-z_]\w*)\s*\((?P<params>.*)\)\s*;?$", re.S)
-_PARAM_RE = re.compile(r"^(?:\[(?P<attrs>[^\]]*)\]\s*)?(?P<type>.+?)\s*(?P<name>\b[A-Za-z_]\w*)$", re.S)
+_SIG_RE = re.compile(r"^(?P<ret>[\w\s\*()]+?)\s*(?<![\w])(?P<name>[A-Za-z_]\w*)\s*\((?P<params>.*)\)\s*;?$", re.S)
+_PARAM_RE = re.compile(r"^(?P<type>.+?)\s*(?P<name>\b[A-Za-z_]\w*)$", re.S)
+
+INVOKE_FUNC, INVOKE_PROPERTYGET, INVOKE_PROPERTYPUT, INVOKE_PROPERTYPUTREF = 1, 2, 4, 8
+_INVOKE_KINDS = {"propget": INVOKE_PROPERTYGET, "propput": INVOKE_PROPERTYPUT, "propputref": INVOKE_PROPERTYPUTREF}
+_INVOKE_PREFIX = {"propget": "get_", "propput": "put_", "propputref": "putref_"}
+#: IDL attributes a method may carry (those with a meaning here, and documentation ones that are kept as written)
+_METHOD_ATTRS = {"id", "propget", "propput", "propputref", "hidden", "restricted", "helpstring", "helpcontext"}
+_PARAM_ATTRS = {"in", "out", "retval", "iid_is", "size_is", "length_is", "unique", "optional", "string", "defaultvalue"}
+
+
+class _NoDefault:
+    """The ``default`` of a parameter without ``[defaultvalue(x)]``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT = _NoDefault()
+"""What :attr:`Param.default` is for a parameter that declares no ``[defaultvalue(x)]``."""
+
+_NAMED_DISPIDS = {"DISPID_VALUE": 0, "DISPID_NEWENUM": -4, "DISPID_EVALUATE": -5}
+_NAMED_LITERALS = {"TRUE": True, "FALSE": False, "VARIANT_TRUE": True, "VARIANT_FALSE": False, "NULL": None}
+
+
+def _literal(text: str) -> Any:
+    """The value of a ``defaultvalue(...)`` literal: an integer (decimal or hex), a float, a quoted string, or one
+    of TRUE/FALSE/VARIANT_TRUE/VARIANT_FALSE/NULL."""
+    import ast
+
+    if text in _NAMED_LITERALS:
+        return _NAMED_LITERALS[text]
+    try:
+        value = ast.literal_eval(text.rstrip("lLuU") if text[:1].isdigit() or text[:1] == "-" else text)
+    except (ValueError, SyntaxError):
+        raise InterfaceError(f"defaultvalue({text}) is not a literal this declaration syntax understands") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InterfaceError(f"defaultvalue({text}) is not a number or a string")
+    return value
+
+
+def _to_int32(n: int) -> int:
+    if not -(2**31) <= n < 2**32:
+        raise ValueError(n)
+    return n - 2**32 if n >= 2**31 else n
+
+
+def _scan(text: str, stop: str) -> int:
+    """The index of the first ``stop`` character of ``text`` outside brackets, parentheses and quotes (-1: none)."""
+    depth = 0
+    quote = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                quote = False
+        elif ch == '"':
+            quote = True
+        elif ch in stop and depth == 0:
+            return i
+        elif ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        i += 1
+    return -1
+
+
+def _leading_attrs(text: str, sig: str) -> tuple[tuple[str, ...], str]:
+    """Split ``[a, b(c)] rest`` into (("a", "b(c)"), "rest"); text without a leading ``[`` has no attributes."""
+    if not text.startswith("["):
+        return (), text
+    end = _scan(text[1:], "]")
+    if end < 0:
+        raise InterfaceError(f"unbalanced [ in {sig!r}")
+    inner = text[1 : end + 1]
+    attrs = []
+    while inner.strip():
+        cut = _scan(inner, ",")
+        part, inner = (inner, "") if cut < 0 else (inner[:cut], inner[cut + 1 :])
+        if part.strip():
+            attrs.append(part.strip())
+    return tuple(attrs), text[end + 2 :].strip()
 
 
 def _split_params(body: str) -> list[str]:
     out: list[str] = []
-    cur: list[str] = []
-    depth = 0
-    for ch in body:
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    out.append("".join(cur).strip())
-    return out
+    while True:
+        cut = _scan(body, ",")
+        if cut < 0:
+            out.append(body.strip())
+            return out
+        out.append(body[:cut].strip())
+        body = body[cut + 1 :]
+
+
+def _check_accessor(m: Method) -> None:
+    """A property accessor's shape: propget returns its value through a last [out, retval]; propput/propputref
+    take the new value as their last [in] parameter."""
+    if m.invkind == INVOKE_PROPERTYGET:
+        if not (m.params and m.params[-1].retval) and m.returns_hresult:
+            raise InterfaceError(f"{m.signature!r}: a [propget] returns its value through a last [out, retval]")
+    elif not m.params or m.params[-1].direction != "in" or m.params[-1].retval:
+        raise InterfaceError(
+            f"{m.signature!r}: a [propput]/[propputref] takes the new value as its last [in] parameter"
+        )
 
 
 def _parse_param(raw: str, sig: str, i: int) -> Param:
-    m = _PARAM_RE.match(raw)
+    attrs, rest = _leading_attrs(raw, sig)
+    m = _PARAM_RE.match(rest)
     if not m:
         raise InterfaceError(f"cannot parse parameter {i} {raw!r} of {sig!r}")
-    attrs = tuple(a.strip() for a in (m.group("attrs") or "").split(",") if a.strip())
-    words = {a.split("(")[0] for a in attrs}
-    unknown = words - {"in", "out", "retval", "iid_is", "size_is", "length_is", "unique", "optional", "string"}
+    words = {a.split("(")[0].strip() for a in attrs}
+    unknown = words - _PARAM_ATTRS
     if unknown:
         raise InterfaceError(f"unknown attribute(s) {sorted(unknown)} on parameter {m.group('name')} of {sig!r}")
     direction = "inout" if {"in", "out"} <= words else "out" if "out" in words else "in"
     ctype = ctype_of(m.group("type"))
     if direction != "in" and not ctype.is_pointer:
         raise InterfaceError(f"[out] parameter {m.group('name')} of {sig!r} must be a pointer, not {ctype.c}")
-    return Param(m.group("name"), ctype, direction, "retval" in words, attrs)
+    param = Param(m.group("name"), ctype, direction, "retval" in words, attrs)
+    param.default  # noqa: B018 - a malformed [defaultvalue(...)] fails here, at declaration
+    return param
+
+
+def _number_members(cls: type, own: list[Method], level: int) -> None:
+    """Give every method without ``[id(n)]`` MIDL's MEMBERID, ``0x60000000 | level << 16 | n`` (``level``: how many
+    interfaces it derives from; ``n`` counts this interface's members, a property's accessors sharing one number),
+    and check that Automation names and DISPIDs are unique (case-insensitively; a property's accessors share both)."""
+    by_name: dict[str, Method] = {}
+    by_id: dict[int, str] = {}
+    n = 0
+    for m in own:
+        key = m.member.lower()
+        first = by_name.get(key)
+        if first is not None:
+            if m.invkind == INVOKE_FUNC or first.invkind == INVOKE_FUNC or m.member != first.member:
+                raise InterfaceError(f"{cls.__name__}.{m.name}: member name {m.member!r} declared twice")
+            if any(o.invkind == m.invkind and o.member.lower() == key for o in own[: own.index(m)]):
+                raise InterfaceError(f"{cls.__name__}.{m.name}: two accessors of the same kind")
+            if m.memid is None:
+                m.memid = first.memid
+            elif m.memid != first.memid:
+                raise InterfaceError(f"{cls.__name__}.{m.name}: the accessors of {m.member} have different ids")
+            continue
+        if m.memid is None:
+            m.memid = _to_int32(0x60000000 | (level << 16) | n)
+        n += 1
+        by_name[key] = m
+        other = by_id.get(m.memid)
+        if other is not None:
+            raise InterfaceError(f"{cls.__name__}: {m.member} and {other} have the same DISPID {m.memid}")
+        by_id[m.memid] = m.member
 
 
 class Interface:
@@ -209,6 +393,7 @@ class Interface:
         for m in own:
             if m.name in names:
                 raise InterfaceError(f"{cls.__name__}.{m.name} hides a method of its base")
+        _number_members(cls, own, len(bases[0].lineage) if bases else 0)
         cls.own_methods = tuple(own)
         cls.layout = tuple(base_layout) + cls.own_methods
         cls.lineage = (cls,) + (bases[0].lineage if bases else ())

@@ -59,7 +59,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from threading import get_ident as _get_ident
 from typing import Any, ClassVar
 
@@ -70,13 +70,20 @@ from ole32_bindings.hresult import NoAggregationError, to_signed
 from . import _core
 from . import client as _client
 from . import leaks as _leaks
-from .declare import Interface, InterfaceError
+from .declare import INVOKE_FUNC, INVOKE_PROPERTYGET, Interface, InterfaceError, Method
 from .interfaces.errors import ISupportErrorInfo
 from .interfaces.marshal import IMarshal
 from .interfaces.unknown import IUnknown
 from .thunks import TOMBSTONE, make_thunk, on_callback_error
 
-__all__ = ["ComObject", "OwnedReference", "live_object_count", "live_objects"]
+__all__ = [
+    "ComObject",
+    "OwnedReference",
+    "live_object_count",
+    "live_objects",
+    "implementation_of",
+    "slot_providers",
+]
 
 log = logging.getLogger("vtables")
 
@@ -300,6 +307,30 @@ def _object_from_pointer(p: Any) -> ComObject | None:
 _client.object_from_pointer = _object_from_pointer
 
 
+slot_providers: dict[type[Interface], Callable[[type, type[Interface], int, Method], Any]] = {}
+"""Interface -> ``provider(cls, iface, slot, method)``: the ready callback of ``method`` (declared by that
+interface) for the class's slot ``slot`` (interface ``iface``, which derives from it), or None. For interfaces a
+library module implements for every class: ``vtables.dispatch`` registers IDispatch's four methods. A method the
+class defines itself is used instead."""
+
+
+def implementation_of(cls: type, iface: type[Interface], m: Method) -> Callable[..., Any] | None:
+    """The Python implementation of ``iface``'s method ``m`` on ``cls``: ``IFoo_Name``, else ``Name``; for a
+    property accessor (``get_Name``/``put_Name``/``putref_Name``) without such a method, the getter or setter of a
+    Python ``property`` named after the member (``Name``). None when there is none. An implementation carrying
+    ``__com_slot__`` (a cffi callback of the slot's C signature) is used as the slot itself."""
+    impl = getattr(cls, f"{iface.__name__}_{m.name}", None) or getattr(cls, m.name, None)
+    if callable(impl):
+        return impl
+    if m.invkind != INVOKE_FUNC:
+        prop = getattr(cls, m.member, None)
+        if isinstance(prop, property):
+            fn = prop.fget if m.invkind == INVOKE_PROPERTYGET else prop.fset
+            if fn is not None:
+                return fn
+    return None
+
+
 class _ClassLayout:
     """Per-class data built once: interfaces by slot, QI map, the two vtable sets, and block templates."""
 
@@ -339,11 +370,16 @@ class _ClassLayout:
                 vt_plain[j] = _UNKNOWN_SLOTS[j]
                 vt_agg[j] = _UNKNOWN_SLOTS[j] if k == 0 else _DELEGATING_SLOTS[j]
             for m in iface.layout[3:]:
-                impl = getattr(cls, f"{iface.__name__}_{m.name}", None) or getattr(cls, m.name, None)
-                if not callable(impl):
-                    missing.append(f"{iface.__name__}.{m.name}")
-                    continue
-                cb = make_thunk(cls, iface, m, impl)
+                impl = implementation_of(cls, iface, m)
+                if impl is None:
+                    provider = slot_providers.get(m.interface)
+                    cb = provider(cls, iface, k, m) if provider is not None else None
+                    if cb is None:
+                        missing.append(f"{iface.__name__}.{m.name}")
+                        continue
+                else:
+                    slot = getattr(impl, "__com_slot__", None)  # a ready callback (see implementation_of)
+                    cb = slot if slot is not None else make_thunk(cls, iface, m, impl)
                 self.callbacks.append(cb)
                 vt_plain[m.index] = cb
                 vt_agg[m.index] = cb
@@ -354,7 +390,10 @@ class _ClassLayout:
             _client.our_vtables[int(_cast("uintptr_t", vt_agg))] = cls
             _client.client_class(iface)  # registers the interface by IID and name
         if missing:
-            raise InterfaceError(f"{cls.__name__} does not implement {', '.join(missing)}")
+            hint = ""
+            if any(m.startswith(("IDispatch.", "DispInterface.")) or ".GetIDsOfNames" in m for m in missing):
+                hint = " (IDispatch for Python classes is vtables.dispatch: import it before defining the class)"
+            raise InterfaceError(f"{cls.__name__} does not implement {', '.join(missing)}{hint}")
         self.plain = plain
         self.aggregated = aggregated
         # The class's IID table for the native QueryInterface (kept alive with the layout).
