@@ -74,3 +74,32 @@ def activate_local(clsid, iface, timeout=30.0):
             if e.name != "REGDB_E_CLASSNOTREG" or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+# Issue 12's native IDispatch objects (native/testlib/dispatch.cpp; testlib_api.h documents every member). Both
+# answer IDispatch from a type library linked into the DLL, through ITypeInfo::Invoke (as ATL's IDispatchImpl).
+#: INativeDual (dual): the native object late-bound clients are tested against. Its type library NativeDualLib is
+#: the DLL's TYPELIB resource 1: ``LoadTypeLib(DLL)`` loads it.
+IID_INativeDual = "{1349967C-8220-4CB7-9DF0-4F00B396FCD8}"
+LIBID_NativeDualLib = "{1349967C-8220-4CB7-9DF0-4F00B396FCD9}"
+CLSID_NativeDual = "{1349967C-8220-4CB7-9DF0-4F00B396FCDA}"
+#: IBenchDual (dual, bench/README.md), in-process C++: BenchDualLib is the DLL's TYPELIB resource 2 (``DLL + "\\2"``).
+IID_IBenchDual = "{7782D954-1218-4973-A2D7-3791F94773C1}"
+LIBID_BenchDualLib = "{7782D954-1218-4973-A2D7-3791F94773C2}"
+CLSID_CppBenchDualTarget = "{7782D954-1218-4973-A2D7-3791F94773C4}"
+_IID_IDispatch = "{00020400-0000-0000-C000-000000000046}"
+
+
+def new_dispatch(kind: str = "native"):
+    """A new native IDispatch object as this FFI's ``void *`` holding one reference, the caller's (give it back with
+    ``lib.TL_Release``): ``"native"`` = NativeDual, ``"bench"`` = the C++ IBenchDual. ``lib.TL_DualLiveObjects()``
+    counts them (and their enumerators) while they live."""
+    from ole32_bindings.guid import Guid
+
+    ffi, lib = load()
+    create = {"native": lib.TL_CreateNativeDual, "bench": lib.TL_CreateBenchDual}[kind]
+    out = ffi.new("void **")
+    hr = create(guid(Guid(_IID_IDispatch)), out)
+    if hr != 0:
+        raise OSError(f"TL_Create {kind}: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return out[0]

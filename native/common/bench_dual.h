@@ -93,16 +93,18 @@ struct Dispids {
     DISPID nothing = DISPID_UNKNOWN, work = DISPID_UNKNOWN, mix = DISPID_UNKNOWN;
 };
 
+inline HRESULT GetDispid(IDispatch *d, const wchar_t *name, DISPID *id) {
+    if (!d || !id) return E_POINTER;
+    LPOLESTR n = const_cast<LPOLESTR>(name);
+    return d->GetIDsOfNames(IID_NULL, &n, 1, LOCALE_USER_DEFAULT, id);
+}
+
 inline HRESULT GetDispids(IDispatch *d, Dispids *out) {
     if (!d || !out) return E_POINTER;
-    const wchar_t *names[3] = {L"Nothing", L"Work", L"Mix"};
-    DISPID *ids[3] = {&out->nothing, &out->work, &out->mix};
-    for (int i = 0; i < 3; ++i) {
-        LPOLESTR name = const_cast<LPOLESTR>(names[i]);
-        HRESULT hr = d->GetIDsOfNames(IID_NULL, &name, 1, LOCALE_USER_DEFAULT, ids[i]);
-        if (FAILED(hr)) return hr;
-    }
-    return S_OK;
+    HRESULT hr = GetDispid(d, L"Nothing", &out->nothing);
+    if (SUCCEEDED(hr)) hr = GetDispid(d, L"Work", &out->work);
+    if (SUCCEEDED(hr)) hr = GetDispid(d, L"Mix", &out->mix);
+    return hr;
 }
 
 inline HRESULT InvokeMethod(IDispatch *d, DISPID id, DISPPARAMS *dp, VARIANT *result) {

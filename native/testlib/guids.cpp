@@ -1,5 +1,11 @@
-// The GUIDs of the test DLL (see testlib_api.h).
+// The GUIDs of the test DLL (see testlib_api.h). The widl headers' GUIDs (IBenchDual, INativeDual, their
+// libraries, CLSID_NativeDual) are defined here: this translation unit includes them after <initguid.h>.
 #include "testlib_internal.h"
+#include <oaidl.h>
+#include <ocidl.h>  // the system interfaces' GUIDs stay declarations (libuuid has them)
+#include <initguid.h>
+#include "benchdual.h"
+#include "nativedual.h"
 
 extern "C" const IID IID_IBenchTarget =
     {0x3D840911, 0x8FC7, 0x4C2A, {0x9C, 0x7B, 0x05, 0xA5, 0xF4, 0xA8, 0x2D, 0xB5}};
@@ -11,3 +17,5 @@ extern "C" const CLSID CLSID_TL_AgileTarget =
     {0xB7E0C2A1, 0x4F3D, 0x4E8B, {0x9A, 0x61, 0x2C, 0x5D, 0x7F, 0x8E, 0x9A, 0x03}};
 extern "C" const CLSID CLSID_TL_ByValueUnmarshaler =
     {0xB7E0C2A1, 0x4F3D, 0x4E8B, {0x9A, 0x61, 0x2C, 0x5D, 0x7F, 0x8E, 0x9A, 0x04}};
+extern "C" const CLSID CLSID_TL_BenchDual =
+    {0x7782D954, 0x1218, 0x4973, {0xA2, 0xD7, 0x37, 0x91, 0xF9, 0x47, 0x73, 0xC4}};

@@ -195,6 +195,8 @@ TL_API HRESULT TL_CreateBenchTarget(void *outer, const GUID *riid, void **ppv) {
 
 void TL_CountObject(LONG delta) { InterlockedExchangeAdd(&g_liveObjects, delta); }
 
+void TL_CountLock(LONG delta) { InterlockedExchangeAdd(&g_serverLocks, delta); }
+
 TL_API LONG TL_LiveObjects(void) { return InterlockedCompareExchange(&g_liveObjects, 0, 0); }
 
 TL_API HRESULT TL_CreateClassFactory(const GUID *riid, void **ppv) {
@@ -206,7 +208,7 @@ TL_API HRESULT TL_CreateClassFactory(const GUID *riid, void **ppv) {
 extern "C" __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv) {
     if (!ppv) return E_POINTER;
     *ppv = nullptr;
-    if (!IsEqualCLSID(rclsid, CLSID_TL_BenchTarget)) return CLASS_E_CLASSNOTAVAILABLE;
+    if (!IsEqualCLSID(rclsid, CLSID_TL_BenchTarget)) return TL_DualGetClassObject(rclsid, riid, ppv);
     return CreateClassFactory(riid, ppv);
 }
 

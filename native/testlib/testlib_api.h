@@ -15,6 +15,10 @@
  *                                                  sum mod 2^31. E_POINTER if sum is NULL, E_INVALIDARG if n < 0.
  * CLSID_TL_BenchTarget {B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A01}  (IUnknown, IBenchTarget, IPersist; aggregatable)
  * CLSID_TL_Outer       {B7E0C2A1-4F3D-4E8B-9A61-2C5D7F8E9A02}  (IUnknown, IPersist; blindly aggregates an inner)
+ * CLSID_TL_BenchDual   {7782D954-1218-4973-A2D7-3791F94773C4}  (IUnknown, IDispatch, IBenchDual; see below)
+ * CLSID_NativeDual     {1349967C-8220-4CB7-9DF0-4F00B396FCDA}  (IUnknown, IDispatch, INativeDual, ISupportErrorInfo,
+ *                                                               IProvideClassInfo; see below)
+ * DllGetClassObject serves these three CLSIDs (TL_Outer is made by TL_CreateOuter only).
  */
 
 /* Object creation. `outer` is a controlling IUnknown or NULL; with outer != NULL, riid must be IID_IUnknown
@@ -73,3 +77,37 @@ HRESULT TL_LoopGetClassID(void *unk, LONG64 n);                             /* I
 HRESULT TL_LoopGitFetchCall(DWORD cookie, LONG64 n);        /* GetInterfaceFromGlobal(IPersist) + GetClassID + Release */
 HRESULT TL_LoopMarshalRoundTrip(void *unk, const GUID *riid, DWORD dest, LONG64 n);
                           /* Seek 0, CoMarshalInterface(NORMAL), Seek 0, CoUnmarshalInterface, Release: n times */
+
+/* Issue 12's IDispatch objects (dispatch.cpp). Both answer IDispatch from a type library linked into this DLL as a
+ * TYPELIB resource, through ITypeInfo::Invoke (as ATL's IDispatchImpl). No aggregation (CLASS_E_NOAGGREGATION).
+ *
+ * IBenchDual : IDispatch, [dual], IID {7782D954-1218-4973-A2D7-3791F94773C1}, BenchDualLib
+ * {7782D954-1218-4973-A2D7-3791F94773C2} 1.0 = TYPELIB resource 2 (LoadTypeLib("<dll>\\2")); native/bench/benchdual.idl:
+ *     [7] [id(1)] Nothing()  [8] [id(2)] Work(LONG n, LONG *sum)  [9] [id(3)] Mix(BSTR s, LONG n, double d, VARIANT *r)
+ *     Mix: r = VT_BSTR s + ":" + n + ":" + d as printf "%.17g"; Mix("abc", 7, 2.5) = "abc:7:2.5".
+ *
+ * INativeDual : IDispatch, [dual], IID {1349967C-8220-4CB7-9DF0-4F00B396FCD8}, NativeDualLib
+ * {1349967C-8220-4CB7-9DF0-4F00B396FCD9} 1.0 = TYPELIB resource 1 (LoadTypeLib("<dll path>") loads it), coclass
+ * NativeDual; native/testlib/nativedual.idl:
+ *     Name (id 1, get/put BSTR, starts as "native"); Greet(who, [defaultvalue("Hello")] greeting) (id 2) =
+ *     greeting + ", " + who; Swap([in,out] VARIANT *a, [in,out] VARIANT *b) (id 3); Bump([in,out] LONG *v) (id 4):
+ *     *v + 1; Fail() (id 5): IErrorInfo {source "NativeDual", description "NativeDual.Fail failed as asked"} and
+ *     HRESULT 0x80040200, i.e. through Invoke DISP_E_EXCEPTION with EXCEPINFO.scode 0x80040200; HasArg([optional]
+ *     VARIANT v) (id 6): VARIANT_FALSE when v was omitted; Count (id 7, propget) = 3; Item(LONG i) (DISPID_VALUE,
+ *     propget) = "item0".."item2", else DISP_E_BADINDEX with error info (source "NativeDual"); _NewEnum
+ *     (DISPID_NEWENUM, propget) = an IEnumVARIANT over the three items as VT_BSTR.
+ */
+HRESULT TL_CreateNativeDual(const GUID *riid, void **ppv);
+HRESULT TL_CreateBenchDual(const GUID *riid, void **ppv);
+HRESULT TL_CreateBenchDualFactory(const GUID *riid, void **ppv);  /* an IClassFactory of BenchDual objects */
+/* Live objects of dispatch.cpp: NativeDual objects, their enumerators, BenchDual objects and these factories
+ * (all also counted in TL_LiveObjects). */
+LONG TL_DualLiveObjects(void);
+/* The C++ client's late-bound loops on any IDispatch with Nothing / Work / Mix (IBenchDual's): GetIDsOfNames once,
+ * then n IDispatch::Invoke(DISPATCH_METHOD) calls, DISPPARAMS built per call, every result checked (Work: the
+ * expected sum of w; Mix: Mix("abc", 7, 2.5) == "abc:7:2.5", the BSTR argument allocated per call, the result
+ * VARIANT cleared per call). S_OK, or the first failure (E_UNEXPECTED for a wrong result; for DISP_E_EXCEPTION,
+ * EXCEPINFO's scode when it is a failure). */
+HRESULT TL_LoopInvokeNothing(void *dispatch, LONG64 n);
+HRESULT TL_LoopInvokeWork(void *dispatch, LONG64 n, LONG w, LONG *lastSum);   /* lastSum may be NULL */
+HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);

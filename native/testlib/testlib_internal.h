@@ -19,3 +19,10 @@ extern "C" const CLSID CLSID_TL_Outer;
 void TL_CountObject(LONG delta);
 extern "C" const CLSID CLSID_TL_AgileTarget;
 extern "C" const CLSID CLSID_TL_ByValueUnmarshaler;
+extern "C" const CLSID CLSID_TL_BenchDual;  // the in-process C++ IBenchDual (dispatch.cpp)
+
+// IClassFactory::LockServer of other translation units' factories counts here (+1 / -1), for DllCanUnloadNow.
+void TL_CountLock(LONG delta);
+// DllGetClassObject for dispatch.cpp's classes (CLSID_TL_BenchDual, CLSID_NativeDual); CLASS_E_CLASSNOTAVAILABLE
+// for any other CLSID.
+HRESULT TL_DualGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv);
