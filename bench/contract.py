@@ -18,3 +18,9 @@ CLSID_CtTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E81}"  # comtypes, in-proces
 CLSID_CtBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A03}"  # comtypes, LocalServer32 (bench/ctserver.py)
 CLSID_PwTarget = "{6A1F7C52-0E1B-4C8D-9E3F-2B4A5C6D7E82}"  # pywin32, in-process (pywin32's factory)
 CLSID_PwBenchServer = "{7C1E5A40-2B3D-4F5E-8A6B-1C2D3E4F5A04}"  # pywin32, LocalServer32 (bench/pwserver.py)
+
+#: IBenchDual, the late-bound contract (bench/README.md): a dual interface in its own type library BenchDualLib.
+IID_IBenchDual = "{7782D954-1218-4973-A2D7-3791F94773C1}"
+LIBID_BenchDual = "{7782D954-1218-4973-A2D7-3791F94773C2}"
+CLSID_CppBenchDualServer = "{7782D954-1218-4973-A2D7-3791F94773C3}"  # C++, LocalServer32 (bench_cpp_server.exe)
+CLSID_CppBenchDualTarget = "{7782D954-1218-4973-A2D7-3791F94773C4}"  # C++, in-process (native/testlib DLL)
