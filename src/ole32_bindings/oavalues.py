@@ -286,7 +286,7 @@ DATE_MAX: Final = 2958465.0
 
 _EPOCH = _dt.datetime(1899, 12, 30)
 _MS_PER_DAY = 86_400_000
-_ONE_MS = _dt.timedelta(milliseconds=1)
+_timedelta = _dt.timedelta
 
 
 def datetime_from_date(value: float) -> _dt.datetime:
@@ -299,7 +299,7 @@ def datetime_from_date(value: float) -> _dt.datetime:
         raise OverflowError(f"DATE {value!r} is outside Automation's range (0100-01-01 .. 9999-12-31)")
     day = math.trunc(value)
     ms = round(abs(value - day) * _MS_PER_DAY)  # exact: |value - day| < 1 is computed without rounding error
-    result = _EPOCH + _dt.timedelta(days=day, milliseconds=ms)
+    result = _EPOCH + _timedelta(day, 0, 0, ms)  # (days, seconds, microseconds, milliseconds)
     if result.year < 100:  # pragma: no cover - excluded by the range check above
         raise OverflowError(f"DATE {value!r} is outside Automation's range")
     return result
@@ -310,23 +310,26 @@ def date_from_datetime(value: _dt.datetime | _dt.date) -> float:
     ValueError for a timezone-aware datetime (a DATE is wall-clock time; convert first), OverflowError before
     0100-01-01."""
     if isinstance(value, _dt.datetime):
-        if value.tzinfo is not None and value.utcoffset() is not None:
-            raise ValueError(
-                "VT_DATE has no time zone: pass a naive datetime (e.g. dt.astimezone().replace(tzinfo=None))"
-            )
-        delta = value.replace(tzinfo=None) - _EPOCH
+        tz = value.tzinfo
+        if tz is not None:
+            if value.utcoffset() is not None:
+                raise ValueError(
+                    "VT_DATE has no time zone: pass a naive datetime (e.g. dt.astimezone().replace(tzinfo=None))"
+                )
+            value = value.replace(tzinfo=None)
+        delta = value - _EPOCH
     elif isinstance(value, _dt.date):
         delta = _dt.datetime(value.year, value.month, value.day) - _EPOCH
     else:
         raise TypeError(f"a DATE is made from a datetime or a date, not {type(value).__name__}")
     if value.year < 100:
         raise OverflowError(f"{value!r} is before Automation's first date, 0100-01-01")
-    # whole milliseconds since the epoch, rounded half to even from the microseconds
-    total_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    total_ms, rest = divmod(total_us, 1000)
-    if rest > 500 or (rest == 500 and total_ms & 1):
-        total_ms += 1
-    day, ms = divmod(total_ms, _MS_PER_DAY)  # floor: the day before for negative totals, ms >= 0
+    day = delta.days  # floor: the day before for times before the epoch; the time of day is >= 0
+    ms, rest = divmod(delta.seconds * 1_000_000 + delta.microseconds, 1000)
+    if rest > 500 or (rest == 500 and ms & 1):  # half to even (a day has an even number of ms)
+        ms += 1
+        if ms == _MS_PER_DAY:
+            day, ms = day + 1, 0
     if day > DATE_MAX:
         raise OverflowError(f"{value!r} rounds past Automation's last date, 9999-12-31")
     fraction = ms / _MS_PER_DAY
@@ -543,35 +546,44 @@ Missing: Final = ErrorValue(DISP_E_PARAMNOTFOUND)
 """An omitted optional argument: VT_ERROR with DISP_E_PARAMNOTFOUND, as Automation passes it."""
 
 
-class Variant:
+class Variant(tuple[int, Any]):
     """An exact typed value: ``Variant(VT_I2, 5)`` is written as VT_I2 (plain ``5`` would be VT_I4), and
     ``vtables.variant.to_typed`` returns these so that writing one back reproduces the original VARIANT.
-    ``value`` is the Python value of the base type; for ``VT_ARRAY|x`` a ``vtables.variant.SafeArray``. Immutable;
-    equal when vt and value are."""
+    ``value`` is the Python value of the base type; for ``VT_ARRAY|x`` a ``vtables.variant.SafeArray``. Immutable
+    (a pair ``(vt, value)``, cheap to make); equal when the vts are and the values are, of the same type
+    (``Variant(VT_BOOL, True) != Variant(VT_BOOL, 1)``)."""
 
-    __slots__ = ("vt", "value")
-    vt: int
-    value: Any
+    __slots__ = ()
 
-    def __init__(self, vt: int, value: Any = None) -> None:
+    def __new__(cls, vt: int, value: Any = None) -> Variant:
         if not isinstance(vt, int) or isinstance(vt, bool) or not 0 <= vt <= 0xFFFF:
             raise ValueError(f"a VARTYPE is an int in 0..0xFFFF, not {vt!r}")
-        object.__setattr__(self, "vt", vt)
-        object.__setattr__(self, "value", value)
+        return tuple.__new__(cls, (vt, value))
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Variant is immutable")
+    @property
+    def vt(self) -> int:
+        """The VARTYPE."""
+        return self[0]
+
+    @property
+    def value(self) -> Any:
+        """The value, as the base type's Python value."""
+        return self[1]
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Variant):
-            return NotImplemented
-        return self.vt == other.vt and type(self.value) is type(other.value) and self.value == other.value
+        if type(other) is not Variant:
+            return False  # (not NotImplemented: a plain tuple would then compare equal)
+        a, b = self[1], other[1]
+        return self[0] == other[0] and type(a) is type(b) and a == b
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        return hash((self.vt, self.value))
+        return hash((Variant, self[0], self[1]))
 
     def __repr__(self) -> str:
-        return f"Variant({vt_name(self.vt)}, {self.value!r})"
+        return f"Variant({vt_name(self[0])}, {self[1]!r})"
 
     def __reduce__(self) -> tuple[type[Variant], tuple[int, Any]]:
-        return (Variant, (self.vt, self.value))
+        return (Variant, (self[0], self[1]))

@@ -28,6 +28,8 @@ SLOTS = {
     "ICreateTypeLib": 13,
     "ICreateTypeLib2": 17,
     "ICreateTypeInfo": 26,
+    "IMalloc": 9,
+    "IMallocSpy": 15,
 }
 HEADERS = ["objidl.h", "objidlbase.h", "oaidl.h", "unknwn.h", "unknwnbase.h", "ctxtcall.h", "oleauto.h"]
 

@@ -12,6 +12,7 @@ from .automation import (
 from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable
 from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
 from .marshal import IExternalConnection, IMarshal
+from .memory import IMalloc, IMallocSpy
 from .objects import IClassFactory, IPersist
 from .streams import ISequentialStream, IStream
 from .unknown import IUnknown
@@ -37,4 +38,6 @@ __all__ = [
     "ICreateTypeLib",
     "ICreateTypeLib2",
     "ICreateTypeInfo",
+    "IMalloc",
+    "IMallocSpy",
 ]
