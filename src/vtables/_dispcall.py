@@ -276,43 +276,60 @@ class Member:
     many arguments its property get requires, the names of its method's parameters, and the DISPIDs of named
     arguments already asked for (``named_ids``, keyed by the lower-cased keywords)."""
 
-    __slots__ = ("name", "dispid", "invkind", "get_required", "params", "named_ids")
+    __slots__ = ("name", "dispid", "_invkind", "_get_required", "params", "named_ids", "access", "call_flags")
+
+    #: What reading the attribute does: ``"get"`` (a property without required arguments, or a variable: read
+    #: now), ``"method"`` (a method: a callable is returned), ``"indexed"`` (a property with required arguments,
+    #: like Scripting.Dictionary's ``Item(Key)``: an object to call or index is returned), or ``"untyped"`` (no
+    #: type information: invoke METHOD|PROPERTYGET now). Kept up to date with ``invkind`` and ``get_required``.
+    access: str
+    #: The Invoke flags of a call with arguments: METHOD for a method, PROPERTYGET for an indexed property,
+    #: METHOD|PROPERTYGET when untyped (as VBScript sends ``x = obj.Member(1)``).
+    call_flags: int
 
     def __init__(
         self, name: str, dispid: int, invkind: int = 0, get_required: int = 0, params: tuple[str, ...] = ()
     ) -> None:
         self.name = name
         self.dispid = dispid
-        self.invkind = invkind
-        self.get_required = get_required
+        self._invkind = invkind
+        self._get_required = get_required
         self.params = params
         self.named_ids: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self._settle()
 
     @property
-    def access(self) -> str:
-        """What reading the attribute does: ``"get"`` (a property without required arguments, or a variable:
-        read now), ``"method"`` (a method: a callable is returned), ``"indexed"`` (a property with required
-        arguments, like Scripting.Dictionary's ``Item(Key)``: an object to call or index is returned), or
-        ``"untyped"`` (no type information: invoke METHOD|PROPERTYGET now)."""
-        k = self.invkind
-        if not k:
-            return UNTYPED
-        if k & INVOKE_PROPERTYGET:
-            return INDEXED if self.get_required else GET
-        if k & INVOKE_FUNC:
-            return METHOD
-        return GET  # write-only: a read is sent, and the object answers it
+    def invkind(self) -> int:
+        """INVOKE_FUNC 1, PROPERTYGET 2, PROPERTYPUT 4, PROPERTYPUTREF 8, or'ed; 0 when unknown."""
+        return self._invkind
+
+    @invkind.setter
+    def invkind(self, value: int) -> None:
+        self._invkind = value
+        self._settle()
 
     @property
-    def call_flags(self) -> int:
-        """The Invoke flags of a call with arguments: METHOD for a method, PROPERTYGET for an indexed property,
-        METHOD|PROPERTYGET when untyped (as VBScript sends ``x = obj.Member(1)``)."""
-        k = self.invkind
+    def get_required(self) -> int:
+        """How many arguments its property get requires (0: read by the attribute access itself)."""
+        return self._get_required
+
+    @get_required.setter
+    def get_required(self, value: int) -> None:
+        self._get_required = value
+        self._settle()
+
+    def _settle(self) -> None:
+        """Decide ``access`` and ``call_flags`` once, not per attribute access."""
+        k = self._invkind
         if not k:
-            return DISPATCH_METHOD | DISPATCH_PROPERTYGET
-        if k & INVOKE_FUNC:
-            return DISPATCH_METHOD
-        return DISPATCH_PROPERTYGET
+            self.access, self.call_flags = UNTYPED, DISPATCH_METHOD | DISPATCH_PROPERTYGET
+        elif k & INVOKE_PROPERTYGET:
+            self.access = INDEXED if self._get_required else GET
+            self.call_flags = DISPATCH_METHOD if k & INVOKE_FUNC else DISPATCH_PROPERTYGET
+        elif k & INVOKE_FUNC:
+            self.access, self.call_flags = METHOD, DISPATCH_METHOD
+        else:  # write-only: a read is sent, and the object answers it
+            self.access, self.call_flags = GET, DISPATCH_PROPERTYGET
 
     def put_flags(self, is_object: bool) -> int:
         """The Invoke flag that assigns a value: PROPERTYPUTREF for an object (PROPERTYPUT when the type

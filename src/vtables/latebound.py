@@ -1,0 +1,1121 @@
+"""The late-bound client: any IDispatch object called by name, as VBScript and pywin32's ``Dispatch`` call it.
+
+    from vtables.latebound import Dispatch, ByRef, Missing
+
+    with Dispatch("Scripting.Dictionary") as d:
+        d.Add("a", 1)                 # a method: Invoke(DISPATCH_METHOD)
+        d.CompareMode = 1             # DISPATCH_PROPERTYPUT (PROPERTYPUTREF for an object)
+        d["b"] = 2                    # the default member (DISPID_VALUE), put
+        n = d.Count                   # a property: Invoke(DISPATCH_PROPERTYGET), converted by vtables.variant
+        keys = d.Keys()               # a SAFEARRAY -> list
+        for key in d: ...             # DISPID_NEWENUM -> IEnumVARIANT::Next
+        len(d), d["a"], d.Item("a")   # Count; DISPID_VALUE get; an indexed property
+
+**Making one.** ``Dispatch(x)``: ``x`` is a ProgID (CLSIDFromProgID), a CLSID (a :class:`Guid` or its ``{...}``
+text), a ``ComPtr`` (QueryInterface for IDispatch: a new reference, the caller keeps its own), one of our own
+``ComObject``\\ s, or another ``Dispatch``. Activation uses ``clsctx`` (default ``CLSCTX_SERVER``: in-process or
+local server, as VBScript's ``CreateObject``, pywin32 and comtypes activate; never an in-process handler).
+
+**Ownership.** A Dispatch holds exactly one reference, released by ``release()`` or on leaving ``with``.
+Every object a call returns (a VT_DISPATCH result, an element of an array or enumeration, a ByRef written back)
+is a *new* Dispatch that the caller releases the same way; a VT_UNKNOWN result is a ``ComPtr`` (of IUnknown)
+the caller releases. Every VARIANT the client puts in DISPPARAMS is cleared after the call, failed or not, and
+EXCEPINFO's strings are freed exactly once.
+
+**Names** are resolved once and cached, case-insensitively (``d.count`` is ``d.Count``). With type
+information (``GetTypeInfoCount() == 1``) the members of the type are read once per process per type GUID and
+shared by every object of that type; names the type information does not list, and every name of an object
+without it, go to ``GetIDsOfNames`` once per object. A name the object does not know raises
+:class:`UnknownNameError`, an ``AttributeError`` (``hasattr`` works) carrying DISP_E_UNKNOWNNAME.
+
+**Properties and methods.** With type information the FUNCDESC's invoke kind decides: a property (or a
+dispinterface variable) is read by the attribute access itself (DISPATCH_PROPERTYGET); a method gives a bound
+method, sent when called (DISPATCH_METHOD); a property with required arguments (``Item(Key)``) gives an object
+that reads when called or indexed and writes when assigned by index (``d.Item["k"] = v``). Without type
+information an attribute access is sent as DISPATCH_METHOD|DISPATCH_PROPERTYGET with no arguments, as
+VBScript's ``x = obj.Member`` is; if the object answers that the member needs arguments (DISP_E_BADPARAMCOUNT,
+DISP_E_PARAMNOTOPTIONAL, DISP_E_PARAMNOTFOUND) the access gives a bound method instead. So without type
+information a member that takes no argument has already run when the attribute is read, and an object that
+reports a missing argument otherwise (pywin32's servers raise a Python TypeError: DISP_E_EXCEPTION) fails at the
+access. Say which names are methods: ``Dispatch(x, methods=["Join", "Refresh"])`` (their access gives a bound
+method and sends nothing, their calls send DISPATCH_METHOD), or call explicitly with :func:`call`
+(``call(d, "Refresh")``), or send any flags with :func:`invoke`. Assigning an attribute sends
+DISPATCH_PROPERTYPUT, or DISPATCH_PROPERTYPUTREF when the value is an object (a Dispatch, ComPtr or ComObject)
+and the type information does not say the property has only a put.
+
+**Arguments** are converted by :func:`vtables.variant.write` (a Dispatch argument is passed as its IDispatch).
+Keyword arguments are sent as named arguments (their DISPIDs from GetIDsOfNames, cached per member);
+an omitted optional argument is simply not sent; a gap among positional arguments is written ``Missing``
+(VT_ERROR, DISP_E_PARAMNOTFOUND). **[in, out] arguments** travel in a :class:`ByRef` box:
+``a, b = ByRef(1), ByRef("x"); obj.Swap(a, b)`` then ``a.value == "x"``.
+
+**Errors.** A failed Invoke raises :class:`DispatchError` (a ComError; also the typed ComError of its HRESULT
+when there is one), carrying for DISP_E_EXCEPTION the EXCEPINFO's ``source``, ``description`` and ``scode``, and
+for DISP_E_TYPEMISMATCH / DISP_E_PARAMNOTFOUND the caller's ``argument`` that ``puArgErr`` named.
+
+**The vtable switch** (explicit): ``Dispatch(x, vtable=IFoo)`` holds the object's IFoo pointer (QueryInterface;
+IFoo is a dual interface declared with ``vtables.declare``, so derived from IDispatch), and calls every member
+IFoo declares whose parameters the declared client converts through IFoo's vtable (``client_class(IFoo)``),
+not Invoke; anything else still goes through Invoke on the same pointer. ``vtable=True`` asks for the declared
+interface whose IID is the type information's GUID, when the type is dual; :func:`vtable_interface` tells which
+interface a Dispatch calls through (None: Invoke only). The default, ``vtable=False``, is Invoke for everything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ole32_bindings.activation import clsid_from_progid, create_instance
+from ole32_bindings.constants import CLSCTX
+from ole32_bindings.dlls import ffi
+from ole32_bindings.guid import GUID_NULL, Guid, guid_from_16_bytes
+from ole32_bindings.hresult import ComError, to_signed, to_unsigned
+from ole32_bindings.memory import bstr_free, bstr_to_str_and_free
+from ole32_bindings.oavalues import (
+    VT_ARRAY,
+    VT_BYREF,
+    VT_DISPATCH,
+    VT_TYPEMASK,
+    VT_UNKNOWN,
+    VT_VARIANT,
+    Missing,
+    Variant,
+)
+
+from . import variant as _variant
+from ._dispcall import (
+    DISP_E_EXCEPTION,
+    DISP_E_MEMBERNOTFOUND,
+    DISP_E_UNKNOWNNAME,
+    DISPATCH_METHOD,
+    DISPATCH_PROPERTYGET,
+    DISPATCH_PROPERTYPUT,
+    DISPATCH_PROPERTYPUTREF,
+    DISPID_NEWENUM,
+    DISPID_PROPERTYPUT,
+    DISPID_UNKNOWN,
+    DISPID_VALUE,
+    GET,
+    INDEXED,
+    INVOKE_FUNC,
+    INVOKE_PROPERTYGET,
+    INVOKE_PROPERTYPUT,
+    INVOKE_PROPERTYPUTREF,
+    METHOD,
+    WANTS_ARGUMENTS,
+    ArgPlan,
+    ByRef,
+    DispatchError,
+    Member,
+    TypeTable,
+    UnknownNameError,
+    dispatch_error,
+    plan_arguments,
+)
+from .client import ComPtr, ReleasedPointerError, client_class
+from .declare import Interface, interface_for_iid
+from .interfaces.automation import IDispatch, IEnumVARIANT, ITypeInfo
+from .object import ComObject
+
+__all__ = [
+    "Dispatch",
+    "ByRef",
+    "Missing",
+    "DispatchError",
+    "UnknownNameError",
+    "invoke",
+    "call",
+    "vtable_interface",
+    "type_members",
+    "DISPATCH_METHOD",
+    "DISPATCH_PROPERTYGET",
+    "DISPATCH_PROPERTYPUT",
+    "DISPATCH_PROPERTYPUTREF",
+    "DISPID_VALUE",
+    "DISPID_NEWENUM",
+    "DISPID_PROPERTYPUT",
+    "LOCALE_USER_DEFAULT",
+]
+
+log = logging.getLogger("vtables")
+
+LOCALE_USER_DEFAULT = 0x0400
+"""The LCID sent with GetIDsOfNames and Invoke unless a Dispatch is given another (``lcid=``)."""
+
+_NULL = ffi.NULL
+_new = ffi.new
+_cast = ffi.cast
+_memmove = ffi.memmove
+_write = _variant.write
+_to_python = _variant.to_python
+_clear = _variant.clear
+_VARIANT_P = ffi.typeof("VARIANT *")
+_VARIANT_ARRAY = ffi.typeof("VARIANT[]")
+_EXCEPINFO_SIZE = ffi.sizeof("EXCEPINFO")
+_ZERO_EXCEPINFO = bytes(_EXCEPINFO_SIZE)
+_PUTS = DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF
+#: argument types written as they are (no Dispatch inside to unwrap)
+_PLAIN = frozenset({int, str, float, bool, type(None)})
+#: scratch buffers of Invoke (_new_scratch): taken and given back per call; list.pop/append are atomic
+_POOL: list[tuple[Any, Any, Any, Any]] = []
+_IID_NULL = ffi.new("GUID *")  # IDispatch's reserved riid: IID_NULL, a pointer to sixteen zero bytes, never NULL
+_NO_PARAMS = ffi.new("DISPPARAMS *")  # no arguments: rgvarg and rgdispidNamedArgs NULL, counts 0 ([in]: shared)
+_UINT_MAX = 0xFFFFFFFF
+_UNION_OFFSET = 8  # a VARIANT's value starts after vt and three reserved WORDs
+_BATCH = 16  # VARIANTs asked of IEnumVARIANT::Next at a time
+
+_GET_IDS = IDispatch.GetIDsOfNames.index
+_INVOKE = IDispatch.Invoke.index
+_GET_TYPE_INFO_COUNT = IDispatch.GetTypeInfoCount.index
+_GET_TYPE_INFO = IDispatch.GetTypeInfo.index
+
+_S_DISP_E_EXCEPTION = to_signed(DISP_E_EXCEPTION)
+_S_DISP_E_UNKNOWNNAME = to_signed(DISP_E_UNKNOWNNAME)
+_OBJECT_VTS = frozenset({VT_DISPATCH, VT_UNKNOWN, VT_VARIANT})
+
+#: type GUID -> the members read from its type information, shared by every object of that type
+_TYPES: dict[Guid, TypeTable] = {}
+#: declared dual interface -> lower-cased member name -> how its vtable serves that member
+_VTABLE_ROUTES: dict[type[Interface], dict[str, _Route | None]] = {}
+
+
+class Dispatch:
+    """A late-bound reference to an IDispatch object (see the module documentation): attribute access, calls,
+    ``obj[i]``, iteration and ``len`` through IDispatch, results converted. Holds one reference: ``release()``
+    it, or use ``with``.
+
+    ``Dispatch(source, *, clsctx=CLSCTX.SERVER, lcid=LOCALE_USER_DEFAULT, typeinfo=True, vtable=False,
+    methods=())``: ``typeinfo=False`` ignores the object's type information (every member untyped, as VBScript
+    sees it); ``vtable`` is the explicit vtable switch; ``methods`` names members to treat as methods when the
+    type information does not describe them (an attribute access then gives a bound method and sends nothing,
+    and calls send DISPATCH_METHOD): what an object without type information needs for its methods that take
+    arguments (pywin32's ``_FlagAsMethod``). Objects it returns inherit ``lcid``, ``typeinfo`` and
+    ``vtable=True`` (never a given interface or ``methods``: they are other types)."""
+
+    __slots__ = (
+        "_ptr",
+        "_table",
+        "_dyn",
+        "_lcid",
+        "_typeinfo",
+        "_vtable",
+        "_routes",
+        "_identity",
+        "_methods",
+        "__weakref__",
+    )
+    _ptr: ComPtr
+    _table: TypeTable | None
+    _dyn: TypeTable | None
+    _lcid: int
+    _typeinfo: bool
+    _vtable: bool | type[Interface]
+    _routes: dict[str, _Route | None] | None
+    _identity: int | None
+    _methods: frozenset[str]
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        clsctx: int = CLSCTX.SERVER,
+        lcid: int = LOCALE_USER_DEFAULT,
+        typeinfo: bool = True,
+        vtable: bool | type[Interface] = False,
+        methods: Iterable[str] = (),
+    ) -> None:
+        if isinstance(methods, str):
+            raise TypeError("methods= is a collection of names, not one string")
+        hints = frozenset(n.lower() for n in methods)
+        ptr = _dispatch_pointer(source, clsctx)
+        _setup(self, ptr, lcid, typeinfo, vtable, hints)
+
+    # ---- lifetime ---------------------------------------------------------------------------------------------
+
+    def release(self) -> int:
+        """Release the reference (once; later use raises ReleasedPointerError). Returns the object's count."""
+        return self._ptr.release()
+
+    @property
+    def released(self) -> bool:
+        """Whether ``release()`` was called."""
+        return self._ptr.released
+
+    def __enter__(self) -> Dispatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._ptr.released:
+            self._ptr.release()
+
+    def _com_raw_for_arg(self) -> Any:
+        """Passed as an [in] interface argument of a declared method: the IDispatch pointer, lent."""
+        return self._ptr.as_raw()
+
+    # ---- attribute access -------------------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":  # Python's protocols (copy, pickle, ...) are never COM members
+            raise AttributeError(name)
+        routes = self._routes
+        if routes is not None:
+            route = _route(routes, name)
+            if route is not None:
+                if route.get is not None:
+                    return route.read(self)
+                if route.method is not None:
+                    return _VtableMethod(self, route)
+        table = self._table
+        m = table._by_exact.get(name) if table is not None else None
+        if m is None:
+            m = self._member(name)
+        access = m.access
+        if access is GET:
+            return self._invoke(m.dispid, DISPATCH_PROPERTYGET, (), (), m.name)
+        if access is METHOD:
+            return _Method(self, m)
+        if access is INDEXED:
+            return _IndexedProperty(self, m)
+        try:  # untyped: what VBScript sends for `x = obj.Member`
+            return self._invoke(m.dispid, DISPATCH_METHOD | DISPATCH_PROPERTYGET, (), (), m.name)
+        except DispatchError as e:
+            if e.hresult in WANTS_ARGUMENTS:
+                return _Method(self, m)
+            raise
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SLOTS:
+            object.__setattr__(self, name, value)
+            return
+        routes = self._routes
+        if routes is not None:
+            route = _route(routes, name)
+            if route is not None and route.put is not None:
+                route.write(self, value)
+                return
+        m = self._member(name)
+        self._invoke(m.dispid, m.put_flags(_is_object(value)), (value,), (), m.name)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a COM member cannot be deleted ({name!r})")
+
+    def __dir__(self) -> list[str]:
+        names = set(object.__dir__(self))
+        table = self._table if self._table is not None else self._load_table()
+        names.update(table.names())
+        return sorted(names)
+
+    # ---- the default member, collections ----------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **named: Any) -> Any:
+        """Call the default member (DISPID_VALUE) with DISPATCH_METHOD|DISPATCH_PROPERTYGET."""
+        flags = DISPATCH_METHOD | DISPATCH_PROPERTYGET
+        if named:
+            m = self._default_member()
+            return self._invoke(DISPID_VALUE, flags, args, self._named(m, named), m.name)
+        return self._invoke(DISPID_VALUE, flags, args, (), DISPID_VALUE)
+
+    def __getitem__(self, key: Any) -> Any:
+        """``obj[i]``: the default member read with ``i`` (``obj[i, j]``: two arguments)."""
+        args = key if type(key) is tuple else (key,)
+        return self._invoke(DISPID_VALUE, DISPATCH_PROPERTYGET | DISPATCH_METHOD, args, (), DISPID_VALUE)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """``obj[i] = v``: the default member assigned (PROPERTYPUT, or PROPERTYPUTREF for an object)."""
+        args = (*key, value) if type(key) is tuple else (key, value)
+        table = self._table if self._table is not None else self._load_table()
+        m = table.by_dispid(DISPID_VALUE)
+        flags = m.put_flags(_is_object(value)) if m is not None else _untyped_put(value)
+        self._invoke(DISPID_VALUE, flags, args, (), DISPID_VALUE)
+
+    def __iter__(self) -> Iterator[Any]:
+        """``for x in obj``: DISPID_NEWENUM's IEnumVARIANT, read in batches; each value converted as a result is
+        (objects are new Dispatches the caller releases). The enumerator is released when the loop ends or the
+        iterator is closed or dropped."""
+        try:
+            unk = self._invoke(DISPID_NEWENUM, DISPATCH_METHOD | DISPATCH_PROPERTYGET, (), (), "_NewEnum", wrap=False)
+        except DispatchError as e:
+            if e.hresult in (DISP_E_MEMBERNOTFOUND, DISP_E_UNKNOWNNAME):
+                raise TypeError(f"{self!r} is not a collection (no DISPID_NEWENUM)") from e
+            raise
+        if not isinstance(unk, ComPtr):
+            _release_all(unk)
+            raise TypeError(f"{self!r}: DISPID_NEWENUM returned {type(unk).__name__}, not an enumerator")
+        try:
+            enum = unk.query(IEnumVARIANT)
+        finally:
+            unk.release()
+        return _enumerate(enum, self._child_options())
+
+    def __len__(self) -> int:
+        """``len(obj)``: its ``Count`` property."""
+        try:
+            count = self.Count
+        except UnknownNameError as e:
+            raise TypeError(f"{self!r} has no Count") from e
+        if isinstance(count, Dispatch) or not isinstance(count, int):
+            _release_all(count)
+            raise TypeError(f"{self!r}: Count is {type(count).__name__}, not an integer")
+        return count
+
+    def __bool__(self) -> bool:
+        return True  # an object is true (as in VBScript); len() is not consulted
+
+    # ---- identity -------------------------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        """COM identity: both objects' IUnknown pointers are the same."""
+        if not isinstance(other, Dispatch):
+            return NotImplemented
+        return self._identity_address() == other._identity_address()
+
+    def __hash__(self) -> int:
+        return hash(self._identity_address())
+
+    def __repr__(self) -> str:
+        if self._ptr.released:
+            return "<Dispatch released>"
+        table = self._table
+        kind = table.name if table is not None and table.name else "IDispatch"
+        return f"<Dispatch {kind} 0x{self._ptr.address():x}>"
+
+    # ---- the machinery ----------------------------------------------------------------------------------------
+
+    def _identity_address(self) -> int:
+        ident = self._identity
+        if ident is None:
+            from .interfaces.unknown import IUnknown
+
+            with self._ptr.query(IUnknown) as unk:
+                ident = unk.address()  # stable while we hold our reference
+            object.__setattr__(self, "_identity", ident)
+        return ident
+
+    def _child_options(self) -> tuple[int, bool, bool]:
+        return (self._lcid, self._typeinfo, self._vtable is True)
+
+    def _load_table(self) -> TypeTable:
+        """The members this object's type information lists (shared per type), or a table of this object's own
+        for names from GetIDsOfNames when there is no type information (or ``typeinfo=False``)."""
+        table = _read_type_table(self._ptr, self._lcid) if self._typeinfo else None
+        if table is None:
+            table = TypeTable()
+        object.__setattr__(self, "_table", table)
+        return table
+
+    def _member(self, name: str) -> Member:
+        table = self._table if self._table is not None else self._load_table()
+        m = table.get(name)
+        if m is not None:
+            return m
+        dyn = self._dyn
+        if table.guid is None:
+            dyn = table  # untyped: this object's own table
+        elif dyn is None:
+            dyn = TypeTable()
+            object.__setattr__(self, "_dyn", dyn)
+        else:
+            m = dyn.get(name)
+            if m is not None:
+                return m
+        dispid = self._ids_of_names((name,))[0]
+        if dispid == DISPID_UNKNOWN:
+            raise dispatch_error(DISP_E_UNKNOWNNAME, f"the object has no member named {name!r}", member=name)
+        return dyn.add_dynamic(name, dispid, INVOKE_FUNC if name.lower() in self._methods else 0)
+
+    def _default_member(self) -> Member:
+        table = self._table if self._table is not None else self._load_table()
+        m = table.by_dispid(DISPID_VALUE)
+        if m is None:
+            raise TypeError("named arguments to the default member need its name: type information lists none")
+        return m
+
+    def _ids_of_names(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """GetIDsOfNames: DISPID_UNKNOWN for each unknown name (DISP_E_UNKNOWNNAME is not raised here)."""
+        ptr = self._ptr
+        p = ptr.as_raw()
+        n = len(names)
+        keep = [_new("OLECHAR[]", s) for s in names]  # alive until the call returns
+        rg = _new("LPOLESTR[]", keep)
+        ids = _new("DISPID[]", n)
+        for i in range(n):
+            ids[i] = DISPID_UNKNOWN
+        hr = ptr._fns[_GET_IDS](p, _IID_NULL, rg, n, self._lcid, ids)
+        if hr < 0 and hr != _S_DISP_E_UNKNOWNNAME:
+            raise dispatch_error(hr, member=names[0])
+        result = tuple(ids)
+        if hr == _S_DISP_E_UNKNOWNNAME and all(i != DISPID_UNKNOWN for i in result):
+            result = (DISPID_UNKNOWN, *result[1:])  # an object that failed without saying which
+        return result
+
+    def _named(self, m: Member, named: dict[str, Any]) -> list[tuple[str, int, Any]]:
+        """The named arguments with their DISPIDs (GetIDsOfNames of the member and the names, cached)."""
+        keys = tuple(k.lower() for k in named)
+        ids = m.named_ids.get(keys)
+        if ids is None:
+            got = self._ids_of_names((m.name, *named))
+            for kw, dispid in zip(named, got[1:], strict=True):
+                if dispid == DISPID_UNKNOWN:
+                    raise DispatchError(
+                        DISP_E_UNKNOWNNAME, f"{m.name} has no parameter named {kw!r}", member=m.name, argument=kw
+                    )
+            ids = m.named_ids[keys] = got[1:]
+        return [(kw, dispid, value) for (kw, value), dispid in zip(named.items(), ids, strict=True)]
+
+    def _call(self, m: Member, flags: int, args: tuple[Any, ...], named: dict[str, Any]) -> Any:
+        return self._invoke(m.dispid, flags, args, self._named(m, named) if named else (), m.name)
+
+    def _invoke(
+        self,
+        dispid: int,
+        flags: int,
+        args: tuple[Any, ...] | list[Any],
+        named: Any,
+        label: str | int,
+        wrap: bool = True,
+    ) -> Any:
+        """IDispatch::Invoke: DISPPARAMS built from ``args``/``named`` (every VARIANT written is cleared after the
+        call, failed or not), the result converted (objects wrapped when ``wrap``), a failure raised as
+        DispatchError. The result VARIANT, EXCEPINFO, puArgErr and DISPPARAMS come from a pool of scratch
+        buffers, given back empty (a nested call on the same thread takes another set)."""
+        ptr = self._ptr
+        p = ptr._p
+        if p is None:
+            ptr.as_raw()  # raises ReleasedPointerError
+        put = flags & _PUTS
+        try:
+            scratch = _POOL.pop()
+        except IndexError:
+            scratch = _new_scratch()
+        result, excepinfo, arg_err, dp = scratch
+        rg = refs = plan = None
+        written = 0
+        boxes: list[tuple[ByRef, Any]] = []
+        hr = 0
+        try:
+            if args or named or put:
+                if named or put:
+                    plan = plan_arguments(args, named, flags)
+                    values: Any = plan.values
+                else:
+                    values = args[::-1]
+                n = len(values)
+                rg = _new(_VARIANT_ARRAY, n)
+                for v in values:
+                    slot = rg + written
+                    t = type(v)
+                    if t in _PLAIN:
+                        _write(slot, v)
+                    elif t is ByRef:
+                        if refs is None:
+                            refs = _new(_VARIANT_ARRAY, n)
+                        target = refs + len(boxes)
+                        boxes.append((v, target))  # listed first: cleared even if the write fails half-way
+                        _write_byref(slot, target, v)
+                    else:
+                        _write(slot, _argument(v))
+                    written += 1
+                dp.rgvarg = rg
+                dp.cArgs = n
+                if plan is not None and plan.named:
+                    dp.rgdispidNamedArgs = ids = _new("DISPID[]", plan.named)  # noqa: F841 (alive for the call)
+                    dp.cNamedArgs = len(plan.named)
+                else:
+                    dp.rgdispidNamedArgs = _NULL
+                    dp.cNamedArgs = 0
+                params = dp
+            else:
+                params = _NO_PARAMS
+            hr = ptr._fns[_INVOKE](
+                p, dispid, _IID_NULL, self._lcid, flags, params, _NULL if put else result, excepinfo, arg_err
+            )
+            if hr < 0:
+                if plan is None and written:
+                    plan = plan_arguments(args, named, flags)
+                raise _invoke_error(hr, excepinfo, arg_err[0], plan or _NO_PLAN, label)
+            for box, target in boxes:  # written back: new values, the caller's (objects included)
+                got = _to_python(target)
+                box.value = self._wrap(got) if wrap else got
+            vt = 0 if put else result.vt
+            if not vt:
+                return None
+            value = _to_python(result)
+            if wrap and vt & VT_TYPEMASK in _OBJECT_VTS:  # objects, and what may hold them
+                value = self._wrap(value)
+            return value
+        finally:
+            if not put and result.vt:
+                _clear(result)
+            if written:
+                for i in range(written):
+                    _clear(rg + i)
+            if boxes:
+                for _, target in boxes:
+                    if target.vt:
+                        _clear(target)
+            if hr < 0 or excepinfo.bstrDescription != _NULL or excepinfo.bstrSource != _NULL:
+                _reset_excepinfo(excepinfo)  # also a callee that filled it and succeeded: freed all the same
+                arg_err[0] = _UINT_MAX
+            _POOL.append(scratch)
+
+    def _wrap(self, value: Any) -> Any:
+        """Results as the caller sees them: a ComPtr of IDispatch (or an interface derived from it) becomes a
+        Dispatch owning that reference; lists are walked."""
+        if isinstance(value, ComPtr):
+            if issubclass(value.interface, IDispatch):
+                return _adopt(value, self._child_options())
+            return value
+        if type(value) is list:
+            for i, v in enumerate(value):
+                if isinstance(v, (ComPtr, list)):
+                    value[i] = self._wrap(v)
+        return value
+
+
+_SLOTS = frozenset(Dispatch.__slots__)
+_NO_PLAN = ArgPlan((), (), ())
+
+
+def _setup(
+    self: Dispatch,
+    ptr: ComPtr,
+    lcid: int,
+    typeinfo: bool,
+    vtable: bool | type[Interface],
+    methods: frozenset[str] = frozenset(),
+) -> None:
+    """Fill a new Dispatch; it owns ``ptr`` from here on (released if the vtable switch fails)."""
+    _set = object.__setattr__
+    _set(self, "_ptr", ptr)
+    _set(self, "_table", None)
+    _set(self, "_dyn", None)
+    _set(self, "_lcid", lcid)
+    _set(self, "_typeinfo", typeinfo)
+    _set(self, "_vtable", vtable)
+    _set(self, "_routes", None)
+    _set(self, "_identity", None)
+    _set(self, "_methods", methods)
+    if vtable is not False:
+        try:
+            _switch_to_vtable(self, vtable)
+        except BaseException:
+            ptr.release()
+            raise
+
+
+def _adopt(ptr: ComPtr, options: tuple[int, bool, bool]) -> Dispatch:
+    """A Dispatch that takes ``ptr``'s reference (no AddRef)."""
+    self = object.__new__(Dispatch)
+    lcid, typeinfo, auto_vtable = options
+    _setup(self, ptr, lcid, typeinfo, True if auto_vtable else False)
+    return self
+
+
+def _dispatch_pointer(source: Any, clsctx: int) -> ComPtr:
+    """A new IDispatch reference (a ComPtr) from what ``Dispatch(...)`` accepts."""
+    if isinstance(source, str):
+        text = source.strip()
+        clsid = Guid(text) if text.startswith("{") else clsid_from_progid(text)
+        return client_class(IDispatch).from_raw(create_instance(clsid, IDispatch.iid, clsctx))
+    if isinstance(source, Guid):
+        return client_class(IDispatch).from_raw(create_instance(source, IDispatch.iid, clsctx))
+    if isinstance(source, Dispatch):
+        return source._ptr.query(IDispatch)
+    if isinstance(source, ComPtr):
+        return source.query(IDispatch)
+    if isinstance(source, ComObject):
+        return client_class(IDispatch).from_raw(source.query_raw(IDispatch.iid))
+    raise TypeError(
+        f"Dispatch() takes a ProgID, a CLSID (Guid or text), a ComPtr, a ComObject or a Dispatch, "
+        f"not {type(source).__name__}"
+    )
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, (Dispatch, ComPtr, ComObject))
+
+
+def _untyped_put(value: Any) -> int:
+    return DISPATCH_PROPERTYPUTREF if _is_object(value) else DISPATCH_PROPERTYPUT
+
+
+def _argument(value: Any) -> Any:
+    """What ``vtables.variant.write`` is given for an argument: a Dispatch as its pointer (also inside lists)."""
+    if type(value) is Dispatch:
+        return value._ptr
+    if type(value) in (list, tuple) and any(isinstance(v, (Dispatch, list, tuple)) for v in value):
+        return [_argument(v) for v in value]
+    return value
+
+
+def _array_base(arr: Any) -> Any:
+    """The ``VARIANT *`` of element 0 of a ``vtables.variant.VariantArray``."""
+    return arr.cdata
+
+
+def _write_byref(slot: Any, target: Any, box: ByRef) -> None:
+    """``slot`` becomes a VT_BYREF VARIANT referring to ``target`` (a VARIANT of ours), which holds the box's
+    value: VT_VARIANT|VT_BYREF -> the whole VARIANT; ``vt|VT_BYREF`` -> its value field. ``slot`` owns nothing
+    (clearing a VT_BYREF VARIANT frees nothing); ``target`` is cleared after the call."""
+    value = _argument(box.value)
+    if box.vt is None:
+        _variant.write(target, value)
+        slot.byref = _cast("void *", target)
+        slot.vt = VT_VARIANT | VT_BYREF
+    else:
+        vt = box.vt
+        if vt & (VT_BYREF | VT_ARRAY) == VT_BYREF or vt in (VT_VARIANT, 0):
+            raise TypeError(f"ByRef(vt=...) names the referenced type, not {vt:#x}")
+        _variant.write(target, value if isinstance(value, Variant) and value.vt == vt else Variant(vt, value))
+        slot.byref = _cast("char *", target) + _UNION_OFFSET
+        slot.vt = vt | VT_BYREF
+
+
+def _reset_excepinfo(ei: Any) -> None:
+    """Free EXCEPINFO's strings that are still there (each exactly once: a string already taken is NULL here),
+    then zero the whole structure for its next use."""
+    for field in ("bstrSource", "bstrDescription", "bstrHelpFile"):
+        b = getattr(ei, field)
+        if b != _NULL:
+            setattr(ei, field, _NULL)
+            bstr_free(b)
+    _memmove(ei, _ZERO_EXCEPINFO, _EXCEPINFO_SIZE)
+
+
+def _new_scratch() -> tuple[Any, Any, Any, Any]:
+    """A result VARIANT (VT_EMPTY), a zeroed EXCEPINFO, puArgErr (UINT_MAX: not set) and a DISPPARAMS."""
+    return (_new(_VARIANT_P), _new("EXCEPINFO *"), _new("UINT *", _UINT_MAX), _new("DISPPARAMS *"))
+
+
+def _take_bstr(ei: Any, field: str) -> str | None:
+    b = getattr(ei, field)
+    if b == _NULL:
+        return None
+    setattr(ei, field, _NULL)
+    return bstr_to_str_and_free(b)
+
+
+def _invoke_error(hr: int, ei: Any, arg_err: int, plan: ArgPlan, label: str | int) -> DispatchError:
+    """The DispatchError of a failed Invoke, with EXCEPINFO's fields (its deferred fill-in run first) for
+    DISP_E_EXCEPTION and the caller's argument named by ``puArgErr`` for the codes that set it."""
+    u = to_unsigned(hr)
+    argument = plan.origin_of(arg_err) if u in _ARG_ERR_CODES else None
+    if hr != _S_DISP_E_EXCEPTION:
+        return dispatch_error(u, member=label, argument=argument)
+    fill = ei.pfnDeferredFillIn
+    if fill != _NULL:
+        ei.pfnDeferredFillIn = _NULL
+        try:
+            _cast("HRESULT(*)(EXCEPINFO *)", fill)(ei)
+        except Exception:  # pragma: no cover - a fill-in is native code; it cannot raise into Python
+            log.debug("EXCEPINFO's deferred fill-in failed", exc_info=True)
+    source = _take_bstr(ei, "bstrSource")
+    description = _take_bstr(ei, "bstrDescription")
+    help_file = _take_bstr(ei, "bstrHelpFile")
+    return dispatch_error(
+        u,
+        description,
+        source,
+        scode=ei.scode,
+        wcode=ei.wCode,
+        help_file=help_file,
+        help_context=ei.dwHelpContext,
+        member=label,
+        argument=argument,
+    )
+
+
+_ARG_ERR_CODES = frozenset({0x80020005, 0x80020004})  # DISP_E_TYPEMISMATCH, DISP_E_PARAMNOTFOUND
+
+
+def _release_all(value: Any) -> None:
+    """Release what a converted value holds (a value the caller will not get)."""
+    if isinstance(value, (Dispatch, ComPtr)):
+        if not value.released:
+            value.release()
+    elif type(value) is list:
+        for v in value:
+            _release_all(v)
+
+
+def _enumerate(enum: ComPtr, options: tuple[int, bool, bool]) -> Iterator[Any]:
+    """Values of an IEnumVARIANT (owned: released at the end), fetched ``_BATCH`` at a time into VARIANTs of
+    ours; each converted, then cleared, as it is yielded (what was fetched and not yielded is cleared at the
+    end)."""
+    batch = None
+    try:
+        batch = _variant.VariantArray(_BATCH)
+        base = _array_base(batch)
+        while True:
+            hr, fetched = enum.Next(_BATCH, base)
+            fetched = min(fetched, _BATCH)
+            for i in range(fetched):
+                slot = base + i
+                try:
+                    value = _variant.to_python(slot)
+                finally:
+                    _variant.clear(slot)
+                if isinstance(value, ComPtr) and issubclass(value.interface, IDispatch):
+                    value = _adopt(value, options)
+                yield value
+            if hr != 0 or fetched < _BATCH:
+                return
+    finally:
+        if batch is not None:
+            batch.clear()
+        enum.release()
+
+
+class _Method:
+    """A member called as a method: ``obj.Add`` is one; calling it sends Invoke."""
+
+    __slots__ = ("_obj", "_member")
+
+    def __init__(self, obj: Dispatch, member: Member) -> None:
+        self._obj = obj
+        self._member = member
+
+    def __call__(self, *args: Any, **named: Any) -> Any:
+        m = self._member
+        obj = self._obj
+        return obj._invoke(m.dispid, m.call_flags, args, obj._named(m, named) if named else (), m.name)
+
+    def __repr__(self) -> str:
+        return f"<late-bound method {self._member.name} of {self._obj!r}>"
+
+
+class _IndexedProperty:
+    """A property with arguments (``Item(Key)``): ``p(k)`` and ``p[k]`` read it, ``p[k] = v`` writes it."""
+
+    __slots__ = ("_obj", "_member")
+
+    def __init__(self, obj: Dispatch, member: Member) -> None:
+        self._obj = obj
+        self._member = member
+
+    def __call__(self, *args: Any, **named: Any) -> Any:
+        return self._obj._call(self._member, DISPATCH_PROPERTYGET, args, named)
+
+    def __getitem__(self, key: Any) -> Any:
+        args = key if type(key) is tuple else (key,)
+        return self._obj._call(self._member, DISPATCH_PROPERTYGET, args, {})
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        args = (*key, value) if type(key) is tuple else (key, value)
+        m = self._member
+        self._obj._call(m, m.put_flags(_is_object(value)), args, {})
+
+    def __repr__(self) -> str:
+        return f"<late-bound indexed property {self._member.name} of {self._obj!r}>"
+
+
+# ---- type information -------------------------------------------------------------------------------------------
+
+_TKIND_INTERFACE = 3
+_TYPEFLAG_FDUAL = 0x40
+_FUNCFLAG_FRESTRICTED = 0x1
+_VARFLAG_FREADONLY = 0x1
+_MEMBERID_NIL = -1
+_BASE_IIDS = frozenset({IDispatch.iid, Guid("{00000000-0000-0000-C000-000000000046}")})
+
+
+def _read_type_table(ptr: ComPtr, lcid: int) -> TypeTable | None:
+    """The shared TypeTable of the object's type (read on first use), or None without type information (count
+    0, or GetTypeInfo failing: both are allowed, and the object is then called untyped)."""
+    p = ptr.as_raw()
+    count = _new("UINT *")
+    if ptr._fns[_GET_TYPE_INFO_COUNT](p, count) < 0 or count[0] == 0:
+        return None
+    out = _new("void **")
+    if ptr._fns[_GET_TYPE_INFO](p, 0, lcid, out) < 0 or out[0] == _NULL:
+        return None
+    with client_class(ITypeInfo).from_raw(out[0]) as ti:
+        try:
+            guid, typekind, flags, _ = _type_attr(ti)
+            table = _TYPES.get(guid) if guid != GUID_NULL else None
+            if table is not None:
+                return table
+            name = ti.GetDocumentation(_MEMBERID_NIL)[0] or ""
+            table = TypeTable(guid, name, bool(flags & _TYPEFLAG_FDUAL), typekind)
+            _fill_table(ti, table, 0)
+        except ComError:
+            log.debug("could not read the type information of %r: calling it untyped", ptr, exc_info=True)
+            return None
+    if guid != GUID_NULL:
+        table = _TYPES.setdefault(guid, table)
+    return table
+
+
+def _type_attr(ti: Any) -> tuple[Guid, int, int, tuple[int, int, int]]:
+    """(guid, typekind, wTypeFlags, (cFuncs, cVars, cImplTypes)) of an ITypeInfo."""
+    out = _new("TYPEATTR **")
+    ti.GetTypeAttr(out)
+    a = out[0]
+    try:
+        return (
+            guid_from_16_bytes(bytes(ffi.buffer(ffi.addressof(a, "guid"), 16))),
+            a.typekind,
+            a.wTypeFlags,
+            (a.cFuncs, a.cVars, a.cImplTypes),
+        )
+    finally:
+        ti.ReleaseTypeAttr(a)
+
+
+def _names(ti: Any, memid: int, n: int) -> list[str]:
+    """ITypeInfo::GetNames: the member's name then its parameters' (BSTRs freed here)."""
+    rg = _new("BSTR[]", n)
+    got = ti.GetNames(memid, rg, n)
+    return [bstr_to_str_and_free(rg[i]) for i in range(min(got, n))]
+
+
+def _fill_table(ti: Any, table: TypeTable, depth: int) -> None:
+    _, typekind, _, (cfuncs, cvars, cimpl) = _type_attr(ti)
+    fd_out = _new("FUNCDESC **")
+    for i in range(cfuncs):
+        ti.GetFuncDesc(i, fd_out)
+        fd = fd_out[0]
+        try:
+            memid, invkind, cparams, fflags = fd.memid, fd.invkind, fd.cParams, fd.wFuncFlags
+            pflags = [fd.lprgelemdescParam[k].paramdesc.wParamFlags for k in range(cparams)]
+        finally:
+            ti.ReleaseFuncDesc(fd)
+        names = _names(ti, memid, cparams + 1)
+        if not names:
+            continue
+        pnames = names[1:] + [f"arg{k}" for k in range(len(names) - 1, cparams)]
+        table.add_function(
+            names[0], memid, invkind, zip(pnames, pflags, strict=True), bool(fflags & _FUNCFLAG_FRESTRICTED)
+        )
+    vd_out = _new("VARDESC **")
+    for i in range(cvars):
+        ti.GetVarDesc(i, vd_out)
+        vd = vd_out[0]
+        try:
+            memid, vflags = vd.memid, vd.wVarFlags
+        finally:
+            ti.ReleaseVarDesc(vd)
+        names = _names(ti, memid, 1)
+        if names:
+            table.add_variable(names[0], memid, bool(vflags & _VARFLAG_FREADONLY))
+    if typekind == _TKIND_INTERFACE and cimpl and depth < 32:  # a vtable view lists only its own: walk the bases
+        href = ti.GetRefTypeOfImplType(0)
+        with ti.GetRefTypeInfo(href) as base:
+            if _type_attr(base)[0] not in _BASE_IIDS:
+                _fill_table(base, table, depth + 1)
+
+
+def type_members(obj: Dispatch) -> list[str]:
+    """The member names the object's type information lists (empty without type information)."""
+    table = obj._table if obj._table is not None else obj._load_table()
+    return table.names()
+
+
+# ---- the vtable switch ------------------------------------------------------------------------------------------
+
+
+class _Route:
+    """How a declared dual interface's vtable serves one member: the client methods that get, put and call it
+    (names of ``client_class(iface)`` attributes), and the method's parameter names for keywords."""
+
+    __slots__ = ("member", "get", "put", "method", "params", "defaults", "has_results")
+
+    def __init__(self, member: str) -> None:
+        self.member = member
+        self.get: str | None = None
+        self.put: str | None = None
+        self.method: str | None = None
+        self.params: tuple[str, ...] = ()
+        self.defaults: tuple[Any, ...] = ()
+        self.has_results = True
+
+    def read(self, obj: Dispatch) -> Any:
+        assert self.get is not None
+        return _vtable_result(obj, _vtable_call(obj, self.get, (), self.member))
+
+    def write(self, obj: Dispatch, value: Any) -> None:
+        assert self.put is not None
+        _vtable_call(obj, self.put, (_argument(value),), self.member)
+
+
+def _route(routes: dict[str, _Route | None], name: str) -> _Route | None:
+    """The vtable route of a member (any case), or None: each spelling is looked up in lower case once, then
+    remembered as written (misses too)."""
+    try:
+        return routes[name]
+    except KeyError:
+        route = routes[name] = routes.get(name.lower())
+        return route
+
+
+def _vtable_call(obj: Dispatch, name: str, args: Any, member: str) -> Any:
+    """Call the declared client method ``name`` of ``obj``'s pointer. A failed HRESULT raises what Invoke would
+    have (ITypeInfo::Invoke's rule): DISP_E_EXCEPTION whose scode is the HRESULT, with the IErrorInfo text."""
+    fn = getattr(obj._ptr, name)
+    try:
+        return fn(*args)
+    except ReleasedPointerError:
+        raise
+    except ComError as e:
+        raise dispatch_error(DISP_E_EXCEPTION, e.description, e.source, scode=e.hresult, member=member) from e
+
+
+class _VtableMethod:
+    """A declared member called through the vtable: positional arguments as declared, keywords by parameter name
+    (any case); returns the [out] values (None when there are none), objects wrapped as results are."""
+
+    __slots__ = ("_obj", "_route")
+
+    def __init__(self, obj: Dispatch, route: _Route) -> None:
+        self._obj = obj
+        self._route = route
+
+    def __call__(self, *args: Any, **named: Any) -> Any:
+        route = self._route
+        if named or len(args) < len(route.params):
+            args = _complete(route, args, named)
+        assert route.method is not None
+        value = _vtable_call(self._obj, route.method, [_argument(a) for a in args], route.member)
+        return _vtable_result(self._obj, value) if route.has_results else None
+
+    def __repr__(self) -> str:
+        return f"<vtable method {self._route.method} of {self._obj!r}>"
+
+
+def _complete(route: _Route, args: tuple[Any, ...], named: dict[str, Any]) -> tuple[Any, ...]:
+    """The full argument list of a vtable call: keywords placed by parameter name (any case), omitted
+    parameters given their declared ``defaultvalue``; a parameter with neither is a TypeError."""
+    params = [p.lower() for p in route.params]
+    if len(args) > len(params):
+        raise TypeError(f"{route.member}() takes {len(params)} arguments, not {len(args)}")
+    out: list[Any] = list(args) + [_UNSET] * (len(params) - len(args))
+    for kw, value in named.items():
+        try:
+            i = params.index(kw.lower())
+        except ValueError:
+            raise TypeError(f"{route.member}() has no parameter named {kw!r}") from None
+        if out[i] is not _UNSET:
+            raise TypeError(f"{route.member}() got {kw!r} twice")
+        out[i] = value
+    for i, v in enumerate(out):
+        if v is _UNSET:
+            default = route.defaults[i]
+            if default is _UNSET:
+                raise TypeError(f"{route.member}() is missing its argument {route.params[i]!r}")
+            out[i] = default
+    return tuple(out)
+
+
+_UNSET = object()
+
+
+def _declared_default(p: Any) -> Any:
+    """A parameter's ``[defaultvalue(x)]`` as a Python value, else ``_UNSET`` (the caller must pass it)."""
+    return p.default if p.has_default else _UNSET
+
+
+def _vtable_result(obj: Dispatch, value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(obj._wrap(v) for v in value)
+    return obj._wrap(value)
+
+
+def _switch_to_vtable(self: Dispatch, vtable: bool | type[Interface]) -> None:
+    iface = _declared_dual(self) if vtable is True else vtable
+    if iface is None:
+        return
+    if not (isinstance(iface, type) and issubclass(iface, Interface) and IDispatch in iface.lineage[1:]):
+        raise TypeError(f"vtable= names a declared interface derived from IDispatch, not {iface!r}")
+    old = self._ptr
+    object.__setattr__(self, "_ptr", old.query(iface))
+    old.release()
+    object.__setattr__(self, "_routes", _routes_of(iface))
+
+
+def _declared_dual(self: Dispatch) -> type[Interface] | None:
+    """The declared interface whose IID is the type information's GUID, when that type is dual."""
+    table = self._table if self._table is not None else self._load_table()
+    if table.guid is None or not table.dual:
+        return None
+    iface = interface_for_iid(table.guid)
+    if iface is None or IDispatch not in iface.lineage[1:]:
+        return None
+    return iface
+
+
+def _routes_of(iface: type[Interface]) -> dict[str, _Route | None]:
+    """The members ``iface`` (and its bases up to IDispatch) serves through its vtable, by lower-cased name
+    (made once per interface; lookups add the spellings they see)."""
+    routes = _VTABLE_ROUTES.get(iface)
+    if routes is not None:
+        return routes
+    built: dict[str, _Route] = {}
+    for base in iface.lineage:
+        if base is IDispatch:
+            break
+        for m in base.own_methods:
+            if not _vtable_callable(m):
+                continue
+            route = built.setdefault(m.member.lower(), _Route(m.member))
+            if m.invkind & INVOKE_PROPERTYGET:
+                if not m.args:  # a property with arguments (Item(i)) stays with Invoke
+                    route.get = m.name
+            elif m.invkind & (INVOKE_PROPERTYPUT | INVOKE_PROPERTYPUTREF):
+                if len(m.args) == 1 and route.put is None:
+                    route.put = m.name
+            elif route.method is None:
+                route.method = m.name
+                route.params = tuple(p.name for p in m.args)
+                route.defaults = tuple(_declared_default(p) for p in m.args)
+                route.has_results = bool(m.results)
+    routes = _VTABLE_ROUTES[iface] = dict(built)
+    return routes
+
+
+_IN_KINDS = {"int": 0, "float": 0, "wstr": 0, "guid": 1, "iface": 1}  # kind -> pointer depth of an [in] value
+
+
+def _vtable_callable(m: Any) -> bool:
+    """Whether the declared client converts every parameter of ``m`` from and to plain Python values: [in]
+    numbers, strings, GUIDs and interfaces, and [out] values it returns. Anything else (VARIANT, [in, out],
+    caller-supplied buffers) leaves the member to Invoke."""
+    if not m.returns_hresult or m.preserve_sig:
+        return False
+    for p in m.params:
+        kind, depth = p.ctype.kind, p.ctype.depth
+        if p.direction == "in":
+            if _IN_KINDS.get(kind) != depth:
+                return False
+        elif p.direction != "out" or kind not in _IN_KINDS or not p.ctype.returned_when_out:
+            return False
+    return True
+
+
+def vtable_interface(obj: Dispatch) -> type[Interface] | None:
+    """The declared interface whose vtable ``obj`` calls its declared members through, or None (Invoke only)."""
+    if obj._routes is None:
+        return None
+    return obj._ptr.interface
+
+
+# ---- explicit calls ---------------------------------------------------------------------------------------------
+
+
+def invoke(obj: Dispatch, member: str | int, flags: int, *args: Any, **named: Any) -> Any:
+    """IDispatch::Invoke with exactly these ``flags`` (DISPATCH_METHOD, _PROPERTYGET, _PROPERTYPUT (the value is the
+    last argument), _PROPERTYPUTREF, or'ed as the object accepts). ``member`` is a name (resolved as attribute
+    access resolves it) or a DISPID (then keyword arguments are refused: their DISPIDs come from the name)."""
+    if isinstance(member, int):
+        if named:
+            raise TypeError("named arguments need the member's name, not a DISPID")
+        return obj._invoke(member, flags, args, (), member)
+    m = obj._member(member)
+    return obj._call(m, flags, args, named)
+
+
+def call(obj: Dispatch, member: str, *args: Any, **named: Any) -> Any:
+    """Call ``member`` as a method (DISPATCH_METHOD), whatever an attribute access would do: for a method that
+    takes no argument on an object without type information, where reading the attribute already calls it."""
+    return invoke(obj, member, DISPATCH_METHOD, *args, **named)

@@ -1,0 +1,551 @@
+"""The late-bound client (vtables.latebound) calling objects nobody here wrote: Wine's Scripting.Dictionary and
+Scripting.FileSystemObject (scrrun.dll, typelib-driven), pywin32-served objects (no type information); and
+ownership under the autouse leak check. Its COM-free rules are tested in test_dispcall.py."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import pytest
+
+DISP_E_EXCEPTION = 0x80020009
+DISP_E_UNKNOWNNAME = 0x80020006
+
+# ---- runtime: helpers -------------------------------------------------------------------------------------------
+
+
+def _gc_settled():
+    import gc
+
+    gc.collect()
+
+
+@contextlib.contextmanager
+def pywin32_served(obj):
+    """A pywin32-served IDispatch (``win32com.server.util.wrap``) as our ComPtr, moved across through the GIT
+    (registered by pywin32, fetched by us: in the same apartment the GIT hands back the object itself)."""
+    sys.coinit_flags = 0  # pythoncom joins COM on import: the MTA, like the test thread
+    import pythoncom
+    from win32com.server.util import wrap
+
+    from ole32_bindings.activation import create_instance
+    from ole32_bindings.guid import Guid
+    from vtables.client import client_class
+    from vtables.interfaces import IDispatch, IGlobalInterfaceTable
+
+    served = obj if type(obj).__name__.startswith("PyI") else wrap(obj)
+    py_git = pythoncom.CoCreateInstance(
+        pythoncom.CLSID_StdGlobalInterfaceTable,
+        None,
+        pythoncom.CLSCTX_INPROC_SERVER,
+        pythoncom.IID_IGlobalInterfaceTable,
+    )
+    cookie = py_git.RegisterInterfaceInGlobal(served, pythoncom.IID_IDispatch)
+    git = client_class(IGlobalInterfaceTable).from_raw(
+        create_instance(Guid("{00000323-0000-0000-C000-000000000046}"), IGlobalInterfaceTable.iid, 1)
+    )
+    try:
+        ptr = git.GetInterfaceFromGlobal(cookie, IDispatch.iid)
+        try:
+            yield ptr
+        finally:
+            if not ptr.released:
+                ptr.release()
+    finally:
+        git.RevokeInterfaceFromGlobal(cookie)
+        git.release()
+        del served, py_git
+
+
+# ---- runtime: Scripting.Dictionary ------------------------------------------------------------------------------
+
+
+@pytest.mark.runtime
+def test_dictionary_methods_properties_and_the_default_member(mta):
+    from vtables.latebound import Dispatch, type_members
+
+    with Dispatch("Scripting.Dictionary") as d:
+        assert {"Add", "Item", "Count", "Keys", "Exists", "Remove", "CompareMode", "_NewEnum"} <= set(type_members(d))
+        assert d.Add("a", 1) is None
+        d.Add("b", "two")
+        assert d.Count == 2 and len(d) == 2
+        assert d.count == 2 and d.COUNT == 2  # names are case-insensitive
+        assert d["a"] == 1 and d.Item("b") == "two" and d.Item["a"] == 1
+        assert d.Exists("a") is True and d.Exists("zz") is False
+        assert d.Keys() == ["a", "b"]  # a SAFEARRAY of VARIANT
+        assert d.Items() == [1, "two"]
+        d["c"] = 3.5  # DISPID_VALUE put
+        d.Item["a"] = 10  # an indexed property put
+        assert (d["a"], d["c"], d.Count) == (10, 3.5, 3)
+        d.Remove("c")
+        assert d.Count == 2
+        d.RemoveAll()
+        assert d.Count == 0 and len(d) == 0 and bool(d)
+
+
+@pytest.mark.runtime
+def test_dictionary_iteration_and_contains(mta):
+    from vtables.latebound import Dispatch
+
+    with Dispatch("Scripting.Dictionary") as d:
+        keys = [f"k{i}" for i in range(40)]  # more than one IEnumVARIANT::Next batch
+        for i, k in enumerate(keys):
+            d.Add(k, i)
+        assert list(d) == keys
+        assert "k3" in d and "nope" not in d
+        it = iter(d)
+        assert next(it) == "k0"
+        it.close()  # releases the enumerator, clears what it fetched
+        for k in d:
+            if k == "k5":
+                break
+        _gc_settled()
+    with Dispatch("Scripting.Dictionary") as empty:
+        assert list(empty) == []
+
+
+@pytest.mark.runtime
+def test_dictionary_property_put_and_named_arguments(mta):
+    from vtables.latebound import Dispatch
+
+    with Dispatch("Scripting.Dictionary") as d:
+        assert d.CompareMode == 0
+        d.CompareMode = 1  # TextCompare: keys compare case-insensitively
+        assert d.CompareMode == 1
+        d.Add(Key="A", Item="named")  # named arguments: DISPIDs from GetIDsOfNames
+        d.Add("b", Item=2)
+        assert d.Exists("a") and d["a"] == "named" and d["B"] == 2
+
+
+@pytest.mark.runtime
+def test_dictionary_errors(mta):
+    from vtables.latebound import Dispatch, DispatchError, UnknownNameError
+
+    with Dispatch("Scripting.Dictionary") as d:
+        d.Add("a", 1)
+        with pytest.raises(DispatchError) as dup:
+            d.Add("a", 2)
+        # ITypeInfo::Invoke turns the method's failure into DISP_E_EXCEPTION with the method's code as scode:
+        # 0x800A01C9, VB's error 457, "This key is already associated with an element of this collection"
+        assert (dup.value.hresult, dup.value.scode, dup.value.member) == (DISP_E_EXCEPTION, 0x800A01C9, "Add")
+        with pytest.raises(UnknownNameError) as unknown:
+            d.NoSuchMember  # noqa: B018
+        assert unknown.value.hresult == DISP_E_UNKNOWNNAME and unknown.value.member == "NoSuchMember"
+        assert not hasattr(d, "NoSuchMember") and hasattr(d, "Count")
+        with pytest.raises(UnknownNameError):
+            d.NoSuchMember = 1
+        with pytest.raises(DispatchError) as kw:
+            d.Add("b", Nope=1)
+        assert kw.value.hresult == DISP_E_UNKNOWNNAME and kw.value.argument == "Nope"
+        with pytest.raises(TypeError, match="object"):
+            d.Add("x", object())  # cannot be converted: nothing sent, nothing leaked
+        assert d.Count == 1
+
+
+@pytest.mark.runtime
+def test_dictionary_type_information_is_read_once_per_type(mta):
+    from vtables.latebound import Dispatch
+
+    with Dispatch("Scripting.Dictionary") as a, Dispatch("Scripting.Dictionary") as b:
+        assert a.Count == 0 and b.Count == 0
+        assert a._table is b._table and a._table.name == "IDictionary" and a._table.dual
+        assert "IDictionary" in repr(a)
+    assert repr(a) == "<Dispatch released>"
+
+
+@pytest.mark.runtime
+def test_dictionary_without_type_information_is_called_as_vbscript_calls(mta):
+    """typeinfo=False: every member untyped. A property read is METHOD|PROPERTYGET; a method needing arguments
+    answers that it needs them and becomes callable; a method without arguments runs on access."""
+    from vtables.latebound import Dispatch, call
+
+    with Dispatch("Scripting.Dictionary", typeinfo=False) as d:
+        d.Add("a", 1)  # DISP_E_BADPARAMCOUNT / PARAMNOTOPTIONAL on the bare access -> a method
+        assert d.Count == 1 and d.Exists("a") is True
+        assert d.Keys == ["a"]  # no arguments: the access itself called it
+        assert call(d, "Keys") == ["a"]
+        assert d._table.guid is None
+
+
+# ---- runtime: ownership -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.runtime
+def test_each_dispatch_holds_exactly_one_reference(mta):
+    from vtables import leaks
+    from vtables.client import ReleasedPointerError, client_class
+    from vtables.interfaces import IDispatch
+    from vtables.latebound import Dispatch
+
+    held = leaks.held_references
+    d = Dispatch("Scripting.Dictionary")
+    assert leaks.held_references == held + 1
+    d.Add("k", 1)
+    assert leaks.held_references == held + 1  # calls hold nothing afterwards
+    # a second Dispatch of the same object from a ComPtr: its own reference, the ComPtr keeps its own
+    with client_class(IDispatch).from_borrowed(d._ptr.as_raw()) as p:
+        e = Dispatch(p)
+        assert leaks.held_references == held + 3
+        assert e == d and hash(e) == hash(d)  # COM identity
+        assert e["k"] == 1
+        e.release()
+    with Dispatch(d) as f:
+        assert f == d
+    assert d.release() == 0  # ours was the last reference
+    assert d.released
+    with pytest.raises(ReleasedPointerError):
+        d.Count  # noqa: B018
+    with pytest.raises(ReleasedPointerError):
+        d.release()
+    assert leaks.held_references == held
+
+
+@pytest.mark.runtime
+def test_arguments_are_cleared_after_the_call_even_when_it_fails(mta):
+    """A Python COM object passed as an argument is AddRef'd into a VARIANT of DISPPARAMS: its count is back where
+    it was after a call that succeeded, one that failed in the callee, and one that failed converting a later
+    argument."""
+    from vtables.interfaces import IPersist
+    from vtables.latebound import Dispatch, DispatchError
+    from vtables.object import ComObject
+
+    class Token(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            from ole32_bindings.guid import GUID_NULL
+
+            return GUID_NULL
+
+    token = Token()
+    with token.as_ptr() as keep, Dispatch("Scripting.Dictionary") as d:
+        base = token.com_refcount
+        assert d.Exists(keep) is False
+        assert token.com_refcount == base
+        with pytest.raises(DispatchError):
+            d.Remove(keep)  # not there: the callee fails
+        assert token.com_refcount == base
+        with pytest.raises(TypeError):
+            d.Add(object(), keep)  # rgvarg[0] (keep) was written, then the key failed to convert
+        assert token.com_refcount == base
+        d.Add("t", keep)  # the dictionary keeps its own reference(s)
+        assert token.com_refcount > base
+        d.RemoveAll()
+        assert token.com_refcount == base
+
+
+@pytest.mark.runtime
+def test_object_results_are_new_dispatches_the_caller_releases(mta):
+    from vtables import leaks
+    from vtables.latebound import Dispatch
+
+    with Dispatch("Scripting.Dictionary") as outer, Dispatch("Scripting.Dictionary") as inner:
+        inner.Add("x", 1)
+        outer.Add("inner", inner)
+        held = leaks.held_references
+        got = outer["inner"]
+        assert isinstance(got, Dispatch) and got == inner and got is not inner
+        assert leaks.held_references == held + 1
+        assert got["x"] == 1
+        got.release()
+        items = outer.Items()  # an array of VARIANT holding an object
+        assert isinstance(items[0], Dispatch) and items[0] == inner
+        items[0].release()
+        values = list(outer.Items())
+        values[0].release()
+        assert leaks.held_references == held
+        outer.RemoveAll()
+
+
+# ---- runtime: Scripting.FileSystemObject ------------------------------------------------------------------------
+
+
+@pytest.mark.runtime
+def test_filesystemobject_read_only_calls(mta):
+    from vtables.latebound import Dispatch, DispatchError
+
+    with Dispatch("Scripting.FileSystemObject") as fso:
+        name = fso.GetTempName()
+        assert isinstance(name, str) and name.endswith(".tmp")
+        assert fso.FolderExists("C:\\windows") is True and fso.FolderExists("C:\\no\\such\\dir") is False
+        assert fso.FileExists("C:\\windows\\win.ini") is True
+        assert fso.BuildPath("C:\\a", "b") == "C:\\a\\b"
+        assert fso.GetExtensionName("x.txt") == "txt" and fso.GetBaseName("C:\\a\\b.txt") == "b"
+        assert fso.GetParentFolderName("C:\\a\\b") == "C:\\a"
+        with fso.GetFolder("C:\\windows") as folder:
+            assert folder.Name.lower() == "windows"
+            with folder.Files as files:
+                count = files.Count
+                assert count == len(files) > 0
+                names = []
+                for f in files:
+                    with f:
+                        names.append(f.Name.lower())
+                assert len(names) == count and "win.ini" in names
+        with pytest.raises(DispatchError) as missing:
+            fso.GetFolder("C:\\no\\such\\dir")
+        assert missing.value.member == "GetFolder"
+
+
+# ---- runtime: pywin32-served objects (no type information) ------------------------------------------------------
+
+
+class _Served:
+    _public_methods_ = ["Join", "Fail", "Echo", "GetOther", "Ping"]
+    _public_attrs_ = ["Name", "Pings"]
+
+    def __init__(self):
+        self.Name = "py"
+        self.Pings = 0
+
+    def Join(self, a, sep="-", c=""):
+        return f"{a}{sep}{c}"
+
+    def Fail(self, message):
+        from win32com.server.exception import COMException
+
+        raise COMException(desc=message, scode=-2147220991, source="Served.Source")  # 0x80040201
+
+    def Echo(self, v):
+        return v
+
+    def GetOther(self):
+        from win32com.server.util import wrap
+
+        return wrap(_Served())
+
+    def Ping(self):
+        self.Pings += 1
+
+
+@pytest.mark.runtime
+def test_pywin32_served_properties_and_methods(mta):
+    from ole32_bindings.oavalues import Null
+    from vtables.latebound import Dispatch, call, type_members
+
+    with pywin32_served(_Served()) as ptr, Dispatch(ptr, methods=["Join", "Ping"]) as d:
+        assert type_members(d) == []  # no type information
+        assert d.Name == "py"
+        d.Name = "changed"
+        assert d.name == "changed"
+        assert d.Join("a", "+", "b") == "a+b" and d.Join("a") == "a-"  # hinted: a method
+        assert call(d, "Echo", 5) == 5 and call(d, "Echo", "x") == "x"
+        d.Ping()
+        bound = d.Ping
+        assert d.Pings == 1 and callable(bound)  # a hinted method is not called by the attribute access
+        assert call(d, "Ping") is Null and d.Pings == 2  # pywin32 returns a Python None as VT_NULL
+
+
+@pytest.mark.runtime
+def test_pywin32_served_exceptions_carry_excepinfo(mta):
+    from vtables.latebound import Dispatch, DispatchError, call
+
+    with pywin32_served(_Served()) as ptr, Dispatch(ptr) as d:
+        with pytest.raises(DispatchError) as exc:
+            call(d, "Fail", "boom")
+        e = exc.value
+        assert e.hresult == DISP_E_EXCEPTION
+        assert (e.source, e.description, e.member) == ("Served.Source", "boom", "Fail")
+        assert "boom" in str(e)
+
+
+@pytest.mark.runtime
+def test_pywin32_served_object_results_and_collections(mta):
+    from win32com.server.util import NewCollection
+
+    from vtables.latebound import Dispatch, call
+
+    with pywin32_served(_Served()) as ptr, Dispatch(ptr) as d:
+        with call(d, "GetOther") as other:
+            assert isinstance(other, Dispatch) and other.Name == "py" and other != d
+    with pywin32_served(NewCollection(["x", "y", "z"])) as ptr, Dispatch(ptr) as coll:
+        assert coll.Count == 3 and len(coll) == 3
+        assert list(coll) == ["x", "y", "z"]
+        assert coll[1] == "y" and coll(2) == "z"
+
+
+# ---- runtime: the native C++ object (native/testlib/dispatch.cpp, typelib-driven through ITypeInfo::Invoke) -------
+
+
+@pytest.fixture
+def native(mta):
+    """make() -> a Dispatch of a new NativeDual object (``Dispatch`` holds the only reference); ``make(vtable=...)``
+    passes the keyword on. After the test no native dispatch object may be alive."""
+    from testlib import load, new_dispatch
+
+    from vtables.client import client_class
+    from vtables.interfaces import IDispatch
+    from vtables.latebound import Dispatch
+
+    _, lib = load()
+    assert lib.TL_DualLiveObjects() == 0
+
+    def make(**kw):
+        with client_class(IDispatch).from_raw(new_dispatch("native")) as p:
+            return Dispatch(p, **kw)
+
+    yield make
+    _gc_settled()
+    assert lib.TL_DualLiveObjects() == 0, "native dispatch objects left alive"
+
+
+def _native_dual():
+    """INativeDual as declared here (native/testlib/nativedual.idl), for the vtable switch."""
+    from vtables.declare import interface_for_iid, method
+    from vtables.interfaces import IDispatch
+
+    iid = "{1349967C-8220-4CB7-9DF0-4F00B396FCD8}"
+    from ole32_bindings.guid import Guid
+
+    known = interface_for_iid(Guid(iid))
+    if known is not None:
+        return known
+
+    class INativeDual(IDispatch):
+        iid = "{1349967C-8220-4CB7-9DF0-4F00B396FCD8}"
+        get_Name = method("[propget, id(1)] HRESULT Name([out, retval] BSTR *value)")
+        put_Name = method("[propput, id(1)] HRESULT Name([in] BSTR value)")
+        Greet = method(
+            '[id(2)] HRESULT Greet([in] BSTR who, [in, optional, defaultvalue("Hello")] BSTR greeting, '
+            "[out, retval] BSTR *result)"
+        )
+        Swap = method("[id(3)] HRESULT Swap([in, out] VARIANT *a, [in, out] VARIANT *b)")
+        Bump = method("[id(4)] HRESULT Bump([in, out] LONG *value)")
+        Fail = method("[id(5)] HRESULT Fail()")
+        HasArg = method("[id(6)] HRESULT HasArg([in, optional] VARIANT v, [out, retval] VARIANT_BOOL *given)")
+        get_Count = method("[propget, id(7)] HRESULT Count([out, retval] LONG *count)")
+        get_Item = method("[propget, id(DISPID_VALUE)] HRESULT Item([in] LONG index, [out, retval] BSTR *item)")
+        get__NewEnum = method(
+            "[propget, id(DISPID_NEWENUM), restricted] HRESULT _NewEnum([out, retval] IUnknown **enumerator)"
+        )
+
+    return INativeDual
+
+
+@pytest.mark.runtime
+def test_native_properties_optional_and_named_arguments(native):
+    from ole32_bindings.oavalues import Missing
+    from vtables.latebound import vtable_interface
+
+    with native() as d:
+        assert vtable_interface(d) is None  # the default: Invoke for everything
+        assert d.Name == "native"
+        d.Name = "renamed"
+        assert d.Name == "renamed"
+        assert d.Greet("World") == "Hello, World"  # the omitted optional: its defaultvalue, filled by the callee
+        assert d.Greet("World", "Hi") == "Hi, World"
+        assert d.Greet("World", greeting="Yo") == "Yo, World"  # a named argument
+        assert d.Greet(greeting="Hey", who="you") == "Hey, you"  # only named arguments
+        assert d.HasArg() is False and d.HasArg(1) is True
+        assert d.HasArg(Missing) is False  # VT_ERROR DISP_E_PARAMNOTFOUND: omitted, as VBScript's `obj.HasArg ,`
+
+
+@pytest.mark.runtime
+def test_native_byref_arguments(native):
+    from ole32_bindings.oavalues import VT_I4
+    from vtables.latebound import ByRef
+
+    with native() as d:
+        a, b = ByRef(1), ByRef("two")
+        assert d.Swap(a, b) is None
+        assert (a.value, b.value) == ("two", 1)
+        n = ByRef(41, vt=VT_I4)  # [in, out] LONG *: VT_I4|VT_BYREF
+        d.Bump(n)
+        assert n.value == 42
+        assert n.vt == VT_I4  # the box keeps its type for the next call
+        d.Bump(n)
+        assert n.value == 43
+
+
+@pytest.mark.runtime
+def test_native_errors_carry_excepinfo(native):
+    from ole32_bindings.oavalues import Null
+    from vtables.latebound import DispatchError
+
+    with native() as d:
+        with pytest.raises(DispatchError) as failed:
+            d.Fail()
+        e = failed.value
+        assert (e.hresult, e.scode, e.source, e.description, e.member) == (
+            DISP_E_EXCEPTION,
+            0x80040200,
+            "NativeDual",
+            "NativeDual.Fail failed as asked",
+            "Fail",
+        )
+        with pytest.raises(DispatchError) as bad_index:
+            d[7]
+        assert bad_index.value.hresult == DISP_E_EXCEPTION and bad_index.value.scode == 0x8002000B  # BADINDEX
+        assert bad_index.value.source == "NativeDual"
+        with pytest.raises(DispatchError) as mismatch:
+            d.Greet("who", Null)  # VT_NULL does not coerce to the BSTR parameter
+        assert mismatch.value.hresult == 0x80020005  # (Wine's ITypeInfo::Invoke leaves puArgErr unset)
+        with pytest.raises(DispatchError) as count:
+            d.Greet("a", "b", "c")
+        assert count.value.hresult == 0x8002000E  # DISP_E_BADPARAMCOUNT
+
+
+@pytest.mark.runtime
+def test_native_collection(native):
+    with native() as d:
+        assert d.Count == 3 and len(d) == 3
+        assert [d[i] for i in range(3)] == ["item0", "item1", "item2"] == [d.Item(i) for i in range(3)]
+        assert list(d) == ["item0", "item1", "item2"]
+
+
+@pytest.mark.runtime
+def test_native_through_the_vtable(native):
+    """vtable=INativeDual: the members whose parameters the declared client converts (Name, Greet, Fail, Count)
+    go through the vtable; the others (Swap/Bump/HasArg: VARIANT and [in, out]; Item: an indexed property) through
+    Invoke on the same pointer. vtable=True finds the same declaration from the type information's GUID."""
+    from vtables.latebound import ByRef, DispatchError, vtable_interface
+
+    INativeDual = _native_dual()
+    with native(vtable=INativeDual) as d:
+        assert vtable_interface(d) is INativeDual
+        assert type(d._ptr).__name__ == "INativeDualPtr"
+        assert d.Name == "native"
+        d.Name = "v"
+        assert d.name == "v"
+        assert d.Greet("W") == "Hello, W" and d.Greet("W", greeting="Hi") == "Hi, W"  # the declared default
+        assert d.Count == 3 and d[2] == "item2" and list(d) == ["item0", "item1", "item2"]
+        a, b = ByRef(1), ByRef(2)
+        d.Swap(a, b)
+        assert (a.value, b.value) == (2, 1)
+        with pytest.raises(DispatchError) as failed:
+            d.Fail()  # the vtable's HRESULT + IErrorInfo, raised as Invoke would have raised it
+        e = failed.value
+        assert (e.hresult, e.scode, e.source, e.description) == (
+            DISP_E_EXCEPTION,
+            0x80040200,
+            "NativeDual",
+            "NativeDual.Fail failed as asked",
+        )
+        with pytest.raises(TypeError, match="missing its argument 'who'"):
+            d.Greet()
+    with native(vtable=True) as auto:
+        assert vtable_interface(auto) is INativeDual and auto.Greet("x") == "Hello, x"
+    with native(vtable=False) as plain:
+        assert vtable_interface(plain) is None and plain.Greet("x") == "Hello, x"
+
+
+@pytest.mark.runtime
+def test_the_vtable_route_is_the_one_taken(native):
+    """A second declaration of INativeDual's first slots whose Greet declares another default: through the vtable
+    the client fills the omitted argument from *this* declaration; through Invoke the callee fills it from its own
+    type library. The answers differ, so the route taken shows."""
+    from vtables.declare import method
+    from vtables.interfaces import IDispatch
+
+    class INativeDualHowdy(IDispatch):
+        iid = "{1349967C-8220-4CB7-9DF0-4F00B396FCD8}"  # not registered by IID again: the first declaration keeps it
+        get_Name = method("[propget, id(1)] HRESULT Name([out, retval] BSTR *value)")
+        put_Name = method("[propput, id(1)] HRESULT Name([in] BSTR value)")
+        Greet = method(
+            '[id(2)] HRESULT Greet([in] BSTR who, [in, optional, defaultvalue("Howdy")] BSTR greeting, '
+            "[out, retval] BSTR *result)"
+        )
+
+    with native(vtable=INativeDualHowdy) as vt, native() as inv:
+        assert vt.Greet("W") == "Howdy, W"
+        assert inv.Greet("W") == "Hello, W"
+        assert vt.Count == 3  # not declared here: Invoke, on the same pointer
