@@ -154,7 +154,7 @@ test-wine:
 # The main job: the Enterprise Services comparison (bench/README.md). `make bench QUICK=1` is the quick mode.
 # bench-micro: the pytest-benchmark micro-benchmarks of the bindings and the object model.
 BENCH_ARGS := $(if $(QUICK),--quick,)
-MICRO_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py
+MICRO_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py tests/vtables/test_bench_variant.py
 
 bench: provision
 	$(WINPY) bench/run.py $(BENCH_ARGS)

@@ -122,7 +122,6 @@ _VariantClear = function("VariantClear")
 _VariantInit = function("VariantInit")
 _VariantChangeType = function("VariantChangeType")
 _SysAllocStringByteLen = function("SysAllocStringByteLen")
-_SysStringByteLen = function("SysStringByteLen")
 _SysFreeString = function("SysFreeString")
 _SafeArrayCreate = function("SafeArrayCreate")
 _SafeArrayDestroy = function("SafeArrayDestroy")
@@ -132,9 +131,10 @@ _SafeArrayGetVartype = function("SafeArrayGetVartype")
 
 #: Variant((vt, value)) without Variant.__new__'s checks, for vts read from a VARIANT
 _variant = tuple.__new__
-_utf16_decode = codecs.utf_16_le_decode
 _utf16_encode = codecs.utf_16_le_encode
 _VARIANT_P = ffi.typeof("VARIANT *")
+_U32_P = ffi.typeof("uint32_t *")
+_WCHAR_P = ffi.typeof("wchar_t *")
 _VARIANT_T = ffi.typeof("VARIANT")
 _SAFEARRAY_PP = ffi.typeof("SAFEARRAY **")
 _BOUNDS_P = ffi.typeof("SAFEARRAYBOUND *")
@@ -171,12 +171,12 @@ def _invalid(description: str) -> InvalidArgError:
 
 def _bstr_text(b: Any) -> str:
     """The text of a BSTR, borrowed (NULL is ""). InvalidArgError for an odd byte length: not UTF-16 text."""
-    if b == _NULL:
+    if not b:
         return ""
-    nbytes = _SysStringByteLen(b)
+    nbytes = _cast(_U32_P, b)[-1]  # the length prefix (what SysStringByteLen reads)
     if nbytes & 1:
         raise _invalid(f"a BSTR of {nbytes} bytes (an odd byte length is not UTF-16 text)")
-    return _utf16_decode(_buffer(b, nbytes), "surrogatepass", True)[0]
+    return _unpack(_cast(_WCHAR_P, b), nbytes >> 1)  # UTF-16: pairs joined, lone surrogates kept
 
 
 def _unknown_ptr(p: Any) -> ComPtr | None:
@@ -832,7 +832,7 @@ def _array_from_sequence(elem: int, value: Any, lbound: int = 0) -> Any:
 def _alloc_bstr(text: str) -> Any:
     units = _utf16_encode(text, "surrogatepass")[0]
     b = _SysAllocStringByteLen(units, len(units))
-    if b == _NULL:
+    if not b:
         raise MemoryError(f"SysAllocStringByteLen({len(units)}) failed")
     return b
 

@@ -172,6 +172,7 @@ SCALARS = [
     ("", VT_BSTR, ""),
     ("a\x00b\x00", VT_BSTR, "a\x00b\x00"),
     ("x\U0001f600y\u20ac", VT_BSTR, "x\U0001f600y\u20ac"),
+    ("lone \ud800 surrogate", VT_BSTR, "lone \ud800 surrogate"),  # UTF-16 that is not Unicode: kept as is
     (dt.datetime(1899, 12, 29, 6), VT_DATE, dt.datetime(1899, 12, 29, 6)),
     (dt.datetime(1800, 1, 2, 3, 4, 5, 678000), VT_DATE, dt.datetime(1800, 1, 2, 3, 4, 5, 678000)),
     (dt.date(2024, 2, 29), VT_DATE, dt.datetime(2024, 2, 29)),
