@@ -433,7 +433,7 @@ def test_byref_values_are_followed(rt, vt, ctype, raw, value):
 
 
 def test_byref_bstr_decimal_variant_array_and_interfaces(rt, objects, mta):
-    Persist, _ = objects
+    Persist, Disp = objects
     ffi, V = rt.ffi, rt.V
     bstr = ffi.new("BSTR *", rt.SysAllocStringLen("by\x00ref", 6))
     dec = ffi.new("DECIMAL *")
@@ -465,6 +465,15 @@ def test_byref_bstr_decimal_variant_array_and_interfaces(rt, objects, mta):
         null = ffi.new("void **")
         p.byref = null
         assert V.to_python(p) is None
+        disp = Disp()
+        slot = ffi.new("void **", disp.query_raw(oa_iid("IDispatch")))
+        p.vt, p.byref = VT_BYREF | VT_DISPATCH, slot
+        typed = V.to_typed(p)
+        assert typed.vt == VT_DISPATCH and typed.value.interface.__name__ == "IDispatch"
+        assert disp.com_refcount == 2
+        typed.value.release()
+        ffi.cast("IUnknown *", slot[0]).lpVtbl.Release(slot[0])
+        assert disp.com_destroyed
     finally:
         rt.SysFreeString(bstr[0])
         V.clear(inner)
