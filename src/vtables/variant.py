@@ -176,7 +176,8 @@ def _bstr_text(b: Any) -> str:
     nbytes = _cast(_U32_P, b)[-1]  # the length prefix (what SysStringByteLen reads)
     if nbytes & 1:
         raise _invalid(f"a BSTR of {nbytes} bytes (an odd byte length is not UTF-16 text)")
-    return _unpack(_cast(_WCHAR_P, b), nbytes >> 1)  # UTF-16: pairs joined, lone surrogates kept
+    text: str = _unpack(_cast(_WCHAR_P, b), nbytes >> 1)  # UTF-16: pairs joined, lone surrogates kept
+    return text
 
 
 def _unknown_ptr(p: Any) -> ComPtr | None:
@@ -409,7 +410,7 @@ def _variant_cells(pv: Any, n: int, typed: bool) -> list[Any]:
     first = vts[0]
     if first in _STRIDED and vts.count(first) == n:  # all the same simple vt: no per-element work
         fmt, offset, step = _STRIDED[first]
-        values = view.cast(fmt)[offset::step].tolist()
+        values: list[Any] = view.cast(fmt)[offset::step].tolist()  # type: ignore[call-overload]
         if first == VT_BOOL:
             values = [x != 0 for x in values]
         if typed:
@@ -518,7 +519,8 @@ def _array_typed(psa: Any, elem: int) -> SafeArray | None:
             values = _row_major(values, [c for _, c in bounds])
         return SafeArray(elem, bounds, values)
 
-    return _with_data(psa, elem, convert)
+    result: SafeArray = _with_data(psa, elem, convert)
+    return result
 
 
 # ---- SAFEARRAY: the exact value --------------------------------------------------------------------------------
@@ -732,7 +734,7 @@ def _bulk_variants(pv: Any, n: int, vt: int, fmt: str, offset: int, step: int, p
     image = bytearray(n * _VARIANT_SIZE)
     view = memoryview(image)
     view.cast("H")[0::12] = array("H", [vt]) * n
-    view.cast(fmt)[offset::step] = packed
+    view.cast(fmt)[offset::step] = packed  # type: ignore[call-overload]
     _memmove(pv, image, len(image))
 
 
@@ -983,7 +985,7 @@ _WRITERS: dict[type, Any] = {
 }
 
 #: subclasses, checked in this order when the exact type is not in _WRITERS
-_BY_ISINSTANCE: tuple[tuple[type, Any], ...] = (
+_BY_ISINSTANCE: tuple[tuple[type | tuple[type, ...], Any], ...] = (
     (ComObject, _w_object),
     (ComPtr, _w_ptr),
     (bool, _w_bool),
@@ -993,8 +995,8 @@ _BY_ISINSTANCE: tuple[tuple[type, Any], ...] = (
     (_dt.date, _w_date),
     (Decimal, _w_decimal),
     (ErrorValue, _w_error),
-    ((bytes, bytearray, memoryview), _w_bytes),  # type: ignore[arg-type]
-    ((list, tuple), _w_list),  # type: ignore[arg-type]
+    ((bytes, bytearray, memoryview), _w_bytes),
+    ((list, tuple), _w_list),
 )
 
 
