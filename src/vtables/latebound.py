@@ -154,6 +154,8 @@ _clear = _variant.clear
 _VARIANT_P = ffi.typeof("VARIANT *")
 _VARIANT_ARRAY = ffi.typeof("VARIANT[]")
 _EXCEPINFO_SIZE = ffi.sizeof("EXCEPINFO")
+_VARIANT_SIZE = ffi.sizeof("VARIANT")
+_ZERO_VARIANT = bytes(_VARIANT_SIZE)
 _ZERO_EXCEPINFO = bytes(_EXCEPINFO_SIZE)
 _PUTS = DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF
 #: argument types written as they are (no Dispatch inside to unwrap)
@@ -547,14 +549,14 @@ class Dispatch:
             return value
         finally:
             if not put and result.vt:
-                _clear(result)
+                _drop(result)
             if written:
                 for i in range(written):
-                    _clear(rg + i)
+                    _drop(rg + i)
             if boxes:
                 for _, target in boxes:
                     if target.vt:
-                        _clear(target)
+                        _drop(target)
             if hr < 0 or excepinfo.bstrDescription != _NULL or excepinfo.bstrSource != _NULL:
                 _reset_excepinfo(excepinfo)  # also a callee that filled it and succeeded: freed all the same
                 arg_err[0] = _UINT_MAX
@@ -673,6 +675,17 @@ def _write_byref(slot: Any, target: Any, box: ByRef) -> None:
         slot.vt = vt | VT_BYREF
 
 
+def _drop(v: Any) -> None:
+    """VariantClear a VARIANT of ours after a call. One the callee left unclearable (an invalid vt:
+    DISP_E_BADVARTYPE) is logged and zeroed: its content cannot be freed, and the error already raised (if any)
+    is the one the caller sees."""
+    try:
+        _clear(v)
+    except ComError:
+        log.warning("a VARIANT left with vt 0x%04X could not be cleared: its content is abandoned", v.vt)
+        _memmove(v, _ZERO_VARIANT, _VARIANT_SIZE)
+
+
 def _reset_excepinfo(ei: Any) -> None:
     """Free EXCEPINFO's strings that are still there (each exactly once: a string already taken is NULL here),
     then zero the whole structure for its next use."""
@@ -754,9 +767,9 @@ def _enumerate(enum: ComPtr, options: tuple[int, bool, bool]) -> Iterator[Any]:
             for i in range(fetched):
                 slot = base + i
                 try:
-                    value = _variant.to_python(slot)
+                    value = _to_python(slot)
                 finally:
-                    _variant.clear(slot)
+                    _drop(slot)
                 if isinstance(value, ComPtr) and issubclass(value.interface, IDispatch):
                     value = _adopt(value, options)
                 yield value

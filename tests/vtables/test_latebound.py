@@ -549,3 +549,256 @@ def test_the_vtable_route_is_the_one_taken(native):
         assert vt.Greet("W") == "Howdy, W"
         assert inv.Greet("W") == "Hello, W"
         assert vt.Count == 3  # not declared here: Invoke, on the same pointer
+
+
+# ---- runtime: a hand-written IDispatch, to see exactly what the client sends and how it takes odd answers ------
+
+DISP_E_TYPEMISMATCH = 0x80020005
+DISPID_PROPERTYPUT = -3
+
+
+def _signed(hr):
+    return hr - 0x100000000 if hr & 0x80000000 else hr
+
+
+def _raw_dispatch(answer=None, names=None):
+    """A ComObject implementing IDispatch by hand (raw DISPPARAMS, VARIANT and EXCEPINFO pointers): GetIDsOfNames
+    from ``names`` (lower-cased name, or "member.parameter" -> DISPID; unknown -> DISP_E_UNKNOWNNAME), no type
+    information, and an Invoke that records each call in ``calls`` (dispid, riid, flags, the rgvarg values as
+    ``Variant``s in rgvarg order and their vts, rgdispidNamedArgs, whether pVarResult was NULL) then lets
+    ``answer(obj, call, dp, result, excepinfo, arg_err)`` reply (by default: nothing written, S_OK)."""
+    from ole32_bindings.dlls import ffi
+    from ole32_bindings.hresult import ComError
+    from vtables import variant
+    from vtables.interfaces import IDispatch
+    from vtables.object import ComObject
+
+    class RawDispatch(ComObject, implements=[IDispatch]):
+        def __init__(self):
+            self.names = names or {"m": 1, "m.a": 0, "m.b": 1, "m.c": 2, "prop": 2, "obj": 3}
+            self.calls = []
+
+        def GetTypeInfoCount(self):
+            return 0
+
+        def GetTypeInfo(self, index, lcid):
+            raise ComError(0x8002802B)  # TYPE_E_ELEMENTNOTFOUND
+
+        def GetIDsOfNames(self, riid, rgsz, count, lcid, ids):
+            member = ffi.string(rgsz[0]).lower()
+            hr = 0
+            for i in range(count):
+                name = ffi.string(rgsz[i]).lower()
+                ids[i] = self.names.get(name if i == 0 else f"{member}.{name}", -1)
+                if ids[i] == -1:
+                    hr = _signed(DISP_E_UNKNOWNNAME)
+            return hr
+
+        def Invoke(self, dispid, riid, lcid, flags, dp, result, excepinfo, arg_err):
+            args = [variant.to_typed(dp.rgvarg + i) for i in range(dp.cArgs)]
+            for v in args:
+                if hasattr(v.value, "release"):
+                    v.value.release()  # to_typed gave us a reference of our own
+            call = {
+                "dispid": dispid,
+                "riid": riid,
+                "flags": flags,
+                "args": args,
+                "vts": [dp.rgvarg[i].vt for i in range(dp.cArgs)],
+                "named": [dp.rgdispidNamedArgs[i] for i in range(dp.cNamedArgs)],
+                "result_null": result == ffi.NULL,
+            }
+            self.calls.append(call)
+            if answer is None:
+                return 0
+            return answer(self, call, dp, result, excepinfo, arg_err)
+
+    return RawDispatch()
+
+
+def _values(call):
+    return [v.value for v in call["args"]]
+
+
+@pytest.mark.runtime
+def test_dispparams_as_the_callee_sees_them(mta):
+    from ole32_bindings.guid import GUID_NULL
+    from ole32_bindings.oavalues import VT_BSTR, VT_BYREF, VT_DISPATCH, Missing
+    from vtables.latebound import ByRef, Dispatch, call, invoke
+
+    raw = _raw_dispatch()
+    with Dispatch(raw, methods=["m"]) as d, Dispatch("Scripting.Dictionary") as other:
+        d.M("a", 2, c=3.5)
+        c = raw.calls[-1]
+        assert (c["dispid"], c["riid"], c["flags"], c["result_null"]) == (1, GUID_NULL, 1, False)
+        assert _values(c) == [3.5, 2, "a"] and c["named"] == [2]  # named first, then positional last first
+        d.m(Missing, "b")
+        assert _values(raw.calls[-1]) == ["b", Missing]  # a positional gap: VT_ERROR DISP_E_PARAMNOTFOUND
+        d.Prop = 5
+        c = raw.calls[-1]
+        assert (c["dispid"], c["flags"], c["named"], c["result_null"]) == (2, 4, [DISPID_PROPERTYPUT], True)
+        d.Obj = other  # an object: PROPERTYPUTREF, passed as VT_DISPATCH
+        c = raw.calls[-1]
+        assert (c["flags"], c["vts"], c["named"]) == (8, [VT_DISPATCH], [DISPID_PROPERTYPUT])
+        d[1, "k"] = "v"  # the default member put: the index arguments, then the value
+        c = raw.calls[-1]
+        assert (c["dispid"], c["flags"], _values(c), c["named"]) == (0, 4, ["v", "k", 1], [DISPID_PROPERTYPUT])
+        assert d["k"] is None  # the default member read: PROPERTYGET|METHOD with the key
+        assert (raw.calls[-1]["dispid"], raw.calls[-1]["flags"], _values(raw.calls[-1])) == (0, 3, ["k"])
+        invoke(d, 7, 1)
+        assert (raw.calls[-1]["dispid"], raw.calls[-1]["flags"], raw.calls[-1]["args"]) == (7, 1, [])
+        call(d, "m", ByRef("x", vt=VT_BSTR), ByRef(1))
+        assert raw.calls[-1]["vts"] == [0x400C, VT_BSTR | VT_BYREF]  # VT_VARIANT|VT_BYREF, then BSTR *
+        with pytest.raises(TypeError, match="not one string"):
+            Dispatch(raw, methods="m")
+    assert raw.com_refcount == 0
+
+
+@pytest.mark.runtime
+def test_byref_arguments_come_back_written(mta):
+    """The callee writes through the VT_BYREF VARIANTs (as a server does, with write_byref_target): the boxes hold
+    the new values, objects as new Dispatches; the targets are cleared."""
+    from ole32_bindings.oavalues import VT_BSTR
+    from vtables import variant
+    from vtables.latebound import ByRef, Dispatch
+
+    def swap(obj, call, dp, result, excepinfo, arg_err):
+        a, b = dp.rgvarg + 1, dp.rgvarg + 0
+        va, vb = variant.to_python(a), variant.to_python(b)
+        variant.write_byref_target(a, vb)
+        variant.write_byref_target(b, va)
+        for v in (va, vb):
+            if hasattr(v, "release"):
+                v.release()
+        return 0
+
+    raw = _raw_dispatch(swap)
+    with Dispatch(raw, methods=["m"]) as d, Dispatch("Scripting.Dictionary") as dic:
+        a, b = ByRef(1), ByRef("two")
+        assert d.M(a, b) is None
+        assert (a.value, b.value) == ("two", 1)
+        s, t = ByRef("x", vt=VT_BSTR), ByRef("y", vt=VT_BSTR)
+        d.M(s, t)
+        assert (s.value, t.value) == ("y", "x")
+        o, n = ByRef(dic), ByRef(None)
+        d.M(o, n)
+        assert o.value is None and isinstance(n.value, Dispatch) and n.value == dic
+        n.value.release()
+
+
+@pytest.mark.runtime
+def test_excepinfo_strings_are_freed_exactly_once(mta):
+    """DISP_E_EXCEPTION with three BSTRs (source, description, help file): the error carries them and every block
+    the callee allocated is freed once (the malloc spy counts this thread's task-allocator blocks); the same for a
+    deferred fill-in, and for a callee that filled EXCEPINFO and then returned S_OK anyway."""
+    from ole32_bindings.memory import bstr_from_str
+    from vtables.latebound import Dispatch, DispatchError, call
+    from vtables.mallocspy import spying
+
+    def fill(ei):
+        ei.bstrSource = bstr_from_str("Raw.Source")
+        ei.bstrDescription = bstr_from_str("it failed")
+        ei.bstrHelpFile = bstr_from_str("raw.chm")
+        ei.dwHelpContext = 7
+        ei.scode = _signed(0x80040210)
+
+    def failing(obj, call, dp, result, excepinfo, arg_err):
+        if call["dispid"] == 1:
+            fill(excepinfo)
+            return _signed(DISP_E_EXCEPTION)
+        if call["dispid"] == 2:  # filled, yet S_OK: the client frees what is there
+            fill(excepinfo)
+            return 0
+        excepinfo.pfnDeferredFillIn = deferred_ptr
+        return _signed(DISP_E_EXCEPTION)
+
+    from ole32_bindings.dlls import ffi
+
+    @ffi.callback("HRESULT(EXCEPINFO *)")
+    def deferred(ei):
+        fill(ei)
+        ei.bstrDescription, old = bstr_from_str("filled later"), ei.bstrDescription
+        from ole32_bindings.memory import bstr_free
+
+        bstr_free(old)
+        return 0
+
+    deferred_ptr = ffi.cast("void *", deferred)
+    raw = _raw_dispatch(failing, names={"m": 1, "prop": 2, "late": 3})
+    with Dispatch(raw, methods=["m", "late"]) as d:
+        with pytest.raises(DispatchError):
+            d.M()  # warm up: names resolved, the scratch pool filled
+        with spying() as spy:
+            before, frees = spy.outstanding, spy.frees
+            with pytest.raises(DispatchError) as failed:
+                d.M()
+            e = failed.value
+            assert (e.hresult, e.source, e.description, e.help_file, e.help_context, e.scode) == (
+                DISP_E_EXCEPTION,
+                "Raw.Source",
+                "it failed",
+                "raw.chm",
+                7,
+                0x80040210,
+            )
+            assert spy.outstanding == before and spy.frees - frees == 3
+            assert d.Prop is None
+            assert spy.outstanding == before
+            with pytest.raises(DispatchError) as late:
+                call(d, "late")
+            assert (late.value.description, late.value.source) == ("filled later", "Raw.Source")
+            assert spy.outstanding == before
+
+
+@pytest.mark.runtime
+def test_arg_err_names_the_callers_argument(mta):
+    from vtables.latebound import Dispatch, DispatchError
+
+    def mismatch(obj, call, dp, result, excepinfo, arg_err):
+        arg_err[0] = obj.blame
+        return _signed(DISP_E_TYPEMISMATCH)
+
+    raw = _raw_dispatch(mismatch)
+    with Dispatch(raw, methods=["m"]) as d:
+        for blame, expected in ((0, "c"), (1, 1), (2, 0), (9, None)):  # rgvarg = [c, "b", "a"]
+            raw.blame = blame
+            with pytest.raises(DispatchError) as e:
+                d.M("a", "b", c=1)
+            assert (e.value.hresult, e.value.argument, e.value.member) == (DISP_E_TYPEMISMATCH, expected, "M")
+
+
+@pytest.mark.runtime
+def test_a_result_with_an_invalid_vt_is_refused_without_a_crash(mta):
+    from vtables.latebound import Dispatch
+    from vtables.variant import VariantTypeError
+
+    def bad(obj, call, dp, result, excepinfo, arg_err):
+        result.vt = 0x7FFF if call["dispid"] == 2 else 0x0003
+        result.lVal = 5
+        return 0
+
+    raw = _raw_dispatch(bad)
+    with Dispatch(raw) as d:
+        with pytest.raises(VariantTypeError) as e:
+            d.Prop  # noqa: B018
+        assert e.value.hresult == 0x80020008  # DISP_E_BADVARTYPE
+        assert d.M == 5  # the next call (same scratch VARIANT) is not disturbed
+
+
+@pytest.mark.runtime
+def test_names_unknown_to_a_raw_callee(mta):
+    from vtables.latebound import Dispatch, DispatchError, UnknownNameError, invoke
+
+    raw = _raw_dispatch()
+    with Dispatch(raw) as d:
+        with pytest.raises(UnknownNameError):
+            d.Nope  # noqa: B018
+        assert not hasattr(d, "nope")
+        with pytest.raises(DispatchError) as e:
+            invoke(d, "m", 1, zz=1)
+        assert (e.value.hresult, e.value.argument) == (DISP_E_UNKNOWNNAME, "zz")
+        with pytest.raises(TypeError, match="named arguments need the member's name"):
+            invoke(d, 1, 1, a=1)
+        with pytest.raises(TypeError):
+            d[0] = object()  # nothing to convert it to: nothing is sent
+        assert raw.calls == []
