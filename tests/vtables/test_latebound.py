@@ -802,3 +802,41 @@ def test_names_unknown_to_a_raw_callee(mta):
         with pytest.raises(TypeError):
             d[0] = object()  # nothing to convert it to: nothing is sent
         assert raw.calls == []
+
+
+@pytest.mark.runtime
+def test_activation_from_a_clsid_and_the_clsctx_keyword(mta):
+    from ole32_bindings.activation import clsid_from_progid
+    from ole32_bindings.constants import CLSCTX
+    from ole32_bindings.hresult import ClassNotRegisteredError, ComError
+    from vtables import leaks
+    from vtables.latebound import Dispatch
+
+    clsid = clsid_from_progid("Scripting.Dictionary")
+    with Dispatch(clsid) as a, Dispatch(str(clsid)) as b, Dispatch(f"  {str(clsid).lower()} ") as c:
+        assert a.Count == b.Count == c.Count == 0 and a != b
+    with Dispatch("Scripting.Dictionary", clsctx=CLSCTX.INPROC_SERVER) as d:
+        assert d.Count == 0
+    held = leaks.held_references
+    with pytest.raises(ClassNotRegisteredError):
+        Dispatch("Scripting.Dictionary", clsctx=CLSCTX.LOCAL_SERVER)  # scrrun.dll serves in-process only
+    with pytest.raises(ComError):
+        Dispatch("No.Such.ProgID")
+    with pytest.raises(TypeError, match="ProgID"):
+        Dispatch(42)
+    assert leaks.held_references == held
+
+
+@pytest.mark.runtime
+def test_the_vtable_switch_refuses_what_is_not_a_dual_interface(native):
+    from vtables import leaks
+    from vtables.interfaces import IPersist
+    from vtables.latebound import Dispatch, type_members, vtable_interface
+
+    held = leaks.held_references
+    with pytest.raises(TypeError, match="derived from IDispatch"):
+        native(vtable=IPersist)
+    assert leaks.held_references == held  # the pointer was released
+    with Dispatch("Scripting.Dictionary", vtable=True) as d:  # dual, but IDictionary is not declared here
+        assert vtable_interface(d) is None and d.Count == 0
+        assert "Count" in dir(d) and "Keys" in type_members(d)
