@@ -57,8 +57,9 @@ for DISP_E_TYPEMISMATCH / DISP_E_PARAMNOTFOUND the caller's ``argument`` that ``
 IFoo is a dual interface declared with ``vtables.declare``, so derived from IDispatch), and calls every member
 IFoo declares whose parameters the declared client converts through IFoo's vtable (``client_class(IFoo)``),
 not Invoke; anything else still goes through Invoke on the same pointer. ``vtable=True`` asks for the declared
-interface whose IID is the type information's GUID, when the type is dual; :func:`vtable_interface` tells which
-interface a Dispatch calls through (None: Invoke only). The default, ``vtable=False``, is Invoke for everything.
+interface whose IID is the type information's GUID, if the object answers QueryInterface for it;
+:func:`vtable_interface` tells which interface a Dispatch calls through (None: Invoke only). The default,
+``vtable=False``, is Invoke for everything.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ from ole32_bindings.activation import clsid_from_progid, create_instance
 from ole32_bindings.constants import CLSCTX
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import GUID_NULL, Guid, guid_from_16_bytes
-from ole32_bindings.hresult import ComError, to_signed, to_unsigned
+from ole32_bindings.hresult import ComError, NoInterfaceError, hresult_for_exception, to_signed, to_unsigned
 from ole32_bindings.memory import bstr_free, bstr_to_str_and_free
 from ole32_bindings.oavalues import (
     VT_ARRAY,
@@ -964,15 +965,27 @@ def _route(routes: dict[str, _Route | None], name: str) -> _Route | None:
 
 
 def _vtable_call(obj: Dispatch, name: str, args: Any, member: str) -> Any:
-    """Call the declared client method ``name`` of ``obj``'s pointer. A failed HRESULT raises what Invoke would
-    have (ITypeInfo::Invoke's rule): DISP_E_EXCEPTION whose scode is the HRESULT, with the IErrorInfo text."""
-    fn = getattr(obj._ptr, name)
+    """Call the declared client method ``name`` of ``obj``'s pointer, raising what Invoke would have raised
+    (ITypeInfo::Invoke's rule): a failed HRESULT is DISP_E_EXCEPTION whose scode is that HRESULT, with the
+    IErrorInfo text. A same-context pointer to one of our Python objects calls its method directly: an exception
+    it raises becomes the same DispatchError (source: the class's ``progid``, else its name; scode: the mapping
+    of ``hresult_for_exception``), as its IDispatch would have reported it."""
+    ptr = obj._ptr
     try:
-        return fn(*args)
+        return getattr(ptr, name)(*args)
     except ReleasedPointerError:
         raise
-    except ComError as e:
-        raise dispatch_error(DISP_E_EXCEPTION, e.description, e.source, scode=e.hresult, member=member) from e
+    except Exception as e:
+        target = getattr(ptr, "__dict__", {}).get("_com_object")
+        if not isinstance(e, ComError) and target is None:
+            raise
+        source = e.source if isinstance(e, ComError) else None
+        if source is None and target is not None:
+            source = getattr(type(target), "progid", None) or type(target).__name__
+        description = e.description if isinstance(e, ComError) else str(e)
+        raise dispatch_error(
+            DISP_E_EXCEPTION, description, source, scode=hresult_for_exception(e), member=member
+        ) from e
 
 
 class _VtableMethod:
@@ -1036,21 +1049,34 @@ def _vtable_result(obj: Dispatch, value: Any) -> Any:
 
 
 def _switch_to_vtable(self: Dispatch, vtable: bool | type[Interface]) -> None:
-    iface = _declared_dual(self) if vtable is True else vtable
-    if iface is None:
-        return
-    if not (isinstance(iface, type) and issubclass(iface, Interface) and IDispatch in iface.lineage[1:]):
-        raise TypeError(f"vtable= names a declared interface derived from IDispatch, not {iface!r}")
+    """``vtable=IFoo``: QueryInterface for IFoo (NoInterfaceError when the object lacks it) and hold that pointer;
+    ``vtable=True``: the same with the declared interface whose IID is the type information's GUID, if there is
+    one and the object answers it (else nothing changes: Invoke for everything)."""
+    if vtable is True:
+        iface = _declared_dual(self)
+        if iface is None:
+            return
+    else:
+        iface = vtable
+        if not (isinstance(iface, type) and issubclass(iface, Interface) and IDispatch in iface.lineage[1:]):
+            raise TypeError(f"vtable= names a declared interface derived from IDispatch, not {iface!r}")
     old = self._ptr
-    object.__setattr__(self, "_ptr", old.query(iface))
+    try:
+        new = old.query(iface)
+    except NoInterfaceError:
+        if vtable is True:
+            return
+        raise
+    object.__setattr__(self, "_ptr", new)
     old.release()
     object.__setattr__(self, "_routes", _routes_of(iface))
 
 
 def _declared_dual(self: Dispatch) -> type[Interface] | None:
-    """The declared interface whose IID is the type information's GUID, when that type is dual."""
+    """The declared interface (derived from IDispatch) whose IID is the type information's GUID, or None. The
+    type's TYPEFLAG_FDUAL is not required: QueryInterface for that IID is what proves the vtable."""
     table = self._table if self._table is not None else self._load_table()
-    if table.guid is None or not table.dual:
+    if table.guid is None:
         return None
     iface = interface_for_iid(table.guid)
     if iface is None or IDispatch not in iface.lineage[1:]:
