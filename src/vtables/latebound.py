@@ -355,9 +355,10 @@ class Dispatch:
     def __len__(self) -> int:
         """``len(obj)``: its ``Count`` property."""
         try:
-            count = self.Count
+            m = self._member("Count")
         except UnknownNameError as e:
             raise TypeError(f"{self!r} has no Count") from e
+        count = self._invoke(m.dispid, DISPATCH_PROPERTYGET | DISPATCH_METHOD, (), (), m.name)  # property or method
         if isinstance(count, Dispatch) or not isinstance(count, int):
             _release_all(count)
             raise TypeError(f"{self!r}: Count is {type(count).__name__}, not an integer")
@@ -423,8 +424,8 @@ class Dispatch:
             m = dyn.get(name)
             if m is not None:
                 return m
-        dispid = self._ids_of_names((name,))[0]
-        if dispid == DISPID_UNKNOWN:
+        unknown, (dispid,) = self._ids_of_names((name,))
+        if unknown or dispid == DISPID_UNKNOWN:
             raise dispatch_error(DISP_E_UNKNOWNNAME, f"the object has no member named {name!r}", member=name)
         return dyn.add_dynamic(name, dispid, INVOKE_FUNC if name.lower() in self._methods else 0)
 
@@ -435,8 +436,9 @@ class Dispatch:
             raise TypeError("named arguments to the default member need its name: type information lists none")
         return m
 
-    def _ids_of_names(self, names: tuple[str, ...]) -> tuple[int, ...]:
-        """GetIDsOfNames: DISPID_UNKNOWN for each unknown name (DISP_E_UNKNOWNNAME is not raised here)."""
+    def _ids_of_names(self, names: tuple[str, ...]) -> tuple[bool, tuple[int, ...]]:
+        """GetIDsOfNames: (whether it answered DISP_E_UNKNOWNNAME, the DISPIDs with DISPID_UNKNOWN for the names
+        it did not know). Any other failure raises."""
         ptr = self._ptr
         p = ptr.as_raw()
         n = len(names)
@@ -447,23 +449,23 @@ class Dispatch:
             ids[i] = DISPID_UNKNOWN
         hr = ptr._fns[_GET_IDS](p, _IID_NULL, rg, n, self._lcid, ids)
         if hr < 0 and hr != _S_DISP_E_UNKNOWNNAME:
-            raise dispatch_error(hr, member=names[0])
-        result = tuple(ids)
-        if hr == _S_DISP_E_UNKNOWNNAME and all(i != DISPID_UNKNOWN for i in result):
-            result = (DISPID_UNKNOWN, *result[1:])  # an object that failed without saying which
-        return result
+            raise dispatch_error(hr, f"GetIDsOfNames{names!r} failed", member=names[0])
+        return hr == _S_DISP_E_UNKNOWNNAME, tuple(ids)
 
     def _named(self, m: Member, named: dict[str, Any]) -> list[tuple[str, int, Any]]:
         """The named arguments with their DISPIDs (GetIDsOfNames of the member and the names, cached)."""
         keys = tuple(k.lower() for k in named)
         ids = m.named_ids.get(keys)
         if ids is None:
-            got = self._ids_of_names((m.name, *named))
-            for kw, dispid in zip(named, got[1:], strict=True):
-                if dispid == DISPID_UNKNOWN:
-                    raise DispatchError(
-                        DISP_E_UNKNOWNNAME, f"{m.name} has no parameter named {kw!r}", member=m.name, argument=kw
-                    )
+            unknown, got = self._ids_of_names((m.name, *named))
+            if unknown:
+                bad = [kw for kw, dispid in zip(named, got[1:], strict=True) if dispid == DISPID_UNKNOWN]
+                raise DispatchError(
+                    DISP_E_UNKNOWNNAME,
+                    f"{m.name} has no parameter named {bad[0]!r}" if bad else f"{m.name} refused the names {keys}",
+                    member=m.name,
+                    argument=bad[0] if bad else None,
+                )
             ids = m.named_ids[keys] = got[1:]
         return [(kw, dispid, value) for (kw, value), dispid in zip(named.items(), ids, strict=True)]
 
