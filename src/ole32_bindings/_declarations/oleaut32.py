@@ -25,6 +25,7 @@ void SetOaNoCache(void);
 HRESULT VariantCopy(VARIANT *pvargDest, const VARIANT *pvargSrc);
 HRESULT VariantCopyInd(VARIANT *pvarDest, const VARIANT *pvargSrc);
 HRESULT VariantChangeType(VARIANT *pvargDest, const VARIANT *pvarSrc, USHORT wFlags, VARTYPE vt);
+HRESULT VarAdd(VARIANT *pvarLeft, VARIANT *pvarRight, VARIANT *pvarResult);
 HRESULT VariantChangeTypeEx(VARIANT *pvargDest, const VARIANT *pvarSrc, LCID lcid, USHORT wFlags, VARTYPE vt);
 SAFEARRAY *SafeArrayCreate(VARTYPE vt, UINT cDims, SAFEARRAYBOUND *rgsabound);
 SAFEARRAY *SafeArrayCreateVector(VARTYPE vt, LONG lLbound, ULONG cElements);
