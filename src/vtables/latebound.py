@@ -495,10 +495,8 @@ class Dispatch:
         except IndexError:
             scratch = _new_scratch()
         result, excepinfo, arg_err, dp = scratch
-        rg = refs = plan = None
-        written = 0
-        boxes: list[tuple[ByRef, Any]] = []
-        hr = 0
+        rg = refs = plan = boxes = None
+        written = hr = vt = 0
         try:
             if args or named or put:
                 if named or put:
@@ -516,6 +514,7 @@ class Dispatch:
                     elif t is ByRef:
                         if refs is None:
                             refs = _new(_VARIANT_ARRAY, n)
+                            boxes = []
                         target = refs + len(boxes)
                         boxes.append((v, target))  # listed first: cleared even if the write fails half-way
                         _write_byref(slot, target, v)
@@ -540,10 +539,13 @@ class Dispatch:
                 if plan is None and written:
                     plan = plan_arguments(args, named, flags)
                 raise _invoke_error(hr, excepinfo, arg_err[0], plan or _NO_PLAN, label)
-            for box, target in boxes:  # written back: new values, the caller's (objects included)
-                got = _to_python(target)
-                box.value = self._wrap(got) if wrap else got
-            vt = 0 if put else result.vt
+            if boxes:
+                for box, target in boxes:  # written back: new values, the caller's (objects included)
+                    got = _to_python(target)
+                    box.value = self._wrap(got) if wrap else got
+            if put:
+                return None
+            vt = result.vt
             if not vt:
                 return None
             value = _to_python(result)
@@ -551,7 +553,7 @@ class Dispatch:
                 value = self._wrap(value)
             return value
         finally:
-            if not put and result.vt:
+            if vt or (hr < 0 and not put and result.vt):  # (a failing callee should leave it empty)
                 _drop(result)
             if written:
                 for i in range(written):
