@@ -74,8 +74,10 @@ class ByRef:
     """An [in, out] argument: ``box = ByRef(1); obj.Bump(box); box.value`` is what the callee wrote back.
 
     The client sends a VT_BYREF VARIANT pointing at a VARIANT it owns holding ``value``: VT_VARIANT|VT_BYREF by
-    default (the callee may store any type), or ``vt|VT_BYREF`` when ``vt`` is given (e.g. VT_I4 for a
-    ``[in, out] LONG *`` parameter, what a typed callee expects). After a successful call ``value`` is replaced by
+    default (for an ``[in, out] VARIANT *`` parameter: the callee may store any type), or ``vt|VT_BYREF`` when
+    ``vt`` is given, for a typed parameter (VT_I4 for ``[in, out] LONG *``): a typelib-driven callee
+    (ITypeInfo::Invoke) does not coerce by-reference arguments, and refuses VT_VARIANT|VT_BYREF there with
+    DISP_E_TYPEMISMATCH (seen under Wine). After a successful call ``value`` is replaced by
     what the callee left there (converted as a result is: a VT_DISPATCH becomes a new ``Dispatch`` the caller
     releases); after a failed call it is unchanged. The box never owns COM memory between calls."""
 
