@@ -332,7 +332,10 @@ class _DirectMethod:
         obj = d.get("_com_object")
         if obj is None:
             return self.fallback.__get__(ptr, owner)
-        bound = d[self.name] = getattr(obj, self.name)
+        bound = getattr(obj, self.name, None)
+        if bound is None:  # a slot the library implements natively (IDispatch's, vtables.dispatch): the vtable
+            return self.fallback.__get__(ptr, owner)
+        d[self.name] = bound
         return bound
 
 

@@ -31,7 +31,31 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .ctypes_ import CType
+from ole32_bindings.oavalues import (
+    VT_ARRAY,
+    VT_BOOL,
+    VT_BSTR,
+    VT_CY,
+    VT_DATE,
+    VT_DECIMAL,
+    VT_DISPATCH,
+    VT_I1,
+    VT_I2,
+    VT_I4,
+    VT_I8,
+    VT_INT,
+    VT_R4,
+    VT_R8,
+    VT_UI1,
+    VT_UI2,
+    VT_UI4,
+    VT_UI8,
+    VT_UINT,
+    VT_UNKNOWN,
+    VT_VARIANT,
+)
+
+from .ctypes_ import CType, ctype_of
 from .declare import (
     INVOKE_FUNC,
     INVOKE_PROPERTYGET,
@@ -66,6 +90,7 @@ __all__ = [
     "interface_table",
     "dynamic_table",
     "is_dispinterface",
+    "declared_vt",
 ]
 
 DISPATCH_METHOD = 1
@@ -105,6 +130,60 @@ DISP_E_PARAMNOTOPTIONAL = -2147352561  # 0x8002000F
 E_INVALIDARG = -2147024809  # 0x80070057
 E_POINTER = -2147467261  # 0x80004003
 E_NOTIMPL = -2147467263  # 0x80004001
+
+
+#: declared scalar type (as written) -> its VARTYPE
+_DECLARED_VT = {
+    "LONG": VT_I4,
+    "BOOL": VT_I4,
+    "int32_t": VT_I4,
+    "HRESULT": VT_I4,
+    "SCODE": VT_I4,
+    "ULONG": VT_UI4,
+    "DWORD": VT_UI4,
+    "uint32_t": VT_UI4,
+    "SHORT": VT_I2,
+    "USHORT": VT_UI2,
+    "WORD": VT_UI2,
+    "BYTE": VT_UI1,
+    "char": VT_I1,
+    "INT": VT_INT,
+    "int": VT_INT,
+    "UINT": VT_UINT,
+    "unsigned int": VT_UINT,
+    "LONG64": VT_I8,
+    "LONGLONG": VT_I8,
+    "int64_t": VT_I8,
+    "ULONGLONG": VT_UI8,
+    "ULONG64": VT_UI8,
+    "uint64_t": VT_UI8,
+    "float": VT_R4,
+    "double": VT_R8,
+    "DATE": VT_DATE,
+    "VARIANT_BOOL": VT_BOOL,
+    "CY": VT_CY,
+    "CURRENCY": VT_CY,
+    "DECIMAL": VT_DECIMAL,
+    "BSTR": VT_BSTR,
+    "LPOLESTR": VT_BSTR,
+    "LPCOLESTR": VT_BSTR,
+    "LPWSTR": VT_BSTR,
+    "LPCWSTR": VT_BSTR,
+}
+
+
+def declared_vt(ctype: CType | None) -> int | None:
+    """The VARTYPE of a value of declared type ``ctype``: what an argument is coerced to and a result written as
+    (None: any VARIANT). Pointers count as what they point at (``LONG *`` is VT_I4); ``IDispatch *`` is
+    VT_DISPATCH and any other interface VT_UNKNOWN; ``SAFEARRAY(T)`` is VT_ARRAY | T's."""
+    if ctype is None or ctype.kind == "variant":
+        return None
+    if ctype.kind == "iface":
+        return VT_DISPATCH if ctype.interface == "IDispatch" else VT_UNKNOWN
+    if ctype.kind == "safearray":
+        element = ctype_of(ctype.element) if ctype.element else None
+        return VT_ARRAY | (declared_vt(element) or VT_VARIANT)
+    return _DECLARED_VT.get(" ".join(w for w in ctype.name.replace("*", " ").split() if w != "const"))
 
 
 class DispatchFailure(Exception):
@@ -151,9 +230,13 @@ class Accessor:
     attribute: bool = False
     method: Method | None = None
     varargs: bool = False
+    #: the name of an undeclared method's ``*args`` (described as its [vararg] parameter)
+    varargs_name: str | None = None
     # Derived once: the positional fast path and the counts.
     required: int = field(init=False, default=0)
     index_args: tuple[ArgSpec, ...] = field(init=False, default=())
+    #: what the runtime (``vtables.dispatch``) derives from it on first use: argument readers, result writers
+    runtime: Any = field(init=False, default=None, repr=False)
     _positional_maps: dict[int, tuple[int | None, ...]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -274,6 +357,10 @@ class DispatchTable:
         self.lock = threading.Lock()
         #: for tables that grow (undeclared classes): the next DISPID to give a new name
         self.next_dispid = 1
+        #: whether GetIDsOfNames may add members for names met later (undeclared classes without name lists)
+        self.grows = False
+        #: the runtime's type information for these members (``vtables.typeinfo``), made on first request
+        self.type_info: Any = None
         for m in members:
             self.add(m)
 
@@ -341,12 +428,28 @@ def _args_of(m: Method) -> tuple[tuple[ArgSpec, ...], tuple[str, ...], bool]:
     return tuple(args), tuple(outputs), has_retval
 
 
-def _implementation_name(cls: type | None, iface: type[Interface], m: Method) -> str:
-    """The attribute of ``cls`` that implements ``m``: what the vtable calls (``IFoo_Name`` before ``Name``)."""
+def _implementation_target(cls: type | None, iface: type[Interface], m: Method) -> tuple[str, bool]:
+    """The attribute of ``cls`` that implements ``m`` as the vtable finds it (``IFoo_Name`` before ``Name``; for
+    an accessor without index parameters, a Python ``property`` named after the member), and whether it is read or
+    assigned as an attribute rather than called."""
     qualified = f"{iface.__name__}_{m.name}"
-    if cls is not None and callable(getattr(cls, qualified, None)):
-        return qualified
-    return m.name
+    if cls is None:
+        return m.name, False
+    if callable(getattr(cls, qualified, None)):
+        return qualified, False
+    if not callable(getattr(cls, m.name, None)) and accessor_is_attribute(m):
+        prop = getattr(cls, m.member, None)
+        if isinstance(prop, property):
+            return m.member, True
+    return m.name, False
+
+
+def accessor_is_attribute(m: Method) -> bool:
+    """Whether property accessor ``m`` can be a Python ``property``'s getter or setter: a [propget] with only its
+    [retval], a [propput]/[propputref] with only its value."""
+    if m.invkind == INVOKE_PROPERTYGET:
+        return len(m.params) == 1 and m.params[0].retval
+    return m.invkind in (INVOKE_PROPERTYPUT, INVOKE_PROPERTYPUTREF) and len(m.params) == 1
 
 
 def is_dispinterface(iface: type[Interface]) -> bool:
@@ -367,7 +470,8 @@ def interface_table(iface: type[Interface], cls: type | None = None) -> Dispatch
     groups: dict[str, Member] = {}
     for m in iface.layout[7:]:
         args, outputs, has_retval = _args_of(m)
-        acc = Accessor(m.invkind, _implementation_name(cls, iface, m), args, outputs, has_retval, method=m)
+        target, attribute = _implementation_target(cls, iface, m)
+        acc = Accessor(m.invkind, target, args, outputs, has_retval, attribute, method=m)
         key = m.member.lower()
         member = groups.get(key)
         if member is None:
@@ -469,15 +573,15 @@ def _is_public(name: str) -> bool:
     return not name.startswith("_")
 
 
-def _callable_args(fn: Callable[..., Any]) -> tuple[tuple[ArgSpec, ...], bool]:
+def _callable_args(fn: Callable[..., Any]) -> tuple[tuple[ArgSpec, ...], str | None]:
     """The DISPPARAMS arguments of a Python method (after ``self``): positional parameters, optional when they have
     a default (the default is used when omitted); ``*args`` takes extra positional arguments."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
-        return (), True
+        return (), "args"
     args: list[ArgSpec] = []
-    varargs = False
+    varargs = None
     params = list(sig.parameters.values())
     if params and params[0].name == "self":
         params = params[1:]
@@ -486,8 +590,12 @@ def _callable_args(fn: Callable[..., Any]) -> tuple[tuple[ArgSpec, ...], bool]:
             optional = p.default is not p.empty
             args.append(ArgSpec(p.name, len(args), None, optional, p.default if optional else NO_DEFAULT))
         elif p.kind == p.VAR_POSITIONAL:
-            varargs = True
+            varargs = p.name
     return tuple(args), varargs
+
+
+#: class attributes that configure a class rather than expose a member
+RESERVED_NAMES = frozenset({"progid", "clsid", "implements"})
 
 
 def dynamic_table(cls: type, framework: tuple[type, ...] = ()) -> DispatchTable:
@@ -513,7 +621,7 @@ def dynamic_table(cls: type, framework: tuple[type, ...] = ()) -> DispatchTable:
     if explicit:
         names = list(getattr(cls, "_public_methods_", ())) + list(getattr(cls, "_public_attrs_", ()))
     else:
-        names = sorted({n for k in own for n in k.__dict__ if _is_public(n)}, key=str.lower)
+        names = sorted({n for k in own for n in k.__dict__ if _is_public(n) and n not in RESERVED_NAMES}, key=str.lower)
     lowered: dict[str, str] = {}
     for name in names:
         if name.lower() in lowered:
@@ -559,7 +667,9 @@ def dynamic_member(cls: type, name: str, dispid: int, readonly: bool = False) ->
         value = value.__func__
     if callable(value) and not isinstance(value, type):
         args, varargs = _callable_args(value)
-        member.accessors[INVOKE_FUNC] = Accessor(INVOKE_FUNC, name, args, (), True, varargs=varargs)
+        member.accessors[INVOKE_FUNC] = Accessor(
+            INVOKE_FUNC, name, args, (), True, varargs=varargs is not None, varargs_name=varargs
+        )
         return member
     member.accessors[INVOKE_PROPERTYGET] = Accessor(INVOKE_PROPERTYGET, name, (), (), True, attribute=True)
     if not readonly:

@@ -316,19 +316,27 @@ class defines itself is used instead."""
 
 def implementation_of(cls: type, iface: type[Interface], m: Method) -> Callable[..., Any] | None:
     """The Python implementation of ``iface``'s method ``m`` on ``cls``: ``IFoo_Name``, else ``Name``; for a
-    property accessor (``get_Name``/``put_Name``/``putref_Name``) without such a method, the getter or setter of a
-    Python ``property`` named after the member (``Name``). None when there is none. An implementation carrying
-    ``__com_slot__`` (a cffi callback of the slot's C signature) is used as the slot itself."""
+    property accessor (``get_Name``/``put_Name``/``putref_Name``) without such a method and without index
+    parameters, the getter or setter of a Python ``property`` named after the member (``Name``). None when there
+    is none. An implementation carrying ``__com_slot__`` (a cffi callback of the slot's C signature) is used as
+    the slot itself."""
     impl = getattr(cls, f"{iface.__name__}_{m.name}", None) or getattr(cls, m.name, None)
     if callable(impl):
         return impl
-    if m.invkind != INVOKE_FUNC:
+    if m.invkind != INVOKE_FUNC and _bare_accessor(m):
         prop = getattr(cls, m.member, None)
         if isinstance(prop, property):
             fn = prop.fget if m.invkind == INVOKE_PROPERTYGET else prop.fset
             if fn is not None:
                 return fn
     return None
+
+
+def _bare_accessor(m: Method) -> bool:
+    """A [propget] with only its [retval], or a put with only its value: what a Python property can implement."""
+    if m.invkind == INVOKE_PROPERTYGET:
+        return len(m.params) == 1 and m.params[0].retval
+    return len(m.params) == 1
 
 
 class _ClassLayout:

@@ -23,9 +23,9 @@ from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed
 
-from .declare import IID_BY_BYTES, Interface, Method
+from .declare import IID_BY_BYTES, Interface, InterfaceError, Method
 
-__all__ = ["make_thunk", "server_error", "on_callback_error", "TOMBSTONE"]
+__all__ = ["make_thunk", "server_error", "on_callback_error", "TOMBSTONE", "value_converters"]
 
 log = logging.getLogger("vtables")
 
@@ -155,8 +155,100 @@ def _iface_for(iid: Guid) -> type[Interface]:
     return type(f"I_{iid}", (IUnknown,), {"iid": iid})
 
 
+# ---- Automation values in vtable slots ------------------------------------------------------------------------------
+#
+# VARIANT_BOOL, DATE, CY and DECIMAL convert here (ole32_bindings.oavalues is COM-free). VARIANT and SAFEARRAY need
+# vtables.variant, which imports the object model (and so this module): their converters are registered into
+# ``value_converters`` by vtables.dispatch when it is imported.
+
+value_converters: Any = None
+"""Set by ``vtables.dispatch``: ``converter(ctype, exact)`` -> an object with ``read_value(p, owned)`` ([in] by
+value), ``read_ref(p, owned)`` ([in, out]), ``init_out(p)``, ``write_out(p, value)`` ([out]), ``write_ref(p,
+value)`` ([in, out]) for the ``variant`` and ``safearray`` kinds, and ``release(owned)`` for the ComPtrs an
+implementation borrowed for the call."""
+
+#: kinds whose [in, out] parameters travel as values (the implementation receives the value and returns the new one)
+_INOUT_VALUE_KINDS = ("int", "float", "vbool", "date", "cy", "decimal", "variant", "safearray")
+
+
+def _inout_value(p: Any) -> bool:
+    k = p.ctype.kind
+    if p.direction != "inout" or p.ctype.depth != 1:
+        return False
+    return k in _INOUT_VALUE_KINDS or (k == "wstr" and p.ctype.name.replace(" ", "").startswith("BSTR"))
+
+
+def _vbool_out(value: Any) -> int:
+    return -1 if value else 0
+
+
+def _date_in(value: float) -> Any:
+    from ole32_bindings.oavalues import datetime_from_date
+
+    return datetime_from_date(value)
+
+
+def _date_out(value: Any) -> float:
+    from ole32_bindings.oavalues import date_from_datetime
+
+    return value if isinstance(value, float) else date_from_datetime(value)
+
+
+def _cy_in(value: int) -> Any:
+    from ole32_bindings.oavalues import decimal_from_cy
+
+    return decimal_from_cy(value)
+
+
+def _cy_out(value: Any) -> int:
+    from ole32_bindings.oavalues import cy_from_decimal
+
+    return cy_from_decimal(value)
+
+
+def _decimal_in(p: Any) -> Any:
+    from ole32_bindings.oavalues import decimal_from_bytes
+
+    return decimal_from_bytes(ffi.buffer(p, 16))
+
+
+def _decimal_out(p: Any, value: Any) -> None:
+    from ole32_bindings.oavalues import decimal_to_bytes
+
+    ffi.memmove(p, decimal_to_bytes(value), 16)
+
+
+def _bstr_ref_out(o: Any, text: str | None) -> None:
+    """Replace the BSTR an [in, out] BSTR * holds: the new one is made first, then the old one freed."""
+    from ole32_bindings.memory import bstr_free, bstr_from_str
+
+    new = ffi.NULL if text is None else bstr_from_str(text)
+    old = o[0]
+    o[0] = new
+    bstr_free(old)
+
+
+#: [in] by-value Automation scalars: the expression converting the C value (``{0}``) for the implementation
+_SCALAR_IN = {"vbool": "({0} != 0)", "date": "_date_in({0})", "cy": "_cy_in({0})", "decimal": "_decimal_in({0})"}
+
+
+def _converter(ctype: Any, exact: bool, where: str) -> Any:
+    if value_converters is None:
+        raise InterfaceError(
+            f"{where}: {ctype.name} parameters need vtables.variant's conversions: import vtables.dispatch (or "
+            "take ComObject from vtables) before defining the class"
+        )
+    return value_converters.converter(ctype, exact)
+
+
 def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[..., Any]) -> Any:
-    """The cffi callback for ``iface``'s slot ``m`` implemented by ``impl`` (``cls``'s method)."""
+    """The cffi callback for ``iface``'s slot ``m`` implemented by ``impl`` (``cls``'s method).
+
+    Automation values: [in] VARIANT / VARIANT_BOOL / DATE / CY / DECIMAL / SAFEARRAY(T) arrive as Python values
+    (``vtables.variant.to_python``; ``to_typed`` for an implementation marked ``vtables.dispatch.exact``); interface
+    pointers found in them are borrowed for the call (released when it returns). An [in, out] parameter of a value
+    type (numbers, BSTR and those) arrives as its value, and its new value is returned with the [out] ones, in
+    declaration order."""
     from .client import _by_name
 
     params = m.params
@@ -166,13 +258,49 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
     call_args = []
     results = []
     guids: dict[str, str] = {}  # parameter name -> the local holding its Guid (converted once)
-    for p, n in zip(params, names, strict=False):
+    env: dict[str, Any] = {}
+    exact = bool(getattr(impl, "__vtables_exact__", False))
+    where = f"{cls.__name__}.{iface.__name__}.{m.name}"
+    owned = False  # whether the thunk collects borrowed ComPtrs to release after the call
+    for i, (p, n) in enumerate(zip(params, names, strict=False)):
+        k = p.ctype.kind
         if p.direction == "out" and p.ctype.returned_when_out:
             body.append(f"    if {n} == _NULL:")
             body.append("        return _E_POINTER")
             results.append((p, n))
+            if k in ("variant", "safearray"):
+                env[f"_cv{i}"] = _converter(p.ctype, exact, where)
+                body.append(f"    _cv{i}.init_out({n})")
             continue
-        k = p.ctype.kind
+        if _inout_value(p):
+            body.append(f"    if {n} == _NULL:")
+            body.append("        return _E_POINTER")
+            results.append((p, n))
+            if k in ("int", "float"):
+                call_args.append(f"{n}[0]")
+            elif k == "wstr":
+                call_args.append(f"_bstr_in({n}[0])")
+            elif k == "vbool":
+                call_args.append(f"({n}[0] != 0)")
+            elif k == "date":
+                call_args.append(f"_date_in({n}[0])")
+            elif k == "cy":
+                call_args.append(f"_cy_in({n}[0])")
+            elif k == "decimal":
+                call_args.append(f"_decimal_in({n})")
+            else:
+                env[f"_cv{i}"] = _converter(p.ctype, exact, where)
+                call_args.append(f"_cv{i}.read_ref({n}, _owned)")
+                owned = True
+            continue
+        if p.direction == "in" and p.ctype.depth == 0 and k in _SCALAR_IN:
+            call_args.append(_SCALAR_IN[k].format(n))
+            continue
+        if p.direction == "in" and p.ctype.depth == 0 and k in ("variant", "safearray"):
+            env[f"_cv{i}"] = _converter(p.ctype, exact, where)
+            call_args.append(f"_cv{i}.read_value({n}, _owned)")
+            owned = True
+            continue
         if k == "guid" and p.ctype.depth == 1:
             body.append(f"    g_{n} = _guid_in({n})")
             guids[p.name] = f"g_{n}"
@@ -182,7 +310,6 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
         else:
             call_args.append(n)
     body.append(f"    r = _impl(self, {', '.join(call_args)})" if call_args else "    r = _impl(self)")
-    env: dict[str, Any] = {}
     if results:
         if len(results) == 1:
             body.append("    rs = (r,)")
@@ -190,8 +317,34 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
             body.append("    rs = r")
         for i, (p, n) in enumerate(results):
             k = p.ctype.kind
-            if k in ("int", "float"):
+            j = params.index(p)
+            if p.direction == "inout":
+                if k in ("int", "float"):
+                    body.append(f"    {n}[0] = rs[{i}]")
+                elif k == "wstr":
+                    body.append(f"    _bstr_ref_out({n}, rs[{i}])")
+                elif k == "vbool":
+                    body.append(f"    {n}[0] = _vbool_out(rs[{i}])")
+                elif k == "date":
+                    body.append(f"    {n}[0] = _date_out(rs[{i}])")
+                elif k == "cy":
+                    body.append(f"    {n}[0] = _cy_out(rs[{i}])")
+                elif k == "decimal":
+                    body.append(f"    _decimal_out({n}, rs[{i}])")
+                else:
+                    body.append(f"    _cv{j}.write_ref({n}, rs[{i}])")
+            elif k in ("int", "float"):
                 body.append(f"    {n}[0] = rs[{i}]")
+            elif k == "vbool":
+                body.append(f"    {n}[0] = _vbool_out(rs[{i}])")
+            elif k == "date":
+                body.append(f"    {n}[0] = _date_out(rs[{i}])")
+            elif k == "cy":
+                body.append(f"    {n}[0] = _cy_out(rs[{i}])")
+            elif k == "decimal":
+                body.append(f"    _decimal_out({n}, rs[{i}])")
+            elif k in ("variant", "safearray"):
+                body.append(f"    _cv{j}.write_out({n}, rs[{i}])")
             elif k == "guid":
                 body.append(f"    _write_guid({n}, rs[{i}])")
             elif k == "wstr":
@@ -213,6 +366,8 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
     else:
         body.append("    return r")
     # Failures: for an out-returning method the implementation's return is its outs, so success is S_OK.
+    if owned:
+        lines.append("    _owned = []")
     lines.append("    try:")
     lines.extend("    " + b for b in body)
     lines.append("    except BaseException as e:")
@@ -220,7 +375,14 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
         if p.ctype.kind == "iface":
             lines.append(f"        if {n} != _NULL:")
             lines.append(f"            {n}[0] = _NULL")
+        elif p.direction == "out" and p.ctype.kind in ("variant", "safearray"):
+            lines.append(f"        _cv{params.index(p)}.fail_out({n})")
     lines.append("        return _server_error(e, _from_handle(this[1]), _IFACE, _NAME)")
+    if owned:
+        lines.append("    finally:")
+        lines.append("        if _owned:")
+        lines.append("            _release(_owned)")
+        env["_release"] = value_converters.release
     src = "\n".join(lines) + "\n"
     env.update(
         {
@@ -239,6 +401,14 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
             "_write_wstr": _write_wstr,
             "_write_iface": _write_iface,
             "_server_error": server_error,
+            "_bstr_ref_out": _bstr_ref_out,
+            "_vbool_out": _vbool_out,
+            "_date_in": _date_in,
+            "_date_out": _date_out,
+            "_cy_in": _cy_in,
+            "_cy_out": _cy_out,
+            "_decimal_in": _decimal_in,
+            "_decimal_out": _decimal_out,
         }
     )
     if not m.returns_hresult:

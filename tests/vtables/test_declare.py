@@ -23,6 +23,7 @@ SLOTS = {
     "ICreateErrorInfo": 8,
     "IDispatch": 7,
     "IEnumVARIANT": 7,
+    "IProvideClassInfo": 4,
     "ITypeLib": 13,
     "ITypeInfo": 22,
     "ICreateTypeLib": 13,
@@ -31,7 +32,7 @@ SLOTS = {
     "IMalloc": 9,
     "IMallocSpy": 15,
 }
-HEADERS = ["objidl.h", "objidlbase.h", "oaidl.h", "unknwn.h", "unknwnbase.h", "ctxtcall.h", "oleauto.h"]
+HEADERS = ["objidl.h", "objidlbase.h", "oaidl.h", "unknwn.h", "unknwnbase.h", "ctxtcall.h", "oleauto.h", "ocidl.h"]
 
 
 def _mingw_vtable_order(name):

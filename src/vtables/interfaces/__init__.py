@@ -6,6 +6,7 @@ from .automation import (
     ICreateTypeLib2,
     IDispatch,
     IEnumVARIANT,
+    IProvideClassInfo,
     ITypeInfo,
     ITypeLib,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "ICreateErrorInfo",
     "IDispatch",
     "IEnumVARIANT",
+    "IProvideClassInfo",
     "ITypeLib",
     "ITypeInfo",
     "ICreateTypeLib",

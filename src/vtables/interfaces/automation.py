@@ -1,11 +1,21 @@
-"""Automation and type libraries: IDispatch, IEnumVARIANT, ITypeInfo, ITypeLib, ICreateTypeInfo, ICreateTypeLib(2)."""
+"""Automation and type libraries: IDispatch, IEnumVARIANT, IProvideClassInfo, ITypeInfo, ITypeLib, ICreateTypeInfo,
+ICreateTypeLib(2)."""
 
 from ole32_bindings.guid import Guid
 
 from ..declare import method
 from .unknown import IUnknown
 
-__all__ = ["IDispatch", "IEnumVARIANT", "ITypeInfo", "ITypeLib", "ICreateTypeInfo", "ICreateTypeLib", "ICreateTypeLib2"]
+__all__ = [
+    "IDispatch",
+    "IEnumVARIANT",
+    "IProvideClassInfo",
+    "ITypeInfo",
+    "ITypeLib",
+    "ICreateTypeInfo",
+    "ICreateTypeLib",
+    "ICreateTypeLib2",
+]
 
 
 class IDispatch(IUnknown):
@@ -74,6 +84,14 @@ class ITypeInfo(IUnknown):
     ReleaseTypeAttr = method("void ReleaseTypeAttr([in] TYPEATTR *pTypeAttr)")
     ReleaseFuncDesc = method("void ReleaseFuncDesc([in] FUNCDESC *pFuncDesc)")
     ReleaseVarDesc = method("void ReleaseVarDesc([in] VARDESC *pVarDesc)")
+
+
+class IProvideClassInfo(IUnknown):
+    """A coclass instance's type information (its TKIND_COCLASS ITypeInfo), for clients that enumerate its
+    interfaces (event sinks, early binding from an instance)."""
+
+    iid = Guid("{B196B283-BAB4-101A-B69C-00AA00341D07}")
+    GetClassInfo = method("HRESULT GetClassInfo([out] ITypeInfo **ppTI)")
 
 
 class ITypeLib(IUnknown):
