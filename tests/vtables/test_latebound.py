@@ -284,6 +284,10 @@ def test_filesystemobject_read_only_calls(mta):
         with pytest.raises(DispatchError) as missing:
             fso.GetFolder("C:\\no\\such\\dir")
         assert missing.value.member == "GetFolder"
+        with pytest.raises(TypeError, match="not a collection"):
+            iter(fso)  # no DISPID_NEWENUM: DISP_E_MEMBERNOTFOUND, as Python says it
+        with pytest.raises(TypeError, match="no Count"):
+            len(fso)
 
 
 # ---- runtime: pywin32-served objects (no type information) ------------------------------------------------------
@@ -459,7 +463,7 @@ def test_native_byref_arguments(native):
 @pytest.mark.runtime
 def test_native_errors_carry_excepinfo(native):
     from ole32_bindings.oavalues import Null
-    from vtables.latebound import DispatchError
+    from vtables.latebound import DISPATCH_METHOD, DispatchError, invoke
 
     with native() as d:
         with pytest.raises(DispatchError) as failed:
@@ -482,6 +486,9 @@ def test_native_errors_carry_excepinfo(native):
         with pytest.raises(DispatchError) as count:
             d.Greet("a", "b", "c")
         assert count.value.hresult == 0x8002000E  # DISP_E_BADPARAMCOUNT
+        with pytest.raises(DispatchError) as unknown_id:
+            invoke(d, 999, DISPATCH_METHOD)
+        assert (unknown_id.value.hresult, unknown_id.value.member) == (0x80020003, 999)  # DISP_E_MEMBERNOTFOUND
 
 
 @pytest.mark.runtime
@@ -840,3 +847,172 @@ def test_the_vtable_switch_refuses_what_is_not_a_dual_interface(native):
     with Dispatch("Scripting.Dictionary", vtable=True) as d:  # dual, but IDictionary is not declared here
         assert vtable_interface(d) is None and d.Count == 0
         assert "Count" in dir(d) and "Keys" in type_members(d)
+
+
+# ---- runtime: our own Python IDispatch objects (vtables.dispatch) -------------------------------------------------
+
+
+def _contract_classes():
+    """A dual interface and its class (fresh IIDs, declared once per process), and a dynamic DispatchObject."""
+    import vtables.dispatch  # noqa: F401  (IDispatch for Python classes: imported before the classes are made)
+    from ole32_bindings.oavalues import Missing
+    from vtables.declare import interface_named, method
+    from vtables.dispatch import DispatchObject
+    from vtables.interfaces import IDispatch
+    from vtables.object import ComObject
+
+    known = interface_named("IClientContract")
+    if known is not None:
+        return known, known._classes
+
+    # get_Self's [out] is not called "value" like get_Name's: vtables.client names the ffi type of each [out]
+    # parameter after the parameter alone, shared by all the methods of an interface (reported).
+    class IClientContract(IDispatch):
+        iid = "{6F0B1E7C-3C1D-4E55-9B7E-5A1A2B3C4D01}"
+        Echo = method("[id(1)] HRESULT Echo([in] VARIANT v, [out, retval] VARIANT *result)")
+        Join = method(
+            '[id(2)] HRESULT Join([in] BSTR a, [in, optional, defaultvalue("-")] BSTR sep, '
+            "[in, optional] VARIANT c, [out, retval] BSTR *result)"
+        )
+        get_Name = method("[id(3), propget] HRESULT Name([out, retval] BSTR *value)")
+        put_Name = method("[id(3), propput] HRESULT Name([in] BSTR value)")
+        Swap = method("[id(4)] HRESULT Swap([in, out] VARIANT *a, [in, out] VARIANT *b)")
+        Fail = method("[id(5)] HRESULT Fail([in] BSTR message)")
+        get_Self = method("[id(6), propget] HRESULT Self([out, retval] IDispatch **me)")  # not "value": see below
+        Add = method("[id(7)] HRESULT Add([in] LONG a, [in] LONG b, [out, retval] LONG *sum)")
+
+    class ClientContract(ComObject, implements=[IClientContract]):
+        progid = "Ole32Bindings.ClientContract"
+
+        def __init__(self):
+            self._name = "contract"
+
+        def Echo(self, v):
+            return v
+
+        def Join(self, a, sep="-", c=Missing):
+            return f"{a}{sep}{'' if c is Missing or c is None else c}"
+
+        Name = property(lambda self: self._name, lambda self, v: setattr(self, "_name", v))
+
+        def Swap(self, a, b):
+            return b, a
+
+        def Fail(self, message):
+            raise ValueError(message)
+
+        @property
+        def Self(self):
+            return self
+
+        def Add(self, a, b):
+            return a + b
+
+    class Dynamic(DispatchObject):
+        progid = "Ole32Bindings.ClientDynamic"
+
+        def __init__(self):
+            self.value = 5
+
+        def Twice(self, x):
+            return 2 * x
+
+        def Join(self, a, sep="-"):
+            return f"{a}{sep}"
+
+    IClientContract._classes = (ClientContract, Dynamic)
+    return IClientContract, IClientContract._classes
+
+
+@pytest.mark.runtime
+def test_our_dual_object(mta):
+    import datetime
+    from decimal import Decimal
+
+    from ole32_bindings.oavalues import Null
+    from vtables.latebound import ByRef, Dispatch, DispatchError, type_members
+
+    _, (ClientContract, _) = _contract_classes()
+    obj = ClientContract()
+    with Dispatch(obj) as d:
+        assert set(type_members(d)) == {"Echo", "Join", "Name", "Swap", "Fail", "Self", "Add"}
+        for v in (None, Null, True, 7, 2**40, 2.5, "text\0with nul \U0001f600", datetime.datetime(1899, 12, 29, 6, 0)):
+            assert d.Echo(v) == v and type(d.Echo(v)) is type(v)
+        assert d.Echo(Decimal("1.25")) == Decimal("1.25")
+        assert d.Echo([1, "a", [2.5]]) == [1, "a", [2.5]]
+        assert d.Echo(b"\x00\x01") == b"\x00\x01"
+        assert d.Join("a") == "a-" and d.Join("a", "+", "c") == "a+c"
+        assert d.Join("a", c="z") == "a-z"  # a named argument, the omitted sep defaulted by the callee
+        assert d.Name == "contract"
+        d.Name = "renamed"
+        assert d.name == "renamed" and obj._name == "renamed"
+        a, b = ByRef(1), ByRef("b")
+        d.Swap(a, b)
+        assert (a.value, b.value) == ("b", 1)
+        with d.Self as me:
+            assert me == d and isinstance(me, Dispatch)
+        assert d.Add(2, 3) == 5
+        with pytest.raises(DispatchError) as failed:
+            d.Fail("boom")
+        e = failed.value
+        assert (e.hresult, e.description, e.source, e.member) == (
+            DISP_E_EXCEPTION,
+            "boom",
+            "Ole32Bindings.ClientContract",
+            "Fail",
+        )
+        with pytest.raises(DispatchError) as mismatch:
+            d.Add(1, "not a number")
+        assert (mismatch.value.hresult, mismatch.value.argument) == (DISP_E_TYPEMISMATCH, 1)
+        with pytest.raises(DispatchError) as count:
+            d.Add(1)
+        assert count.value.hresult in (0x8002000E, 0x8002000F)  # BADPARAMCOUNT / PARAMNOTOPTIONAL
+        with pytest.raises(DispatchError) as named:
+            d.Add(1, b="x")
+        assert (named.value.hresult, named.value.argument) == (DISP_E_TYPEMISMATCH, "b")
+    assert obj.com_refcount == 0
+
+
+@pytest.mark.runtime
+def test_our_dual_object_through_its_vtable(mta):
+    from vtables.latebound import ByRef, Dispatch, DispatchError, vtable_interface
+
+    IClientContract, (ClientContract, _) = _contract_classes()
+    with Dispatch(ClientContract(), vtable=True) as d:
+        assert vtable_interface(d) is IClientContract
+        assert d.Add(2, 3) == 5 and d.Join("a", c="z") == "a-z" and d.Join("a") == "a-"
+        assert d.Name == "contract"
+        d.Name = "v"
+        assert d.Name == "v"
+        with d.Self as me:
+            assert me == d
+        a, b = ByRef(1), ByRef(2)
+        d.Swap(a, b)  # VARIANT [in, out]: Invoke
+        assert (a.value, b.value) == (2, 1)
+        with pytest.raises(DispatchError) as failed:
+            d.Fail("through the vtable")  # same thread: the Python method itself, its ValueError reported as Invoke
+        e = failed.value
+        assert (e.hresult, e.description, e.source, e.scode) == (
+            DISP_E_EXCEPTION,
+            "through the vtable",
+            "Ole32Bindings.ClientContract",
+            0x80070057,  # E_INVALIDARG: ValueError's HRESULT
+        )
+        assert isinstance(e.__cause__, ValueError)
+
+
+@pytest.mark.runtime
+def test_our_dynamic_object_and_collection(mta):
+    from vtables.dispatch import Collection
+    from vtables.latebound import Dispatch
+
+    _, (_, Dynamic) = _contract_classes()
+    with Dispatch(Dynamic()) as d:
+        assert d.Twice(21) == 42 and d.twice(2) == 4
+        assert d.Join("a") == "a-" and d.Join("a", sep="+") == "a+"
+        assert d.value == 5
+        d.value = 6
+        assert d.Value == 6
+    with Dispatch(Collection(["x", "y", "z"])) as c:
+        assert c.Count == 3 == len(c)
+        assert list(c) == ["x", "y", "z"] and c[1] == "y" and c(2) == "z" and c.Item(0) == "x"
