@@ -392,11 +392,11 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                 call_args.append(a)
         else:
             o = f"o_{p.name}"
-            env[f"_T_{p.name}"] = ffi.typeof(p.ctype.c)
+            env[f"_T_{m.name}_{p.name}"] = ffi.typeof(p.ctype.c)  # per method: names repeat
             # [out] values are read only after success, where COM says the callee wrote them: plain values need
             # no zeroing; pointers (interfaces, strings) are zeroed so a careless callee cannot hand us garbage.
             alloc = "_new_unzeroed" if p.ctype.kind in ("int", "float", "guid") else "_new"
-            pre.append(f"    {o} = {alloc}(_T_{p.name})")
+            pre.append(f"    {o} = {alloc}(_T_{m.name}_{p.name})")
             call_args.append(o)
             k = p.ctype.kind
             if k in ("int", "float"):
@@ -411,8 +411,8 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                     idx = [q.name for q in args].index(target)
                     results.append(f"_wrap_raw({o}[0], _iface_of({arg_names[idx]}))")
                 else:
-                    env[f"_I_{p.name}"] = p.ctype.interface
-                    results.append(f"_wrap_raw({o}[0], _iface_named(_I_{p.name}))")
+                    env[f"_I_{m.name}_{p.name}"] = p.ctype.interface
+                    results.append(f"_wrap_raw({o}[0], _iface_named(_I_{m.name}_{p.name}))")
     sig = ", ".join(["self", *arg_names])
     lines.append(f"def {m.name}({sig}):")
     lines.append("    p = self._p")

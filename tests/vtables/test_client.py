@@ -159,3 +159,32 @@ def test_other_apartment_goes_through_a_proxy(mta, classes):
         win32.post_thread_message(seen["sta_thread"], WM_QUIT)
         t.join(30)
     assert not t.is_alive()
+
+
+def test_out_parameters_of_one_name_in_two_methods_keep_their_own_types(mta):
+    """Two methods of an interface whose [out] parameters share a name but not a type (``value``: a LONG, then a
+    GUID): each method's generated client allocates its own type (they used to share one slot, the last one)."""
+    from ole32_bindings.guid import Guid
+    from vtables.client import client_class
+    from vtables.declare import method
+    from vtables.interfaces import IUnknown
+    from vtables.object import ComObject
+
+    class ITwoValues(IUnknown):
+        iid = "{2C6E4F1A-7B3D-4C59-8E21-9A0B1C2D3E4F}"
+        GetNumber = method("HRESULT GetNumber([out] LONG *value)")
+        GetId = method("HRESULT GetId([out] GUID *value)")
+
+    gid = Guid("{2C6E4F1A-7B3D-4C59-8E21-9A0B1C2D3E50}")
+
+    class TwoValues(ComObject, implements=[ITwoValues]):
+        def GetNumber(self):
+            return 42
+
+        def GetId(self):
+            return gid
+
+    obj = TwoValues()
+    with client_class(ITwoValues).from_raw(obj.query_raw(ITwoValues.iid), direct=False) as p:
+        assert p.GetNumber() == 42
+        assert p.GetId() == gid

@@ -865,8 +865,7 @@ def _contract_classes():
     if known is not None:
         return known, known._classes
 
-    # get_Self's [out] is not called "value" like get_Name's: vtables.client names the ffi type of each [out]
-    # parameter after the parameter alone, shared by all the methods of an interface (reported).
+    # get_Name's and get_Self's [out] share a name and not a type: each method's client has its own
     class IClientContract(IDispatch):
         iid = "{6F0B1E7C-3C1D-4E55-9B7E-5A1A2B3C4D01}"
         Echo = method("[id(1)] HRESULT Echo([in] VARIANT v, [out, retval] VARIANT *result)")
@@ -878,7 +877,7 @@ def _contract_classes():
         put_Name = method("[id(3), propput] HRESULT Name([in] BSTR value)")
         Swap = method("[id(4)] HRESULT Swap([in, out] VARIANT *a, [in, out] VARIANT *b)")
         Fail = method("[id(5)] HRESULT Fail([in] BSTR message)")
-        get_Self = method("[id(6), propget] HRESULT Self([out, retval] IDispatch **me)")  # not "value": see below
+        get_Self = method("[id(6), propget] HRESULT Self([out, retval] IDispatch **value)")
         Add = method("[id(7)] HRESULT Add([in] LONG a, [in] LONG b, [out, retval] LONG *sum)")
 
     class ClientContract(ComObject, implements=[IClientContract]):
