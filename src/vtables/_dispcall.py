@@ -356,7 +356,7 @@ class TypeTable:
     (the cache key is the type's GUID). Lookups are case-insensitive, as Automation's names are; an exact
     spelling seen once is remembered, so the next lookup of it is one dict access."""
 
-    __slots__ = ("guid", "name", "dual", "typekind", "_by_exact", "_by_lower")
+    __slots__ = ("guid", "name", "dual", "typekind", "_by_exact", "_by_lower", "_by_dispid")
 
     def __init__(self, guid: Any = None, name: str = "", dual: bool = False, typekind: int = -1) -> None:
         self.guid = guid
@@ -365,6 +365,7 @@ class TypeTable:
         self.typekind = typekind
         self._by_exact: dict[str, Member] = {}
         self._by_lower: dict[str, Member] = {}
+        self._by_dispid: dict[int, Member] | None = None  # made on first use, dropped when a member is added
 
     def add_function(
         self, name: str, dispid: int, invkind: int, params: Iterable[tuple[str, int]] = (), restricted: bool = False
@@ -375,6 +376,7 @@ class TypeTable:
         if restricted and dispid != DISPID_NEWENUM:
             return
         params = tuple(params)
+        self._by_dispid = None
         key = name.lower()
         m = self._by_lower.get(key)
         if m is None:
@@ -395,6 +397,7 @@ class TypeTable:
     def add_dynamic(self, name: str, dispid: int, invkind: int = 0) -> Member:
         """Record a name GetIDsOfNames resolved; its kind is unknown (0) unless the caller says (``invkind``, e.g.
         INVOKE_FUNC for a name the caller declared a method). Returns its Member."""
+        self._by_dispid = None
         key = name.lower()
         m = self._by_lower.get(key)
         if m is None:
@@ -404,10 +407,12 @@ class TypeTable:
 
     def by_dispid(self, dispid: int) -> Member | None:
         """The member with this DISPID, or None."""
-        for m in self._by_lower.values():
-            if m.dispid == dispid:
-                return m
-        return None
+        index = self._by_dispid
+        if index is None:
+            index = self._by_dispid = {}
+            for m in self._by_lower.values():
+                index.setdefault(m.dispid, m)
+        return index.get(dispid)
 
     def get(self, name: str) -> Member | None:
         """The member called ``name`` (any case), or None."""
