@@ -67,11 +67,15 @@ from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed
 from ole32_bindings.memory import bstr_from_str
 from ole32_bindings.oavalues import (
     VT_ARRAY,
+    VT_BOOL,
     VT_BSTR,
     VT_BYREF,
     VT_DISPATCH,
     VT_EMPTY,
     VT_ERROR,
+    VT_I2,
+    VT_I4,
+    VT_R8,
     VT_UNKNOWN,
     VT_VARIANT,
     Missing,
@@ -124,8 +128,8 @@ _new = ffi.new
 _from_handle = ffi.from_handle
 _string = ffi.string
 _INTPTR = ffi.typeof("intptr_t")
-_U64P = ffi.typeof("uint64_t *")
 _VARIANT_P = ffi.typeof("VARIANT *")
+_DISPPARAMS_P = ffi.typeof("DISPPARAMS *")
 _VariantChangeType = function("VariantChangeType")
 _VariantInit = function("VariantInit")
 
@@ -461,8 +465,7 @@ def _get_ids_of_names(this: Any, riid: Any, names: Any, count: int, lcid: int, i
         return CO_E_OBJNOTCONNECTED
     if riid == _NULL:
         return E_INVALIDARG
-    r = _cast(_U64P, riid)
-    if r[0] or r[1]:
+    if riid[0] or riid[1]:  # (a REFIID as uint64_t *: IID_NULL is two zero words)
         return _m.DISP_E_UNKNOWNINTERFACE
     if names == _NULL or ids == _NULL or count == 0:
         return E_INVALIDARG
@@ -504,16 +507,49 @@ def _grow(table: DispatchTable, cls: type, obj: Any, name: str) -> Member | None
 def _invoke(
     this: Any, dispid: int, riid: Any, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
 ) -> int:
+    """IDispatch::Invoke of a class with several dispatchable interfaces: the general path, for every call.
+    ``riid`` and ``params`` arrive as ``uint64_t *`` (see ``_SIGNATURES``)."""
     obj = _from_handle(this[1])
+    return _invoke_general(obj, this, dispid, riid, flags, params, result, excepinfo, argerr)
+
+
+def _class_invoke(cls: type) -> Any:
+    """IDispatch::Invoke of a class with one dispatch table: each member's fast invoker (:func:`_fast_invoker`,
+    made on its first call) first; what it does not handle, it leaves untouched and the general path does.
+    ``riid`` and ``params`` arrive as ``uint64_t *``: IID_NULL is two zero words; word 2 of DISPPARAMS is
+    cArgs | cNamedArgs << 32."""
+    fast: dict[int, Any] = {}
+    general, from_handle, null, tomb, make = _invoke_general, _from_handle, _NULL, TOMBSTONE, _make_fast
+
+    def invoke(
+        this: Any, dispid: int, riid: Any, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
+    ) -> int:
+        obj = from_handle(this[1])
+        if obj is not tomb and riid != null and params != null and not (riid[0] or riid[1]):
+            inv = fast.get(dispid)
+            if inv is None:
+                inv = make(cls, fast, dispid)
+            if inv is not False:
+                hr = inv(obj, flags, params, result, excepinfo)
+                if hr is not None:
+                    return hr  # type: ignore[no-any-return]
+        return general(obj, this, dispid, riid, flags, params, result, excepinfo, argerr)
+
+    return ffi.callback(_SIGNATURES["Invoke"], invoke, **_ERROR)
+
+
+def _invoke_general(
+    obj: Any, this: Any, dispid: int, riid: Any, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
+) -> int:
     if obj is TOMBSTONE:
         return CO_E_OBJNOTCONNECTED
     if riid == _NULL:
         return E_INVALIDARG
-    r = _cast(_U64P, riid)
-    if r[0] or r[1]:
+    if riid[0] or riid[1]:
         return _m.DISP_E_UNKNOWNINTERFACE
     if params == _NULL:
         return E_INVALIDARG
+    params = _cast(_DISPPARAMS_P, params)
     cargs = params.cArgs
     cnamed = params.cNamedArgs
     if cnamed > cargs or (cargs and params.rgvarg == _NULL) or (cnamed and params.rgdispidNamedArgs == _NULL):
@@ -598,6 +634,98 @@ def _invoke(
     return S_OK
 
 
+# ---- the fast path: a generated invoker per member, for the common call ---------------------------------------------
+#
+# A call with every argument positional and given, of the vt its parameter declares (or, for a VARIANT parameter, a
+# plain scalar), to a method or a property get of a class with one dispatch table, whose result is a scalar or a
+# string: the invoker reads the arguments, calls the implementation and writes the result with no per-call lookup.
+# It returns None, having changed nothing, for anything else, which the general path then handles.
+
+#: declared kind -> {vt: the expression reading the VARIANT ``v`` of that vt}
+_FAST_READ = {
+    VT_I4: "v.lVal",
+    VT_R8: "v.dblVal",
+    VT_BOOL: "(v.boolVal != 0)",
+    VT_BSTR: "_read(v)",  # vtables.variant's reader
+    VT_I2: "v.iVal",
+}
+#: a VARIANT parameter: the vts read by the fast path (plain values; anything else takes the general path)
+_FAST_ANY = (VT_I4, VT_R8, VT_BSTR, VT_BOOL, VT_I2)
+
+
+def _make_fast(cls: type, fast: dict[int, Any], dispid: int) -> Any:
+    """Make (once per class and DISPID) the fast invoker of a member, or False when it has none."""
+    tables = cls.__dict__.get(_TABLES) or getattr(cls, _TABLES)
+    member = tables[0][1].by_dispid.get(dispid)
+    inv = False if member is None else _fast_invoker(cls, member)
+    fast[dispid] = inv
+    return inv
+
+
+def _fast_invoker(cls: type, member: Member) -> Any:
+    accessors = [a for k, a in member.accessors.items() if k in (1, 2)]  # method, property get
+    if len(accessors) != 1:
+        return False
+    acc = accessors[0]
+    if acc.attribute or acc.varargs or member.dispid == DISPID_NEWENUM:
+        return False
+    impl = getattr(cls, acc.target, None)
+    if not callable(impl) or getattr(impl, "__vtables_exact__", False):
+        return False
+    flags = [f for f in range(16) if member.select(f) is acc]
+    n = len(acc.args)
+    env: dict[str, Any] = {"_impl": impl, "_NULL": _NULL, "_read": to_python, "_fail": _fast_failure}
+    lines = [
+        "def inv(obj, flags, params, result, excepinfo):",
+        f"    if flags not in {tuple(flags)!r} or params[2] != {n}:  # cArgs == {n}, cNamedArgs == 0",
+        "        return None",
+    ]
+    if n:
+        lines.append("    rg = params[0]")
+        lines.append("    if not rg:  # rgvarg NULL: the general path refuses it")
+        lines.append("        return None")
+        lines.append("    rg = _cast(_VARIANT_P, rg)")
+        env["_cast"], env["_VARIANT_P"] = _cast, _VARIANT_P
+    names = []
+    for i, a in enumerate(acc.args):
+        if not a.passes_in or a.writes_back:
+            return False
+        vt = declared_vt(a.ctype)
+        lines.append(f"    v = rg[{n - 1 - i}]")
+        if a.ctype is None or a.ctype.kind == "variant":
+            lines.append(f"    if v.vt not in {_FAST_ANY!r}:")
+            lines.append("        return None")
+            lines.append(f"    a{i} = _read(v)")
+        elif vt in _FAST_READ:
+            lines.append(f"    if v.vt != {vt}:")
+            lines.append("        return None")
+            lines.append(f"    a{i} = {_FAST_READ[vt]}")
+        else:
+            return False
+        names.append(f"a{i}")
+    lines.append("    try:")
+    lines.append(f"        r = _impl(obj{''.join(', ' + x for x in names)})")
+    if acc.returns:
+        plan = _Plan(acc, impl, member)
+        env["_write"] = plan.retval_writer
+        lines.append("        if result != _NULL:")
+        lines.append("            _write(result, r)  # (it writes all of the VARIANT, or nothing)")
+    else:
+        lines.append("        if result != _NULL:")
+        lines.append("            result.vt = 0")
+    lines.append("    except BaseException as e:")
+    lines.append("        return _fail(obj, e, result, excepinfo)")
+    lines.append("    return 0")
+    exec(compile("\n".join(lines) + "\n", f"<vtables dispatch {cls.__name__}.{member.name}>", "exec"), env)
+    return env["inv"]
+
+
+def _fast_failure(obj: Any, exc: BaseException, result: Any, excepinfo: Any) -> int:
+    if result != _NULL:
+        _VariantInit(result)  # nothing was written to it: what it held is the caller's, untouched
+    return _exception(obj, exc, excepinfo)
+
+
 def _store_outputs(plan: _Plan, acc: Accessor, value: Any, slots: Any, rgvarg: Any, result: Any) -> None:
     if plan.single_output:
         outs: Any = (value,)
@@ -679,7 +807,10 @@ def _exception(obj: Any, exc: BaseException, excepinfo: Any) -> int:
     return _m.DISP_E_EXCEPTION
 
 
-_SIGNATURES = {m.name: m.c_funcptr() for m in IDispatch.own_methods}
+# The REFIIDs (and Invoke's DISPPARAMS *) are declared uint64_t * (the same pointer to the ABI): IID_NULL is tested
+# as two words, DISPPARAMS' counts read as one.
+_SIGNATURES = {m.name: m.c_funcptr().replace("const GUID *", "const uint64_t *") for m in IDispatch.own_methods}
+_SIGNATURES["Invoke"] = _SIGNATURES["Invoke"].replace("DISPPARAMS *", "const uint64_t *")
 _ERROR = {"error": E_UNEXPECTED, "onerror": on_callback_error}
 _SLOTS = {
     "GetTypeInfoCount": ffi.callback(_SIGNATURES["GetTypeInfoCount"], _get_type_info_count, **_ERROR),
@@ -726,6 +857,9 @@ def _provide(cls: type, iface: type[Interface], slot: int, m: Method) -> Any:
             table = _m.interface_table(iface, cls)
             _check_implemented(cls, iface, table)
         tables.append((slot, table))
+    dispatchable = [i for i in getattr(cls, "implements", ()) if issubclass(i, IDispatch)]
+    if m.name == "Invoke" and len(dispatchable) == 1:
+        return _class_invoke(cls)  # (one per class: its fast invokers are the class's)
     return _SLOTS[m.name]
 
 
