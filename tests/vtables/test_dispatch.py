@@ -1300,3 +1300,67 @@ def test_comtypes_dynamic_dispatch(mta, classes):
         del d
         gc.collect()
         assert refs(obj) == 1
+
+
+@pytest.mark.runtime
+def test_two_dispatchable_interfaces_each_answer_their_own_members(mta, classes):
+    from ole32_bindings.dlls import ffi
+    from vtables import ComObject
+    from vtables.dispatch import dispatch_table
+
+    class ISecond(IDispatch):
+        iid = "{6F0C1F5E-2D8B-4F61-9B0B-1D3C5A7E9104}"
+        Twice = method("[id(1)] HRESULT Twice([in] LONG n, [out, retval] LONG *r)")
+
+    class Both(ComObject, implements=[ISecond, DEvents]):
+        def __init__(self):
+            self.Label, self.Size = "both", 2
+
+        def Twice(self, n):
+            return 2 * n
+
+        def Echo(self, v):
+            return v
+
+        def Clear(self):
+            self.Label = ""
+
+    assert dispatch_table(Both).name == "ISecond" and dispatch_table(Both, DEvents).name == "DEvents"
+    obj = Both()
+    first, second = obj.query_raw(IDispatch.iid), obj.query_raw(DEvents.iid)
+    try:
+        # QueryInterface(IID_IDispatch) gives the first dispatchable interface; each has its own DISPIDs
+        assert invoke(first, 1, DISPATCH_METHOD, (21,)).python == 42
+        assert invoke(second, 1, DISPATCH_METHOD, ("echo",)).python == "echo"
+        assert invoke(second, 2, DISPATCH_PROPERTYGET).python == "both"
+        assert ids_of(first, "label")[0] == 0x80020006 and ids_of(second, "label") == (S_OK, [2])
+    finally:
+        for raw in (first, second):
+            ffi.cast("IUnknown *", raw).lpVtbl.Release(raw)
+
+
+@pytest.mark.runtime
+def test_a_class_defining_invoke_keeps_it(mta):
+    from ole32_bindings.dlls import ffi
+    from vtables import ComObject
+
+    class Own(ComObject, implements=[IDispatch]):
+        def GetTypeInfoCount(self):
+            return 0
+
+        def GetTypeInfo(self, index, lcid):
+            raise NotImplementedError
+
+        def GetIDsOfNames(self, riid, names, count, lcid, ids):
+            ids[0] = 77
+            return 0
+
+        def Invoke(self, dispid, riid, lcid, flags, params, result, excepinfo, argerr):
+            result.vt, result.lVal = 3, dispid
+            return 0
+
+    with Own().as_ptr(IDispatch) as p:
+        assert ids_of(p, "anything") == (S_OK, [77])
+        assert invoke(p, 5, DISPATCH_METHOD).python == 5
+        count = ffi.new("UINT *", 9)
+        assert _fn(p.as_raw(), IDispatch, "GetTypeInfoCount")(p.as_raw(), count) == S_OK and count[0] == 0
