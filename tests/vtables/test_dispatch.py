@@ -199,6 +199,21 @@ def test_argument_plan_property_put():
     assert _fails(put, 2, [DISPID_PROPERTYPUT]) == (DISP_E_BADPARAMCOUNT, None)
 
 
+def test_argument_plan_indexed_property_put():
+    iface = _iface(
+        "IIndexed",
+        "{6F0C1F5E-2D8B-4F61-9B0B-1D3C5A7E90FD}",
+        get_Item=method("[id(0), propget] HRESULT Item([in] LONG i, [out, retval] VARIANT *v)"),
+        put_Item=method("[id(0), propput] HRESULT Item([in] LONG i, [in] VARIANT v)"),
+    )
+    put = interface_table(iface).by_dispid[DISPID_VALUE].accessors[INVOKE_PROPERTYPUT]
+    # obj(3) = v: rgvarg[0] is the value (named DISPID_PROPERTYPUT), rgvarg[1] the index
+    assert put.plan(2, [DISPID_PROPERTYPUT]) == (1, 0)
+    assert put.plan(2, [DISPID_PROPERTYPUT, 0]) == (1, 0)  # the index named too
+    assert _fails(put, 1, [DISPID_PROPERTYPUT]) == (DISP_E_BADPARAMCOUNT, None)  # the index is missing
+    assert _fails(put, 3, [DISPID_PROPERTYPUT]) == (DISP_E_BADPARAMCOUNT, None)
+
+
 def test_accessor_selection_by_flags():
     t = interface_table(IShape)
     name, join = t.by_name["name"], t.by_name["join"]
