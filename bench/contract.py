@@ -24,3 +24,6 @@ IID_IBenchDual = "{7782D954-1218-4973-A2D7-3791F94773C1}"
 LIBID_BenchDual = "{7782D954-1218-4973-A2D7-3791F94773C2}"
 CLSID_CppBenchDualServer = "{7782D954-1218-4973-A2D7-3791F94773C3}"  # C++, LocalServer32 (bench_cpp_server.exe)
 CLSID_CppBenchDualTarget = "{7782D954-1218-4973-A2D7-3791F94773C4}"  # C++, in-process (native/testlib DLL)
+CLSID_PyBenchDualServer = "{E9198F84-39AE-4C67-AD85-D71955BEB301}"  # ours, LocalServer32 (bench/pyserver.py)
+CLSID_CtBenchDualServer = "{E9198F84-39AE-4C67-AD85-D71955BEB302}"  # comtypes, LocalServer32 (bench/ctserver.py)
+CLSID_PwBenchDualServer = "{E9198F84-39AE-4C67-AD85-D71955BEB303}"  # pywin32, LocalServer32 (bench/pwserver.py)

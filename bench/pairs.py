@@ -28,6 +28,12 @@ from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory
 
+from .benchdual import (
+    CLSID_CppBenchDualServer,
+    CLSID_CtBenchDualServer,
+    CLSID_PwBenchDualServer,
+    CLSID_PyBenchDualServer,
+)
 from .benchtarget import (
     CLSID_CppBenchServer,
     CLSID_CppBenchTarget,
@@ -504,12 +510,18 @@ def oop_call_ours(clsid: Any, work: bool) -> Measure:
     return Measure(_loop((lambda: p.Work(100)) if work else p.Nothing), lambda: _work_check(p.Work), p.release)
 
 
-#: The Python LocalServer32 scripts, by the CLSID each serves (each one's registered command line names it).
+#: The Python LocalServer32 scripts, by the CLSID each serves (each one's registered command line names it; each
+#: script serves an IBenchTarget class and an IBenchDual class in one process).
 PYTHON_SERVERS = {
     CLSID_PyBenchServer: "pyserver.py",
     CLSID_CtBenchServer: "ctserver.py",
     CLSID_PwBenchServer: "pwserver.py",
+    CLSID_PyBenchDualServer: "pyserver.py",
+    CLSID_CtBenchDualServer: "ctserver.py",
+    CLSID_PwBenchDualServer: "pwserver.py",
 }
+#: bench_cpp_server.exe's classes
+CPP_SERVERS = (CLSID_CppBenchServer, CLSID_CppBenchDualServer)
 
 
 def process_command_line(pid: int) -> str | None:
@@ -571,7 +583,7 @@ def server_pids(clsid: Any = None) -> list[int]:
     for pid, parent, exe in win32.processes():
         name = exe.lower()
         if name == "bench_cpp_server.exe":
-            if clsid is None or clsid == CLSID_CppBenchServer:
+            if clsid is None or clsid in CPP_SERVERS:
                 found.append(pid)
         elif name == "python.exe" and pid != me and scripts:
             line = process_command_line(pid)
@@ -889,6 +901,14 @@ def pywin32_object() -> Any:
 
     pwtarget.register_interfaces()
     unk = pythoncom.WrapObject(policy.DefaultPolicy(PwTarget())).QueryInterface(pythoncom.IID_IUnknown)
+    return _from_pywin32(unk, IBenchTarget)
+
+
+def _from_pywin32(unk: Any, iface: Any) -> Any:
+    """Our client pointer (``iface``) to the object behind pywin32's ``unk``, through the Global Interface Table
+    (registered by pywin32, fetched by us; in the same apartment the GIT gives the object itself, no proxy)."""
+    import pythoncom
+
     git = pythoncom.CoCreateInstance(
         pythoncom.CLSID_StdGlobalInterfaceTable, None, CLSCTX.INPROC_SERVER, pythoncom.IID_IGlobalInterfaceTable
     )
@@ -901,8 +921,289 @@ def pywin32_object() -> Any:
             activation.create_instance(CLSID_StdGlobalInterfaceTable, IGlobalInterfaceTable.iid, CLSCTX.INPROC_SERVER)
         )
         try:
-            return ours.GetInterfaceFromGlobal(cookie, IBenchTarget.iid)
+            return ours.GetInterfaceFromGlobal(cookie, iface.iid)  # iid_is: our client pointer of iface
         finally:
             ours.release()
     finally:
         git.RevokeInterfaceFromGlobal(cookie)
+
+
+# ---- late-bound calls: IBenchDual through IDispatch::Invoke (rows 9a, 9b, 10a, 10b) ------------------------------
+#
+# Every client calls the way that library offers that is fastest and still late-bound (bench/README.md): DISPIDs
+# found once per object (GetIDsOfNames, or the type information), then one IDispatch::Invoke per call:
+#   ours      vtables.latebound.Dispatch, a bound method taken once (``nothing = d.Nothing``; the DISPID is
+#             resolved on that access) and called per operation; the Dispatch calls Invoke, never the vtable;
+#   comtypes  comtypes.automation.IDispatch.Invoke(dispid, *args) on the object's IDispatch pointer;
+#   pywin32   PyIDispatch.Invoke(dispid, lcid, DISPATCH_METHOD, True, *args) (pythoncom's own call);
+#   cpp       bench_cpp_client.exe's dispatch_* rows, or the testlib loops TL_LoopInvoke* in this process.
+
+#: the operation of each late-bound row: Nothing(), Mix("abc", 7, 2.5) or Work(100)
+LATE_OPS = ("nothing", "mix", "work")
+
+
+def _late_check(op: str, got: Any) -> str:
+    """What the row's operation must return, checked before it is timed."""
+    from .benchdual import MIX_RESULT
+
+    if op == "nothing":
+        if got is not None:
+            raise RuntimeError(f"Nothing() returned {got!r}, not None (VT_EMPTY)")
+        return "Nothing()=VT_EMPTY"
+    if op == "mix":
+        if got != MIX_RESULT:
+            raise RuntimeError(f"Mix('abc', 7, 2.5) returned {got!r}, not {MIX_RESULT!r}")
+        return f"Mix={got}"
+    if got != 4950:
+        raise RuntimeError(f"Work(100) returned {got!r}, not 4950")
+    return "work=4950"
+
+
+def dual_cpp() -> Any:
+    """A new C++ IBenchDual (testlib's BenchDual: IDispatch from its type library through ITypeInfo::Invoke), as our
+    IDispatch client pointer (one reference, the caller's)."""
+    from vtables.interfaces import IDispatch
+
+    f, lib = testlib()
+    out = f.new("void **")
+    _check_hr(lib.TL_CreateBenchDual(_tl_guid(IDispatch.iid), out), "TL_CreateBenchDual")
+    return client_class(IDispatch).from_raw(ffi.cast("void *", int(f.cast("uintptr_t", out[0]))))
+
+
+def dual_ours() -> Any:
+    """A new PyBenchDual (ours: vtables.dispatch answers IDispatch) as our IDispatch client pointer."""
+    from vtables.interfaces import IDispatch
+
+    from .benchdual import py_dual_class
+
+    return py_dual_class()().as_ptr(IDispatch)
+
+
+def dual_comtypes() -> Any:
+    """A new comtypes CtDual (comtypes' IDispatch: DispInvoke on its type information) as our IDispatch pointer."""
+    import comtypes.automation
+
+    from vtables.interfaces import IDispatch
+
+    from . import ctdual
+
+    ct = ctdual.CtDual().QueryInterface(comtypes.automation.IDispatch)  # comtypes' reference, gone with `ct`
+    return client_class(IDispatch).from_borrowed(ffi.cast("void *", ctypes_address(ct)))
+
+
+def dual_pywin32() -> Any:
+    """A new pywin32 PwDual (pywin32's policy answers IDispatch) as our IDispatch pointer, through the GIT."""
+    import pythoncom
+    from win32com.server import policy
+
+    from vtables.interfaces import IDispatch
+
+    from .pwtarget import PwDual
+
+    unk = pythoncom.WrapObject(policy.DefaultPolicy(PwDual()), pythoncom.IID_IDispatch, pythoncom.IID_IUnknown)
+    return _from_pywin32(unk, IDispatch)
+
+
+def _late_measure(call: Callable[[], Any], op: str, how: str, release: Callable[[], None]) -> Measure:
+    """A late-bound pair: ``call()`` does the row's operation once. ``close`` drops ``call`` (and with it the
+    client's references) and then runs ``release``."""
+    cell = [call]
+    del call
+
+    def sample(iterations: int) -> float:
+        fn = cell[0]
+        t0 = time.perf_counter()
+        for _ in range(iterations):
+            fn()
+        return (time.perf_counter() - t0) / iterations
+
+    def close() -> None:
+        cell.clear()
+        release()
+
+    return Measure(sample, lambda: f"{_late_check(op, cell[0]())}, {how}", close)
+
+
+def _bound(obj: Any, op: str) -> Callable[[], Any]:
+    """The row's operation on a late-bound object whose attribute access gives a bound method (taken once here)."""
+    if op == "nothing":
+        return obj.Nothing
+    if op == "mix":
+        mix = obj.Mix
+        return lambda: mix("abc", 7, 2.5)
+    work = obj.Work
+    return lambda: work(100)
+
+
+def _late_ours(d: Any, op: str) -> Measure:
+    """Our late-bound client on ``d`` (a Dispatch this measure releases)."""
+    from vtables.latebound import vtable_interface
+
+    try:
+        if vtable_interface(d) is not None:
+            raise RuntimeError("the Dispatch calls a vtable: this row measures IDispatch::Invoke")
+        call = _bound(d, op)
+    except BaseException:
+        d.release()
+        raise
+    return _late_measure(call, op, "vtables.latebound.Dispatch (Invoke)", d.release)
+
+
+def late_ours_inproc(ptr: Any, op: str) -> Measure:
+    """Our client on an in-process object (``ptr``: our IDispatch pointer, released here: the Dispatch takes its
+    own reference)."""
+    from vtables.latebound import Dispatch
+
+    try:
+        d = Dispatch(ptr)
+    finally:
+        ptr.release()
+    return _late_ours(d, op)
+
+
+def late_ours_local(clsid: Any, op: str) -> Measure:
+    from vtables.latebound import Dispatch
+
+    return _late_ours(_retry_stopping(lambda: Dispatch(clsid, clsctx=CLSCTX.LOCAL_SERVER)), op)
+
+
+def _late_comtypes(holder: dict, op: str) -> Measure:
+    """comtypes' late-bound client on ``holder["disp"]`` (its IDispatch pointer): ``comtypes.client.dynamic.Dispatch``,
+    which with type information is comtypes' lazybind Dispatch (DISPID and invoke kind from ITypeComp::Bind, then
+    ``IDispatch._invoke`` per call); the bound caller is taken once. Released when the holder is cleared and the
+    caller dropped (comtypes releases a pointer when it is collected)."""
+    from comtypes.client import dynamic, lazybind
+
+    d = dynamic.Dispatch(holder["disp"])
+    if not isinstance(d, lazybind.Dispatch):
+        raise RuntimeError(f"comtypes gave {type(d).__name__}, not its type-information Dispatch")
+    call = _bound(d, op)
+    del d
+
+    def release() -> None:
+        holder.clear()
+        _collect()
+
+    return _late_measure(call, op, "comtypes.client.dynamic.Dispatch (lazybind)", release)
+
+
+def late_comtypes_inproc(ptr: Any, op: str) -> Measure:
+    import ctypes
+
+    import comtypes
+    import comtypes.automation
+
+    try:
+        unk = ctypes.cast(ctypes.c_void_p(ptr.address()), ctypes.POINTER(comtypes.IUnknown))
+        unk.AddRef()  # comtypes releases this one when `unk` is collected
+        holder = {"disp": unk.QueryInterface(comtypes.automation.IDispatch)}
+        del unk
+    finally:
+        ptr.release()
+    return _late_comtypes(holder, op)
+
+
+def late_comtypes_local(clsid: Any, op: str) -> Measure:
+    import comtypes
+    import comtypes.automation
+
+    g = comtypes.GUID(str(clsid))
+    disp = _retry_stopping(lambda: comtypes.CoCreateInstance(g, comtypes.automation.IDispatch, CLSCTX.LOCAL_SERVER))
+    return _late_comtypes({"disp": disp}, op)
+
+
+#: pythoncom's InvokeTypes arguments for each member, as makepy generates them from BenchDualLib: the result type
+#: and the parameter types (VT_VOID, VT_I4, VT_VARIANT; VT_BSTR, VT_I4, VT_R8; PARAMFLAG_FIN)
+_PW_TYPES = {
+    "nothing": ("Nothing", (24, 0), ()),
+    "work": ("Work", (3, 0), ((3, 1),)),
+    "mix": ("Mix", (12, 0), ((8, 1), (3, 1), (5, 1))),
+}
+
+
+def _late_pywin32(holder: dict, op: str) -> Measure:
+    """pywin32's late-bound client on ``holder["disp"]`` (a PyIDispatch): ``PyIDispatch.InvokeTypes`` with the DISPID
+    found once (GetIDsOfNames) and the types makepy writes from the type library: what makepy's generated classes
+    call, without their Python method in between (measured a little faster than ``PyIDispatch.Invoke``, and much
+    faster than ``win32com.client.Dispatch``'s dynamic attribute calls). Released when the holder is cleared."""
+    import pythoncom
+
+    disp = holder["disp"]
+    name, ret, types = _PW_TYPES[op]
+    dispid = disp.GetIDsOfNames(name)
+    invoke, lcid, method = disp.InvokeTypes, 0x0400, pythoncom.DISPATCH_METHOD  # LOCALE_USER_DEFAULT
+    if op == "nothing":
+        call = lambda: invoke(dispid, lcid, method, ret, types)  # noqa: E731
+    elif op == "mix":
+        call = lambda: invoke(dispid, lcid, method, ret, types, "abc", 7, 2.5)  # noqa: E731
+    else:
+        call = lambda: invoke(dispid, lcid, method, ret, types, 100)  # noqa: E731
+    del disp
+
+    def release() -> None:
+        holder.clear()
+
+    return _late_measure(call, op, f"PyIDispatch.InvokeTypes({dispid})", release)
+
+
+def late_pywin32_inproc(ptr: Any, op: str) -> Measure:
+    import pythoncom
+
+    try:
+        # pythoncom's own reference (QueryInterface), released with the PyIDispatch
+        holder = {"disp": pythoncom.ObjectFromAddress(ptr.address(), pythoncom.IID_IDispatch)}
+    finally:
+        ptr.release()
+    return _late_pywin32(holder, op)
+
+
+def late_pywin32_local(clsid: Any, op: str) -> Measure:
+    import pythoncom
+
+    s = str(clsid)
+    disp = _retry_stopping(lambda: pythoncom.CoCreateInstance(s, None, CLSCTX.LOCAL_SERVER, pythoncom.IID_IDispatch))
+    return _late_pywin32({"disp": disp}, op)
+
+
+def late_cpp_loop(ptr: Any, op: str) -> Measure:
+    """The C++ client's late-bound loop (testlib TL_LoopInvoke*, in this process: GetIDsOfNames once per loop, every
+    result checked) on ``ptr`` (our IDispatch pointer, released on close)."""
+    f, lib = testlib()
+    raw = f.cast("void *", int(ffi.cast("uintptr_t", ptr.as_raw())))
+    last = f.new("LONG *")
+    if op == "nothing":
+        run = lambda it: _check_hr(lib.TL_LoopInvokeNothing(raw, it), "TL_LoopInvokeNothing")  # noqa: E731
+    elif op == "mix":
+        run = lambda it: _check_hr(lib.TL_LoopInvokeMix(raw, it), "TL_LoopInvokeMix")  # noqa: E731
+    else:
+        run = lambda it: _check_hr(lib.TL_LoopInvokeWork(raw, it, 100, last), "TL_LoopInvokeWork")  # noqa: E731
+
+    def sample(it: int) -> float:
+        return _per_op(lambda: run(it), it)
+
+    def check() -> str:
+        run(1)  # checks the result itself (Nothing: VT_EMPTY; Mix: "abc:7:2.5"; Work: the sum)
+        return {"nothing": "Nothing()=VT_EMPTY", "mix": "Mix=abc:7:2.5", "work": f"work={last[0]}"}[op]
+
+    return Measure(sample, check, ptr.release)
+
+
+#: each client's late-bound measure on an in-process object (our IDispatch pointer) and on a LocalServer32 class
+LATE_INPROC: dict[str, Callable[[Any, str], Measure]] = {
+    "cpp": late_cpp_loop,
+    "ours": late_ours_inproc,
+    "comtypes": late_comtypes_inproc,
+    "pywin32": late_pywin32_inproc,
+}
+LATE_LOCAL: dict[str, Callable[[Any, str], Measure]] = {
+    "ours": late_ours_local,
+    "comtypes": late_comtypes_local,
+    "pywin32": late_pywin32_local,
+}
+#: each server's in-process IBenchDual object, as our IDispatch pointer
+DUAL_OBJECTS: dict[str, Callable[[], Any]] = {
+    "cpp": dual_cpp,
+    "ours": dual_ours,
+    "comtypes": dual_comtypes,
+    "pywin32": dual_pywin32,
+}

@@ -41,3 +41,28 @@ class PwTarget:
             stream.Write(struct.pack("<i", i))
         stream.Seek(0, 0)
         return sum(struct.unpack("<i", stream.Read(4))[0] for _ in range(n)) % 2**31
+
+
+class PwDual:
+    """IBenchDual implemented the pywin32 way: pywin32's designated policy reads the members and their DISPIDs from
+    the registered type library (``_typelib_guid_``: BenchDualLib, registered by bench_cpp_server.exe -RegServer)
+    and answers IDispatch itself; the universal gateway serves the IBenchDual vtable from the same library."""
+
+    _typelib_guid_ = contract.LIBID_BenchDual
+    _typelib_version_ = (1, 0)
+    _com_interfaces_ = ["IBenchDual"]
+
+    def __init__(self) -> None:
+        import pythoncom
+
+        self._empty = pythoncom.Empty
+
+    def Nothing(self) -> object:
+        # pywin32's gateway writes a None result as VT_NULL; a method without a result leaves *pVarResult VT_EMPTY
+        # (ITypeInfo::Invoke, comtypes and ours do): pythoncom.Empty is pywin32's VT_EMPTY.
+        return self._empty
+
+    Work = PwTarget.Work
+
+    def Mix(self, s: str, n: int, d: float) -> str:
+        return f"{s}:{n}:{d:.17g}"

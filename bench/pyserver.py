@@ -1,6 +1,8 @@
-"""Our IBenchTarget LocalServer32: the Python implementation served out of process (CLSID_PyBenchServer).
+"""Our LocalServer32 of the bench: two classes in one process, as bench_cpp_server.exe serves its two:
+PyTarget (IBenchTarget, CLSID_PyBenchServer, rows 5-8) and PyBenchDual (IBenchDual, CLSID_PyBenchDualServer, the
+late-bound rows 10a/10b; IDispatch from vtables.dispatch).
 
-python bench/pyserver.py -RegServer     # HKCR registration + IBenchTarget's type library, generated
+python bench/pyserver.py -RegServer     # HKCR registration of both + IBenchTarget's type library, generated
 python bench/pyserver.py -UnregServer
 python bench/pyserver.py -Embedding     # what COM runs (Wine appends -Embedding to the registered command)
 """
@@ -12,6 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bench.benchdual import CLSID_PyBenchDualServer, py_dual_class  # noqa: E402
 from bench.benchtarget import CLSID_PyBenchServer, IBenchTarget, LIBID_BenchTarget, make_classes  # noqa: E402
 
 TLB = os.path.join(ROOT, "build", "bench", "benchtarget_py.tlb")
@@ -29,6 +32,19 @@ def registration():
     )
 
 
+def dual_registration():
+    """PyBenchDual's class (IBenchDual's type library is widl's BenchDualLib, registered by bench_cpp_server.exe)."""
+    from ole32_servers.registration import ServerRegistration, python_command
+
+    return ServerRegistration(
+        CLSID_PyBenchDualServer,
+        "ole32-bindings IBenchDual server (Python)",
+        python_command(os.path.abspath(__file__)),
+        progid="Ole32Bindings.BenchDualServer.1",
+        appid=CLSID_PyBenchDualServer,
+    )
+
+
 def typelib():
     from ole32_servers.typelib import GeneratedTypeLibrary
 
@@ -37,10 +53,15 @@ def typelib():
 
 def main(argv):
     from ole32_servers.localserver import LocalServer
+    from ole32_servers.registration import register, unregister
 
+    args = [a.lower().lstrip("-/") for a in argv]
+    if "regserver" in args or "unregserver" in args:  # the second class here, the first (and the typelib) below
+        (register if "regserver" in args else unregister)(dual_registration())
     PyTarget, _ = make_classes()
+    classes = [(CLSID_PyBenchServer, PyTarget), (CLSID_PyBenchDualServer, py_dual_class())]
     linger = float(os.environ.get("OLE32B_BENCH_LINGER", "0.5"))
-    server = LocalServer([(CLSID_PyBenchServer, PyTarget)], apartment="MTA", linger=linger, idle_timeout=30)
+    server = LocalServer(classes, apartment="MTA", linger=linger, idle_timeout=30)
     # OLE32B_BENCH_SERVER_LOG=path: the server's log (each refused or failed call with its traceback) goes there
     return server.main(argv, registration(), typelib=typelib(), log_path=os.environ.get("OLE32B_BENCH_SERVER_LOG"))
 

@@ -30,6 +30,13 @@ if ROOT not in sys.path:
 import comtypes  # noqa: F401  (imported here, on the MTA thread: comtypes joins COM on import: coinit_flags)
 
 from bench import pairs as P
+from bench.benchdual import (
+    CLSID_CppBenchDualServer,
+    CLSID_CppBenchDualTarget,
+    CLSID_CtBenchDualServer,
+    CLSID_PwBenchDualServer,
+    CLSID_PyBenchDualServer,
+)
 from bench.benchtarget import (
     CLSID_CppBenchServer,
     CLSID_CppBenchTarget,
@@ -53,11 +60,15 @@ class Row:
     article: float | None  # the article's managed/unmanaged ratio for this row
     target: float | None  # ours/C++ target from the issue
     sample_seconds: float  # time one sample should take (calibration)
+    #: libraries ours must beat in this row, as a client (on every server) and as a server (for every client)
+    beat: tuple[str, ...] = ()
 
     @property
     def out_of_process(self) -> bool:
-        return self.id in ("5", "6", "7", "8")
+        return self.id in ("5", "6", "7", "8", "10a", "10b")
 
+
+BEAT = ("comtypes", "pywin32")
 
 ROWS = [
     Row("1a", "in-process activation, factory registered in-process (CoCreateInstance + Release)", 3.5, 1.2, 0.05),
@@ -71,6 +82,11 @@ ROWS = [
     Row("6", "out-of-process cold activation, server not running", None, None, 0.0),
     Row("7", "out-of-process do-nothing call", 3.0, 1.05, 0.2),
     Row("8", "out-of-process do-work call, Work(100)", 3.0, 1.05, 0.2),
+    # Issue 12's late-bound rows: IBenchDual through IDispatch::Invoke (the article has no late-bound figures)
+    Row("9a", "in-process late-bound do-nothing call, IDispatch::Invoke(Nothing)", None, 5.0, 0.05, BEAT),
+    Row("9b", 'in-process late-bound call, Invoke(Mix("abc", 7, 2.5)) -> VARIANT', None, 5.0, 0.05, BEAT),
+    Row("10a", "out-of-process late-bound do-nothing call, IDispatch::Invoke(Nothing)", None, 1.05, 0.2),
+    Row("10b", "out-of-process late-bound do-work call, IDispatch::Invoke(Work(100))", None, 1.05, 0.2),
 ]
 
 CPP = "cpp"
@@ -283,6 +299,38 @@ def pair_table(state: dict) -> list[P.Pair]:
         add("6", "pywin32", server, lambda c=clsid: P.oop_cold_pywin32(c))
         add("7", "pywin32", server, na(pyw))
         add("8", "pywin32", server, na(pyw))
+    # 9a, 9b: in-process late-bound calls (IBenchDual through IDispatch::Invoke), every client on every server's
+    # object in this process (the C++ client: bench_cpp_client.exe on its own C++ object, the testlib loops on the
+    # others)
+    exe_note = "bench_cpp_client.exe, its own in-process C++ object"
+    add(
+        "9a",
+        CPP,
+        CPP,
+        lambda: P.cpp_exe_measure("dispatch_nothing_inproc", CLSID_CppBenchDualTarget, 200_000),
+        exe_note,
+    )
+    add("9b", CPP, CPP, lambda: P.cpp_exe_measure("dispatch_mix_inproc", CLSID_CppBenchDualTarget, 40_000), exe_note)
+    clients = (CPP, "ours", "comtypes", "pywin32")
+    for row, op in (("9a", "nothing"), ("9b", "mix")):
+        for server, make_obj in P.DUAL_OBJECTS.items():
+            for client in clients:
+                if client == CPP and server == CPP:
+                    continue
+                add(row, client, server, lambda c=client, o=make_obj, op=op: P.LATE_INPROC[c](o(), op))
+    # 10a, 10b: out-of-process late-bound calls, each client asking each LocalServer32 for IDispatch (a proxy)
+    dual_servers = (
+        (CPP, CLSID_CppBenchDualServer),
+        ("ours", CLSID_PyBenchDualServer),
+        ("comtypes", CLSID_CtBenchDualServer),
+        ("pywin32", CLSID_PwBenchDualServer),
+    )
+    for server, clsid in dual_servers:
+        add("10a", CPP, server, lambda c=clsid: P.cpp_exe_measure("dispatch_nothing_local", c, 300))
+        add("10b", CPP, server, lambda c=clsid: P.cpp_exe_measure("dispatch_work_local", c, 100, 100))
+        for client in ("ours", "comtypes", "pywin32"):
+            add("10a", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "nothing"))
+            add("10b", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "work"))
     return L
 
 
@@ -365,7 +413,12 @@ def run(rows: list[Row], rounds: int, quick: bool) -> dict[str, Any]:
                         res.error = f"n/a: {e}"
                     except Exception as e:
                         res.error = f"failed check: {type(e).__name__}: {e}"
-                        measures.pop(key, None)
+                        failed = measures.pop(key, None)
+                        if failed is not None:  # prepared, then failed its check: closed now, not timed
+                            try:
+                                failed.close()
+                            except Exception:
+                                pass
                     say(f"{row.id:>3} {p.client:>8} -> {p.server:<5} {res.check or res.error}")
                 timed = {k: m for k, m in measures.items() if not results[k].error}
                 for key, m in timed.items():
@@ -460,16 +513,21 @@ def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state:
         met = None
         if row.target is not None and ours is not None and ours["ratio"] is not None:
             met = ours["ratio"] <= row.target
-        out_rows.append(
-            {
-                "id": row.id,
-                "title": row.title,
-                "article_ratio": row.article,
-                "target": row.target,
-                "target_met": met,
-                "pairs": pairs_out,
-            }
-        )
+        versus = compare(row, pairs_out)
+        if met is not None and versus:
+            met = met and all(v["met"] for v in versus)
+        entry_row = {
+            "id": row.id,
+            "title": row.title,
+            "article_ratio": row.article,
+            "target": row.target,
+            "target_met": met,
+            "pairs": pairs_out,
+        }
+        if row.beat:
+            entry_row["beat"] = list(row.beat)
+            entry_row["versus"] = versus
+        out_rows.append(entry_row)
     return {
         "schema": "ole32-bindings.bench/1",
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -486,11 +544,65 @@ def report(rows: list[Row], results: dict, rounds: int, quick: bool, leak_state:
             "comtypes_localserver": str(CLSID_CtBenchServer),
             "pywin32_inproc": str(CLSID_PwTarget),
             "pywin32_localserver": str(CLSID_PwBenchServer),
+            "dual_cpp_inproc": str(CLSID_CppBenchDualTarget),
+            "dual_cpp_localserver": str(CLSID_CppBenchDualServer),
+            "dual_ours_localserver": str(CLSID_PyBenchDualServer),
+            "dual_comtypes_localserver": str(CLSID_CtBenchDualServer),
+            "dual_pywin32_localserver": str(CLSID_PwBenchDualServer),
         },
         "leaks_after_run": leak_state,
         "note": "Under Wine there are no COM+ contexts: the article's cross-context rows are cross-apartment here.",
         "rows": out_rows,
     }
+
+
+def compare(row: Row, pairs_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The row's "faster than" targets: for each library in ``row.beat``, ours as a client against it on every
+    server both clients reached (ours -> S vs lib -> S), and ours as a server against it for every client that
+    reached both (C -> ours vs C -> lib), by medians. Pairs without a median are left out."""
+    med = {(p["client"], p["server"]): p["median"] for p in pairs_out if "median" in p}
+    out = []
+    for lib in row.beat:
+        for role in ("client", "server"):
+            for other in (CPP, "ours", "comtypes", "pywin32"):
+                mine, theirs = (("ours", other), (lib, other)) if role == "client" else ((other, "ours"), (other, lib))
+                if mine in med and theirs in med:
+                    out.append(
+                        {
+                            "library": lib,
+                            "role": role,  # ours as a client (other = the server) or as a server (other = the client)
+                            "other": other,
+                            "ours": med[mine],
+                            "theirs": med[theirs],
+                            "met": med[mine] < med[theirs],
+                        }
+                    )
+    return out
+
+
+def _versus_text(row: dict[str, Any], detail: bool = False) -> str:
+    """The "faster than" targets of a row: how many comparisons ours won, then each one it lost (``detail``: with
+    both medians)."""
+    if not row.get("beat"):
+        return ""
+    versus = row.get("versus") or []
+    head = f"faster than {', '.join(row['beat'])} as a client (on each server) and as a server (for each client)"
+    if not versus:
+        return head + ": nothing to compare"
+    groups: dict[tuple[str, str], list[str]] = {}
+    for v in versus:
+        if not v["met"]:
+            text = v["other"]
+            if detail:
+                pair = f"ours → {v['other']}" if v["role"] == "client" else f"{v['other']} → ours"
+                text = f"{pair} {fmt_time(v['ours'])} vs {fmt_time(v['theirs'])}"
+            groups.setdefault((v["library"], v["role"]), []).append(text)
+    won = sum(1 for v in versus if v["met"])
+    missed = "; ".join(
+        f"vs {lib} as {role} {'on' if role == 'client' else 'for'} {', '.join(items)}"
+        for (lib, role), items in groups.items()
+    )
+    return f"{head}: {won}/{len(versus)} met" + (f"; MISSED {missed}" if missed else "")
 
 
 def environment() -> dict[str, Any]:
@@ -544,6 +656,9 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"Article ratio: {row['article_ratio'] or '-'}; target ours/C++: "
             f"{('≤ ' + str(row['target'])) if row['target'] else '-'} ({met})"
         )
+        if row.get("beat"):
+            lines.append("")
+            lines.append(_versus_text(row, detail=True))
         lines.append("")
         lines.append("| client → server | min | median | max | ratio to C++ | check |")
         lines.append("|---|---|---|---|---|---|")
@@ -567,6 +682,8 @@ def render_terminal(data: dict[str, Any]) -> str:
         tgt = f"target ≤{row['target']} {met}" if row["target"] else ""
         art = f"article {row['article_ratio']}" if row["article_ratio"] else ""
         out.append(f"{row['id']:>3}  {row['title']}   [{art}{'; ' if art and tgt else ''}{tgt}]")
+        if row.get("beat"):
+            out.append(f"       {_versus_text(row)}")
         for p in row["pairs"]:
             name = f"{p['client']} -> {p['server']}"
             if "median" in p:
@@ -581,9 +698,11 @@ def render_terminal(data: dict[str, Any]) -> str:
 
 
 def register_servers() -> None:
-    """Register the four LocalServer32s (idempotent): the C++ exe registers itself and widl's type library; ours
-    registers its CLSID and the type library generated from the Python declaration (same LIBID and layout), which
-    the comtypes and pywin32 servers rely on too (pywin32's universal gateway reads it)."""
+    """Register the four LocalServer32s, two classes each (idempotent): the C++ exe registers itself and widl's type
+    libraries (BenchTargetLib, BenchDualLib); ours registers its CLSIDs and the type library generated from the
+    Python declaration of IBenchTarget (same LIBID and layout), which the comtypes and pywin32 servers rely on too
+    (pywin32's universal gateway reads it). IBenchDual's library is widl's for every server (comtypes generates its
+    module from it; pywin32's policy reads its DISPIDs)."""
     import subprocess
     import tempfile
 
@@ -598,8 +717,9 @@ def register_servers() -> None:
     from ole32_servers.registration import register
 
     register(pyserver.registration())
+    register(pyserver.dual_registration())
     pyserver.typelib().register()
-    register(ctserver.registration())
+    ctserver.register()
     pwserver.register()
 
 

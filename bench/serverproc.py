@@ -19,11 +19,14 @@ def detach_std_handles() -> None:
 
 # ---- stub pins (a Wine 8 hang workaround) ------------------------------------------------------------------------
 
-#: what the bench servers pin: IClassFactory, IUnknown and IBenchTarget
+#: what the bench servers pin: IClassFactory, IUnknown, IBenchTarget, and IDispatch and IBenchDual (what the C++
+#: server pins too)
 PINNED_IIDS = [
     "{00000001-0000-0000-C000-000000000046}",
     "{00000000-0000-0000-C000-000000000046}",
     contract.IID_IBenchTarget,
+    "{00020400-0000-0000-C000-000000000046}",
+    contract.IID_IBenchDual,
 ]
 
 
@@ -36,7 +39,7 @@ class StubPins:
     minimal COM object made here with ctypes (no library's object count sees it, so their exit logic is unchanged),
     marshaled table-strong once per IID. Registration is per IID and process, so any object's stub keeps it.
 
-        pins = StubPins([IID_IClassFactory, IID_IUnknown, IID_IBenchTarget])   # in the serving apartment
+        pins = StubPins(PINNED_IIDS)   # in the serving apartment
         ... serve ...
         pins.release()   # same apartment, before CoUninitialize (or let the process exit take them)
 
@@ -44,7 +47,7 @@ class StubPins:
     to reproduce the hang (the C++ server's ``-NoPin``).
     """
 
-    _SLOTS = 8  # IUnknown's 3, then E_NOTIMPL for whatever a stub may call (IClassFactory and IBenchTarget: 5)
+    _SLOTS = 10  # IUnknown's 3, then E_NOTIMPL for whatever a stub may call (IBenchDual, the longest: 10)
 
     def __init__(self, iids: "list[str]") -> None:
         import ctypes
