@@ -16,6 +16,7 @@ cffi's ``onerror`` (logged, E_UNEXPECTED returned): never a MessageBox.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -56,13 +57,18 @@ def on_callback_error(exc_type: type, exc: BaseException, tb: Any) -> None:
 def server_error(exc: BaseException, obj: Any, iface: type[Interface], method: str) -> int:
     """Turn an exception raised by an implementation into its HRESULT and set IErrorInfo on this thread."""
     hr = hresult_for_exception(exc)
-    source = type(obj).__name__
+    # The same source and description as IDispatch::Invoke's EXCEPINFO (vtables.dispatch), so both faces of a
+    # dual report one failure alike: the class's progid (else its name), and the message.
+    source = getattr(type(obj), "progid", None) or type(obj).__name__
     if isinstance(exc, ComError):
         description = exc.description or str(exc)
         log.debug("%s.%s returned %s", source, method, exc)
     else:
-        description = f"{type(exc).__name__}: {exc}"
-        log.error("%s.%s raised; returning 0x%08X", source, method, hr, exc_info=exc)
+        description = str(exc) or type(exc).__name__
+        # The traceback as text, not exc_info: a kept log record would keep the frames (and the COM references
+        # they hold) alive.
+        trace = "".join(traceback.format_exception(exc)).rstrip()
+        log.error("%s.%s raised; returning 0x%08X\n%s", source, method, hr & 0xFFFFFFFF, trace)
     try:
         from ole32_bindings.errorinfo import set_error_info
 
