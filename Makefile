@@ -108,6 +108,13 @@ $(TYPELIB_OUT)/benchtarget_widl.tlb: tests/ole32_servers/benchtarget_widl.idl
 	@mkdir -p $(TYPELIB_OUT)
 	widl --win64 -t -o $@ $<
 
+# The same for the Automation half of that test (dual interfaces, a dispinterface, a coclass): contract_widl.idl.
+native: $(TYPELIB_OUT)/contract_widl.tlb
+
+$(TYPELIB_OUT)/contract_widl.tlb: tests/ole32_servers/contract_widl.idl
+	@mkdir -p $(TYPELIB_OUT)
+	widl --win64 -t -o $@ $<
+
 # The package (issue 16): an sdist, then the wheel built from that sdist (so the sdist is proven complete: setup.py
 # compiles the two DLLs with mingw when it has none). dist/ole32_bindings-<version>-py3-none-win_amd64.whl.
 DIST := dist
