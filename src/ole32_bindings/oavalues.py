@@ -508,6 +508,15 @@ class ErrorValue:
     __slots__ = ("scode",)
     scode: int
 
+    def __new__(cls, scode: int) -> ErrorValue:
+        # One Missing: every DISP_E_PARAMNOTFOUND read from a VARIANT is the singleton, so ``c is Missing`` holds
+        # whichever path (Invoke or a vtable thunk) converted the argument.
+        if cls is ErrorValue and isinstance(scode, int) and scode & 0xFFFFFFFF == DISP_E_PARAMNOTFOUND:
+            missing = globals().get("Missing")
+            if missing is not None:
+                return missing  # type: ignore[no-any-return]
+        return object.__new__(cls)
+
     def __init__(self, scode: int) -> None:
         if not isinstance(scode, int) or isinstance(scode, bool):
             raise TypeError(f"an SCODE is an int, not {type(scode).__name__}")

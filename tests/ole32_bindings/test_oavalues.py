@@ -345,3 +345,12 @@ def test_variant_keeps_its_vt():
         v.vt = 3  # type: ignore[misc]
     with pytest.raises(ValueError):
         Variant(0x10000, 1)
+
+
+def test_every_paramnotfound_is_the_missing_singleton():
+    # Whoever converts a VT_ERROR DISP_E_PARAMNOTFOUND (Invoke's reader, a vtable thunk, to_python) gets Missing
+    # itself, so an implementation can test `arg is Missing`.
+    from ole32_bindings.oavalues import ErrorValue, Missing
+
+    assert ErrorValue(0x80020004) is Missing and ErrorValue(-2147352572) is Missing
+    assert ErrorValue(0x80020005) is not Missing and ErrorValue(0x80020005) == ErrorValue(0x80020005)
