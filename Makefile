@@ -57,7 +57,7 @@ $(NATIVE)/testlib_selftest.exe: native/testlib/selftest/selftest.cpp native/test
 
 # The object model's native IUnknown (native/core/README.md), next to the module that loads it.
 src/vtables/vtables_core.dll: native/core/vtables_core.c
-	x86_64-w64-mingw32-gcc -O2 -Wall -shared -static-libgcc -o $@ $< -lole32 -luuid
+	x86_64-w64-mingw32-gcc -O2 -Wall -shared -static-libgcc -o $@ $< -lole32 -loleaut32 -luuid
 
 # The InprocServer32 host of Python classes (src/ole32_servers/inproc.py), next to the module that registers it.
 src/ole32_servers/python_inproc.dll: native/inproc/python_inproc.c
@@ -161,7 +161,8 @@ test-wine:
 # The main job: the Enterprise Services comparison (bench/README.md). `make bench QUICK=1` is the quick mode.
 # bench-micro: the pytest-benchmark micro-benchmarks of the bindings and the object model.
 BENCH_ARGS := $(if $(QUICK),--quick,)
-MICRO_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py tests/vtables/test_bench_variant.py
+MICRO_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py tests/vtables/test_bench_variant.py \
+  tests/vtables/test_bench_dispatch.py
 
 bench: provision
 	$(WINPY) bench/run.py $(BENCH_ARGS)

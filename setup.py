@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # (package, DLL, C source, libraries): the same commands as the Makefile's.
 NATIVE_DLLS = [
-    ("vtables", "vtables_core.dll", "native/core/vtables_core.c", ["-lole32", "-luuid"]),
+    ("vtables", "vtables_core.dll", "native/core/vtables_core.c", ["-lole32", "-loleaut32", "-luuid"]),
     ("ole32_servers", "python_inproc.dll", "native/inproc/python_inproc.c", ["-lole32", "-ladvapi32"]),
 ]
 

@@ -40,6 +40,28 @@ uint32_t vt_header_addref(void *h);
 uint32_t vt_header_release(void *h);
 int32_t vt_header_refs(void *h);
 void vt_header_set_state(void *h, int32_t bits);
+typedef struct VtInvokeCall {
+    void **self; int32_t dispid; uint16_t flags; uint32_t lcid; const GUID *riid; void *params; void *result;
+    void *excepinfo; uint32_t *argerr;
+} VtInvokeCall;
+void vt_set_invoke(void *fast, void *general);
+int32_t vt_invoke_register(void *cls, int64_t key, void *entry, int32_t kind, int64_t mask, int64_t expect);
+int32_t vt_variant_set_bstr(void *v, const wchar_t *s, uint32_t units);
+int32_t vt_variant_set_bstr_bytes(void *v, const char *s, uint32_t bytes);
+int32_t vt_Invoke(void *self, int32_t dispid, const GUID *riid, uint32_t lcid, uint16_t flags, void *params,
+                  void *result, void *excepinfo, uint32_t *argerr);
+typedef struct VtDispCall {
+    void *disp; volatile int32_t busy; int32_t dispid; uint32_t lcid; uint16_t flags; uint16_t textcap;
+    void *result; void *excepinfo; void *argerr; void *text;
+} VtDispCall;
+int64_t vt_dispatch_call(VtDispCall *c, const char *packed, uint32_t n, const wchar_t *wide);
+int64_t vt_dispatch_call0(VtDispCall *c);
+int64_t vt_dispatch_call1(VtDispCall *c, int64_t vts, int64_t lens, int64_t unused, int64_t w1);
+int64_t vt_dispatch_call2(VtDispCall *c, int64_t vts, int64_t lens, int64_t unused, int64_t w1, int64_t w2);
+int64_t vt_dispatch_call3(VtDispCall *c, int64_t vts, int64_t lens, int64_t unused, int64_t w1, int64_t w2,
+                          int64_t w3);
+int64_t vt_dispatch_call4(VtDispCall *c, int64_t vts, int64_t lens, int64_t unused, int64_t w1, int64_t w2,
+                          int64_t w3, int64_t w4);
 """
 
 DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vtables_core.dll")

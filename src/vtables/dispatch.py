@@ -52,10 +52,20 @@ GetIDsOfNames is case-insensitive (names[1:] name parameters; unknown -> DISP_E_
 those slots). GetTypeInfoCount is 1 and GetTypeInfo(0) the members' type information (``vtables.typeinfo``).
 DISPID_NEWENUM answers an IEnumVARIANT (:class:`EnumVariant`; a ``_NewEnum`` implementation may return any
 iterable), so VBScript's ``For Each`` works; :class:`Collection` has Count, Item (the default member) and _NewEnum.
+
+Speed (the rules above unchanged): the common call (IID_NULL, positional arguments only, of the vts the member's
+parameters declare) takes a fast path, an invoker generated per member and call shape (DISPID, flags, argument
+count) that reads the arguments in place, calls the implementation and writes the result. With the native core
+(native/core), the Invoke slot of a class with one dispatchable interface is ``vt_Invoke``: it checks the call in
+native code and calls that invoker's callback directly, each argument already as its C type (a typed entry) when
+there are at most four of LONG, SHORT, double, VARIANT_BOOL or BSTR; everything else goes to the general path.
+:func:`direct_call` gives the late-bound client (``vtables.latebound``) in the object's own context the same call
+without VARIANTs at all.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import threading
 import traceback
@@ -82,6 +92,7 @@ from ole32_bindings.oavalues import (
     Variant,
 )
 
+from . import _core
 from . import members as _m
 from . import thunks as _thunks
 from .client import ComPtr, client_class
@@ -105,7 +116,7 @@ from .members import (
 )
 from .object import ComObject, slot_providers
 from .thunks import TOMBSTONE, on_callback_error
-from .variant import VariantTypeError, clear, to_python, to_typed, write, write_byref_target
+from .variant import VariantTypeError, _alloc_bstr, clear, to_python, to_typed, write, write_byref_target
 
 __all__ = [
     "DispatchObject",
@@ -130,6 +141,8 @@ _string = ffi.string
 _INTPTR = ffi.typeof("intptr_t")
 _VARIANT_P = ffi.typeof("VARIANT *")
 _DISPPARAMS_P = ffi.typeof("DISPPARAMS *")
+_U32_P = ffi.typeof("uint32_t *")
+_utf16_encode = codecs.utf_16_le_encode
 _VariantChangeType = function("VariantChangeType")
 _VariantInit = function("VariantInit")
 
@@ -265,18 +278,30 @@ def _make_writer(ctype: CType | None, exact_values: bool) -> Callable[[Any, Any]
     or as its natural VARIANT for VARIANT results."""
     vt = declared_vt(ctype)
     if vt is None or ctype is None or ctype.kind == "iface":
+        if ctype is None or ctype.kind == "variant":
+            return _write_variant
         return write
     if vt == VT_BSTR:
 
         def write_bstr(pv: Any, value: Any) -> None:
             write(pv, Variant(VT_BSTR, "" if value is None else value))
 
+        write_bstr.__vtables_fast__ = VT_BSTR  # type: ignore[attr-defined]
         return write_bstr
 
     def write_typed(pv: Any, value: Any) -> None:
         write(pv, value if isinstance(value, Variant) and value.vt == vt else Variant(vt, value))
 
+    write_typed.__vtables_fast__ = vt  # type: ignore[attr-defined]
     return write_typed
+
+
+def _write_variant(pv: Any, value: Any) -> None:
+    """A VARIANT result: ``write``'s natural form."""
+    write(pv, value)
+
+
+_write_variant.__vtables_fast__ = "variant"  # type: ignore[attr-defined]
 
 
 class _Plan:
@@ -288,7 +313,7 @@ class _Plan:
     def __init__(self, acc: Accessor, impl: Any, member: Member) -> None:
         exact_values = bool(getattr(impl, "__vtables_exact__", False))
         self.readers = tuple(_make_reader(a, exact_values) for a in acc.args)
-        self.defaults = tuple(Missing if a.default is NO_DEFAULT else a.default for a in acc.args)
+        self.defaults = tuple(_coerced_default(a, r) for a, r in zip(acc.args, self.readers, strict=True))
         self.passes_in = tuple(a.passes_in for a in acc.args)
         positions = {a.name: i for i, a in enumerate(acc.args)}
         self.outputs = tuple(-1 if name == "retval" else positions[name] for name in acc.outputs)
@@ -302,6 +327,23 @@ class _Plan:
                 ret_type = m.restype
         self.retval_writer = _make_writer(ret_type, exact_values)
         self.newenum = member.dispid == DISPID_NEWENUM
+
+
+def _coerced_default(spec: ArgSpec, reader: Callable[[Any, _Released], Any]) -> Any:
+    """What the implementation receives for an omitted argument: Missing without a ``[defaultvalue(x)]``, else the
+    literal read as an argument of the declared type would be (an integer default of a VARIANT_BOOL parameter is
+    True or False, of a DATE a datetime), as the vtable's thunk receives the default a client fills in."""
+    value = spec.default
+    if value is NO_DEFAULT:
+        return Missing
+    pv = _new(_VARIANT_P)
+    try:
+        write(pv, value)
+        return reader(pv, _Released())  # a literal holds no reference
+    except (DispatchFailure, ComError, TypeError, ValueError, OverflowError):
+        return value  # a default the declared type cannot hold: given as written
+    finally:
+        clear(pv)
 
 
 def _pointee(ctype: CType) -> CType:
@@ -514,28 +556,48 @@ def _invoke(
 
 
 def _class_invoke(cls: type) -> Any:
-    """IDispatch::Invoke of a class with one dispatch table: each member's fast invoker (:func:`_fast_invoker`,
-    made on its first call) first; what it does not handle, it leaves untouched and the general path does.
-    ``riid`` and ``params`` arrive as ``uint64_t *``: IID_NULL is two zero words; word 2 of DISPPARAMS is
+    """IDispatch::Invoke of a class with one dispatch table when the native core is absent (``_VT_INVOKE`` None):
+    the checks ``vt_Invoke`` makes in native code, made here, then the same fast invokers (:func:`_fast_invoker`,
+    one per call shape, made on its first call); what they do not handle goes to the general path. ``riid`` and
+    ``params`` arrive as ``uint64_t *``: IID_NULL is two zero words; word 2 of DISPPARAMS is
     cArgs | cNamedArgs << 32."""
-    fast: dict[int, Any] = {}
+    fast = _fast_table(cls)
     general, from_handle, null, tomb, make = _invoke_general, _from_handle, _NULL, TOMBSTONE, _make_fast
 
     def invoke(
         this: Any, dispid: int, riid: Any, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
     ) -> int:
-        obj = from_handle(this[1])
-        if obj is not tomb and riid != null and params != null and not (riid[0] or riid[1]):
-            inv = fast.get(dispid)
-            if inv is None:
-                inv = make(cls, fast, dispid)
-            if inv is not False:
-                hr = inv(obj, flags, params, result, excepinfo)
-                if hr is not None:
+        handle = this[1]
+        if riid != null and params != null and not (riid[0] or riid[1]) and from_handle(handle) is not tomb:
+            counts = params[2]
+            if counts <= 0x3FFF and (counts == 0 or params[0]):
+                key = (dispid & 0xFFFFFFFF) | flags << 32 | counts << 48 | (_NO_RESULT if result == null else 0)
+                rg = _cast(_VARIANT_P, params[0]) if counts else null
+                vts = 0
+                for i in range(min(counts, 4)):
+                    vts |= rg[i].vt << (16 * i)
+                if result != null:
+                    _VariantInit(result)
+                inv = fast.get(key)
+                if inv is None:
+                    inv = make(cls, key)
+                hr = inv(handle, vts, -1, rg, result, excepinfo)  # (lens -1: every length read here)
+                if hr != _GENERAL:
                     return hr  # type: ignore[no-any-return]
-        return general(obj, this, dispid, riid, flags, params, result, excepinfo, argerr)
+        return general(from_handle(handle), this, dispid, riid, flags, params, result, excepinfo, argerr)
 
     return ffi.callback(_SIGNATURES["Invoke"], invoke, **_ERROR)
+
+
+def _native_fast(handle: Any, key: int, vts: int, lens: int, rg: Any, result: Any, call: Any) -> int:
+    """The fast callback of ``vt_Invoke`` (native/core) for a call shape it has no entry for yet: the common call
+    of a class with one dispatch table, already checked, its *pVarResult VariantInit'ed (``key``, ``vts`` and
+    ``lens`` as :func:`_make_fast` and the invokers take them). Makes (and registers) the invoker, then calls it.
+    ``_GENERAL`` sends the call on to the general path."""
+    obj = _from_handle(handle)
+    if obj is TOMBSTONE:
+        return _GENERAL
+    return _make_fast(type(obj), key)(handle, vts, lens, rg, result, call)  # type: ignore[no-any-return]
 
 
 def _invoke_general(
@@ -634,96 +696,393 @@ def _invoke_general(
     return S_OK
 
 
-# ---- the fast path: a generated invoker per member, for the common call ---------------------------------------------
+# ---- the fast path: a generated invoker per member and call shape, for the common call ------------------------------
 #
 # A call with every argument positional and given, of the vt its parameter declares (or, for a VARIANT parameter, a
-# plain scalar), to a method or a property get of a class with one dispatch table, whose result is a scalar or a
-# string: the invoker reads the arguments, calls the implementation and writes the result with no per-call lookup.
-# It returns None, having changed nothing, for anything else, which the general path then handles.
+# plain scalar), to a method or a property get of a class with one dispatch table: the invoker reads the arguments
+# in place, calls the implementation and writes the result, with no per-call lookup. Invokers are made per call
+# shape on first use: the ``key`` = DISPID | wFlags << 32 | cArgs << 48 | (pVarResult NULL) << 62. The first four
+# arguments' vts arrive packed (``vts``: rgvarg[i].vt in bits 16i..16i+15) and are compared at once, with the
+# lengths of those that are BSTRs (``lens``, the same bits; 0xFFFF: read the length here). An invoker answers
+# _GENERAL, having changed nothing, for what it does not handle (another vt, a BSTR of odd length...), and the
+# general path does it. With the native core, each invoker is also a callback that vt_Invoke finds by (class, key)
+# and calls directly (``vt_invoke_register``).
+#
+# The same analysis gives the same-context late-bound client (vtables.latebound) a direct call (:func:`direct_call`):
+# Python values of exactly the types the client would write as those vts, passed as the invoker would read them.
 
-#: declared kind -> {vt: the expression reading the VARIANT ``v`` of that vt}
-_FAST_READ = {
-    VT_I4: "v.lVal",
-    VT_R8: "v.dblVal",
-    VT_BOOL: "(v.boolVal != 0)",
-    VT_BSTR: "_read(v)",  # vtables.variant's reader
-    VT_I2: "v.iVal",
-}
+_GENERAL = 0x7FFF0001  # VT_INVOKE_GENERAL of native/core: "not for the fast path"
+_FAST_LIMIT = 1024  # call shapes remembered per class (a caller inventing shapes gets the general path)
+_NO_RESULT = 1 << 62  # the key's bit for a NULL pVarResult
+_ENTRY_T = "int32_t(*)(void *, int64_t, int64_t, VARIANT *, VARIANT *, void *)"
+#: the callbacks registered with vt_Invoke (kept for the life of the process: native code holds them)
+_REGISTERED: list[Any] = []
+
+#: the declared vts the fast path reads in place
+_FAST_READ = frozenset({VT_I4, VT_R8, VT_BOOL, VT_I2, VT_BSTR})
 #: a VARIANT parameter: the vts read by the fast path (plain values; anything else takes the general path)
 _FAST_ANY = (VT_I4, VT_R8, VT_BSTR, VT_BOOL, VT_I2)
+#: declared vt -> the Python type whose value a client writes as exactly that vt (what the direct call accepts)
+_DIRECT_TYPES = {VT_I4: "int", VT_R8: "float", VT_BOOL: "bool", VT_BSTR: "str"}
 
 
-def _make_fast(cls: type, fast: dict[int, Any], dispid: int) -> Any:
-    """Make (once per class and DISPID) the fast invoker of a member, or False when it has none."""
+def _fast_table(cls: type) -> dict[int, Any]:
+    """The class's fast invokers by call shape (in its own ``__dict__``: a subclass has its own)."""
+    fast = cls.__dict__.get("_com_dispatch_fast")
+    if fast is None:
+        fast = {}
+        type.__setattr__(cls, "_com_dispatch_fast", fast)
+    return fast  # type: ignore[no-any-return]
+
+
+def _general_stub(handle: Any, vts: int, lens: int, rg: Any, result: Any, call: Any) -> int:
+    return _GENERAL
+
+
+def _make_fast(cls: type, key: int) -> Any:
+    """Make (once per class and call shape) the fast invoker of ``key``, or the stub answering _GENERAL; with the
+    native core, register its entry with vt_Invoke for the class."""
+    fast = _fast_table(cls)
+    inv = fast.get(key)
+    if inv is not None:
+        return inv
+    dispid, flags, n = to_signed(key & 0xFFFFFFFF), (key >> 32) & 0xFFFF, (key >> 48) & 0x3FFF
     tables = cls.__dict__.get(_TABLES) or getattr(cls, _TABLES)
     member = tables[0][1].by_dispid.get(dispid)
-    inv = False if member is None else _fast_invoker(cls, member)
-    fast[dispid] = inv
+    if member is None:  # (not remembered: a table that grows may give that DISPID to a member later)
+        return _general_stub
+    made = _fast_invoker(cls, member, flags, n, not key & _NO_RESULT)
+    if made is None:
+        inv = _general_stub
+    else:
+        inv, entry = made
+    if len(fast) < _FAST_LIMIT:
+        fast[key] = inv
+        if _VT_INVOKE is not None and made is not None:
+            _register(cls, key, *entry)
     return inv
 
 
-def _fast_invoker(cls: type, member: Member) -> Any:
+def _register(cls: type, key: int, kind: int, ctype: str, fn: Any, mask: int, expect: int) -> None:
+    """vt_Invoke's entry for (cls, key): ``fn`` as a callback of ``ctype``, kept for the life of the process."""
+    entry = ffi.callback(ctype, fn, **_ERROR)
+    core = _core.ffi
+    if _core.lib.vt_invoke_register(
+        core.cast("void *", int(_cast("uintptr_t", cls._com_layout.core_class))),  # type: ignore[attr-defined]
+        key,
+        core.cast("void *", int(_cast("uintptr_t", entry))),
+        kind,
+        _int64(mask),
+        _int64(expect),
+    ):
+        _REGISTERED.append(entry)
+
+
+def _int64(bits: int) -> int:
+    """64 bits as the signed int64_t that carries them."""
+    return bits - (1 << 64) if bits >= 1 << 63 else bits
+
+
+def _fast_member(cls: type, member: Member, flags: int, n: int) -> tuple[Accessor, Any] | None:
+    """The accessor and implementation a fast invoker (or direct call) of ``member`` with ``flags`` and ``n``
+    positional arguments calls, or None when the general path must answer such a call."""
     accessors = [a for k, a in member.accessors.items() if k in (1, 2)]  # method, property get
     if len(accessors) != 1:
-        return False
+        return None
     acc = accessors[0]
+    if member.select(flags) is not acc or len(acc.args) != n:
+        return None
     if acc.attribute or acc.varargs or member.dispid == DISPID_NEWENUM:
-        return False
+        return None
     impl = getattr(cls, acc.target, None)
     if not callable(impl) or getattr(impl, "__vtables_exact__", False):
-        return False
-    flags = [f for f in range(16) if member.select(f) is acc]
-    n = len(acc.args)
-    env: dict[str, Any] = {"_impl": impl, "_NULL": _NULL, "_read": to_python, "_fail": _fast_failure}
-    lines = [
-        "def inv(obj, flags, params, result, excepinfo):",
-        f"    if flags not in {tuple(flags)!r} or params[2] != {n}:  # cArgs == {n}, cNamedArgs == 0",
-        "        return None",
-    ]
-    if n:
-        lines.append("    rg = params[0]")
-        lines.append("    if not rg:  # rgvarg NULL: the general path refuses it")
-        lines.append("        return None")
-        lines.append("    rg = _cast(_VARIANT_P, rg)")
-        env["_cast"], env["_VARIANT_P"] = _cast, _VARIANT_P
-    names = []
-    for i, a in enumerate(acc.args):
+        return None
+    for a in acc.args:
         if not a.passes_in or a.writes_back:
-            return False
-        vt = declared_vt(a.ctype)
-        lines.append(f"    v = rg[{n - 1 - i}]")
-        if a.ctype is None or a.ctype.kind == "variant":
-            lines.append(f"    if v.vt not in {_FAST_ANY!r}:")
-            lines.append("        return None")
-            lines.append(f"    a{i} = _read(v)")
-        elif vt in _FAST_READ:
-            lines.append(f"    if v.vt != {vt}:")
-            lines.append("        return None")
-            lines.append(f"    a{i} = {_FAST_READ[vt]}")
-        else:
-            return False
-        names.append(f"a{i}")
-    lines.append("    try:")
-    lines.append(f"        r = _impl(obj{''.join(', ' + x for x in names)})")
-    if acc.returns:
+            return None
+        if not (a.ctype is None or a.ctype.kind == "variant") and declared_vt(a.ctype) not in _FAST_READ:
+            return None
+    return acc, impl
+
+
+def _fast_invoker(cls: type, member: Member, flags: int, n: int, has_result: bool) -> Any:
+    """The generated invoker of a call of ``member`` with ``flags`` and ``n`` positional arguments, and the entry
+    vt_Invoke calls directly ((kind, C type, function, mask, expect)); None when the member has none."""
+    found = _fast_member(cls, member, flags, n)
+    if found is None:
+        return None
+    acc, impl = found
+    env: dict[str, Any] = {
+        "_impl": impl,
+        "_from_handle": _from_handle,
+        "_TOMB": TOMBSTONE,
+        "_GENERAL": _GENERAL,
+        "_read": to_python,
+        "_fail": _fast_failure_native if _VT_INVOKE is not None else _fast_failure,
+        "_cast": _cast,
+        "_unpack": ffi.unpack,
+        "_U32_P": _U32_P,
+    }
+    vts = [None if a.ctype is None or a.ctype.kind == "variant" else declared_vt(a.ctype) for a in acc.args]
+    names = [f"a{i}" for i in range(n)]
+    call_lines = ["    obj = _from_handle(handle)"]
+    call_lines.append("    if obj is _TOMB:  # (destroyed meanwhile: the general path answers)")
+    call_lines.append("        return _GENERAL")
+    call_lines.append("    try:")
+    call_lines.append(f"        r = _impl(obj{''.join(', ' + x for x in names)})")
+    if acc.returns and has_result:  # (a method without a result: *pVarResult is VT_EMPTY already)
         plan = _Plan(acc, impl, member)
         env["_write"] = plan.retval_writer
-        lines.append("        if result != _NULL:")
-        lines.append("            _write(result, r)  # (it writes all of the VARIANT, or nothing)")
+        env.update(_SET_BSTR)
+        call_lines += _fast_result_lines(plan.retval_writer)
+    call_lines.append("    except BaseException as e:")
+    call_lines.append("        return _fail(obj, e, result, call)")
+    call_lines.append("    return 0")
+    mask = expect = 0
+    for i, vt in enumerate(vts):
+        k = n - 1 - i  # rgvarg holds the arguments last first
+        if vt is not None and k < 4:
+            mask |= 0xFFFF << (16 * k)
+            expect |= vt << (16 * k)
+    if n <= 4 and None not in vts:
+        # typed: vt_Invoke checked the vts and passes each argument's value as its C type
+        lines = [f"def typed(handle, result, call, lens{''.join(', w' + str(i) for i in range(n))}):"]
+        for i, vt in enumerate(vts):
+            k = n - 1 - i
+            if vt == VT_BSTR:
+                lines.append(_FAST_BSTR.format(a=f"a{i}", b=f"w{i}", shift=16 * k))
+            elif vt == VT_BOOL:
+                lines.append(f"    a{i} = w{i} != 0")
+            else:
+                lines.append(f"    a{i} = w{i}")
+        lines += call_lines
+        lines.append("def inv(handle, vts, lens, rg, result, call):")
+        lines.append(f"    if vts & {mask:#x} != {expect:#x}:")
+        lines.append("        return _GENERAL")
+        values = "".join(f", rg[{n - 1 - i}].{_FIELDS[vt]}" for i, vt in enumerate(vts))  # type: ignore[index]
+        lines.append(f"    return typed(handle, result, call, lens{values})")
+        ctype = f"int32_t(*)(void *, VARIANT *, void *, int64_t{''.join(', ' + _CTYPES[vt] for vt in vts)})"  # type: ignore[index]
+        kind, entry_name = _ENTRY_TYPED, "typed"
     else:
-        lines.append("        if result != _NULL:")
-        lines.append("            result.vt = 0")
-    lines.append("    except BaseException as e:")
-    lines.append("        return _fail(obj, e, result, excepinfo)")
-    lines.append("    return 0")
+        lines = ["def inv(handle, vts, lens, rg, result, call):"]
+        if mask:
+            lines.append(f"    if vts & {mask:#x} != {expect:#x}:")
+            lines.append("        return _GENERAL")
+        for i, vt in enumerate(vts):
+            k = n - 1 - i
+            if vt is None and k < 4:
+                lines.append(f"    if (vts >> {16 * k}) & 0xFFFF not in {_FAST_ANY!r}:")
+                lines.append("        return _GENERAL")
+            elif vt is None:
+                lines.append(f"    if rg[{k}].vt not in {_FAST_ANY!r}:")
+                lines.append("        return _GENERAL")
+            elif k >= 4:
+                lines.append(f"    if rg[{k}].vt != {vt}:")
+                lines.append("        return _GENERAL")
+            if vt is None:
+                lines.append(f"    a{i} = _read(rg + {k})")
+            elif vt == VT_BSTR:
+                read = _FAST_BSTR.format(a=f"a{i}", b="b", shift=16 * k)
+                if k >= 4:  # (lens has the first four only)
+                    read = read.replace(f"(lens >> {16 * k}) & 0xFFFF", "0xFFFF")
+                lines.append(f"    b = rg[{k}].bstrVal")
+                lines.append(read)
+            elif vt == VT_BOOL:
+                lines.append(f"    a{i} = rg[{k}].boolVal != 0")
+            else:
+                lines.append(f"    a{i} = rg[{k}].{_FIELDS[vt]}")
+        lines += call_lines
+        ctype, kind, entry_name = _ENTRY_T, _ENTRY_VARIANT, "inv"
     exec(compile("\n".join(lines) + "\n", f"<vtables dispatch {cls.__name__}.{member.name}>", "exec"), env)
-    return env["inv"]
+    return env["inv"], (kind, ctype, env[entry_name], mask, expect)
+
+
+_ENTRY_VARIANT, _ENTRY_TYPED = 0, 1  # native/core: VT_ENTRY_VARIANT, VT_ENTRY_TYPED
+#: declared vt -> its VARIANT field, and its C type as a typed entry receives it
+_FIELDS = {VT_I4: "lVal", VT_R8: "dblVal", VT_BOOL: "boolVal", VT_I2: "iVal", VT_BSTR: "bstrVal"}
+_CTYPES = {VT_I4: "int32_t", VT_R8: "double", VT_BOOL: "int16_t", VT_I2: "int16_t", VT_BSTR: "wchar_t *"}
+#: a BSTR argument ``{b}`` (its length in ``lens`` at ``{shift}``, 0xFFFF: read here) into ``{a}``
+_FAST_BSTR = (
+    "    m = (lens >> {shift}) & 0xFFFF\n"
+    "    if m == 0xFFFF:\n"
+    "        m = _cast(_U32_P, {b})[-1] if {b} else 0  # the length prefix, in bytes\n"
+    "        if m & 1:\n"
+    "            return _GENERAL  # not UTF-16 text: the general path refuses it\n"
+    "        m >>= 1\n"
+    "    {a} = _unpack({b}, m) if m else ''"
+)
+
+
+#: how the generated code stores a str result in one call (native core), else with two writes
+_SET_BSTR: dict[str, Any] = {"_set": None, "_set_bytes": None, "_alloc": _alloc_bstr, "_encode": _utf16_encode}
+
+_STR_RESULT = [  # ``r`` is a str: the VARIANT ``result`` (which holds nothing) becomes its BSTR
+    "            if r.isascii():  # one UTF-16 unit per character",
+    "                if _set(result, r, len(r)):",
+    "                    raise MemoryError('no memory for the BSTR result')",
+    "            else:",
+    "                u = _encode(r, 'surrogatepass')[0]",
+    "                if _set_bytes(result, u, len(u)):",
+    "                    raise MemoryError('no memory for the BSTR result')",
+]
+_STR_RESULT_PY = [
+    "            result.bstrVal = _alloc(r)",
+    "            result.vt = 8",
+]
+
+
+def _fast_result_lines(writer: Any) -> list[str]:
+    """How the invoker stores the result ``r`` in ``result``: the common types in place (the vt written last), the
+    rest by the plan's writer (which writes all of the VARIANT, or nothing)."""
+    set_str = _STR_RESULT if _SET_BSTR["_set"] is not None else _STR_RESULT_PY
+    kind = getattr(writer, "__vtables_fast__", None)
+    if kind == "variant":  # a VARIANT result: its natural form
+        return ["        if type(r) is str:", *set_str, "        elif r is not None:", "            _write(result, r)"]
+    if kind == VT_BSTR:
+        return ["        if type(r) is str:", *set_str, "        else:", "            _write(result, r)"]
+    if kind == VT_I4:
+        return [
+            "        if type(r) is int and -0x80000000 <= r <= 0x7FFFFFFF:",
+            "            result.lVal = r",
+            "            result.vt = 3",
+            "        else:",
+            "            _write(result, r)",
+        ]
+    return ["        _write(result, r)  # (it writes all of the VARIANT, or nothing)"]
 
 
 def _fast_failure(obj: Any, exc: BaseException, result: Any, excepinfo: Any) -> int:
     if result != _NULL:
         _VariantInit(result)  # nothing was written to it: what it held is the caller's, untouched
     return _exception(obj, exc, excepinfo)
+
+
+def _fast_failure_native(obj: Any, exc: BaseException, result: Any, call: Any) -> int:
+    """``call`` is vt_Invoke's VtInvokeCall: its EXCEPINFO pointer."""
+    excepinfo = _cast("EXCEPINFO *", _core.ffi.cast("VtInvokeCall *", call).excepinfo)
+    return _fast_failure(obj, exc, result, excepinfo)
+
+
+# ---- the same-context client's direct call (vtables.latebound) ------------------------------------------------------
+
+
+class DirectFailure(Exception):
+    """What a direct call raises for a failure of the implementation: what Invoke would have reported in EXCEPINFO
+    (``scode``, ``source``, ``description``), for the client to raise as its DispatchError."""
+
+    def __init__(self, scode: int, source: str, description: str) -> None:
+        super().__init__(scode, source, description)
+        self.scode = scode
+        self.source = source
+        self.description = description
+
+
+#: what a direct call answers for arguments it does not take (the caller then calls through Invoke)
+NOT_DIRECT = object()
+
+
+def direct_call(cls: type, dispid: int, flags: int, n: int) -> Any:
+    """For a late-bound client in the object's own context (vtables.latebound): ``call(obj, args)`` doing what
+    IDispatch::Invoke(dispid, flags) with ``n`` positional arguments does, without the VARIANTs: the arguments
+    are taken when each is exactly the Python type the client writes as the VARIANT the fast invoker reads (a
+    LONG parameter takes an int in its range, BSTR a str, double a float, VARIANT_BOOL a bool, VARIANT any of
+    these or None), and the result comes back as the client would read it from the VARIANT the invoker writes
+    (plain values as they are; anything else written to a VARIANT and read back with ``to_python``). It answers
+    :data:`NOT_DIRECT` for other arguments, raises :class:`DirectFailure` for a failure of the implementation
+    (logged as Invoke logs it). None when the member has no fast invoker for such calls (the client then always
+    calls Invoke). Made once per class, DISPID, flags and count."""
+    cache = cls.__dict__.get("_com_dispatch_direct")
+    if cache is None:
+        if "_com_dispatch_fast" not in cls.__dict__:
+            return None  # (not a class with one dispatch table answered by this module)
+        cache = {}
+        type.__setattr__(cls, "_com_dispatch_direct", cache)
+    key = (dispid, flags, n)
+    if key in cache:
+        return cache[key]
+    tables = cls.__dict__.get(_TABLES) or getattr(cls, _TABLES)
+    member = tables[0][1].by_dispid.get(dispid)
+    found = None if member is None else _fast_member(cls, member, flags, n)
+    call = None
+    if found is not None:
+        call = _direct_caller(cls, member, *found)  # type: ignore[arg-type]
+    if member is not None:
+        cache[key] = call
+    return call
+
+
+def _direct_caller(cls: type, member: Member, acc: Accessor, impl: Any) -> Any:
+    n = len(acc.args)
+    env: dict[str, Any] = {
+        "_impl": impl,
+        "_NOT": NOT_DIRECT,
+        "_Failure": DirectFailure,
+        "_text": _failure_text,
+        "NoneType": type(None),
+    }
+    names = [f"a{i}" for i in range(n)]
+    lines = ["def call(obj, args):"]
+    if n:
+        lines.append(f"    {', '.join(names)}{',' if n == 1 else ''} = args")
+    for i, a in enumerate(acc.args):
+        if a.ctype is None or a.ctype.kind == "variant":
+            lines.append(f"    t = type(a{i})")
+            lines.append(f"    if t is int and not -0x80000000 <= a{i} <= 0x7FFFFFFF:")
+            lines.append("        return _NOT")
+            lines.append("    if not (t is str or t is float or t is bool or t is int or t is NoneType):")
+            lines.append("        return _NOT")
+            continue
+        vt = declared_vt(a.ctype)
+        kind = _DIRECT_TYPES.get(vt)  # type: ignore[arg-type]
+        if kind is None:
+            return None
+        lines.append(f"    if type(a{i}) is not {kind}:")
+        lines.append("        return _NOT")
+        if kind == "int":
+            lines.append(f"    if not -0x80000000 <= a{i} <= 0x7FFFFFFF:")
+            lines.append("        return _NOT")
+    lines.append("    try:")
+    lines.append(f"        r = _impl(obj{''.join(', ' + x for x in names)})")
+    if acc.returns:
+        plan = _Plan(acc, impl, member)
+        env["_convert"] = _direct_result(plan.retval_writer)
+        kind = getattr(plan.retval_writer, "__vtables_fast__", None)
+        plain = {
+            "variant": "t is str or t is float or t is bool or t is NoneType or "
+            "(t is int and -0x8000000000000000 <= r <= 0x7FFFFFFFFFFFFFFF)",
+            VT_BSTR: "t is str",
+            VT_I4: "t is int and -0x80000000 <= r <= 0x7FFFFFFF",
+            VT_R8: "t is float",
+            VT_BOOL: "t is bool",
+        }.get(kind)
+        lines.append("        t = type(r)")
+        if plain is not None:
+            lines.append(f"        if not ({plain}):")
+            lines.append("            r = _convert(r)")
+        else:
+            lines.append("        r = _convert(r)")
+    else:
+        lines.append("        r = None")
+    lines.append("    except BaseException as e:")
+    lines.append("        raise _Failure(*_text(obj, e)) from None")
+    lines.append("    return r")
+    exec(compile("\n".join(lines) + "\n", f"<vtables direct {cls.__name__}.{member.name}>", "exec"), env)
+    return env["call"]
+
+
+def _direct_result(writer: Any) -> Callable[[Any], Any]:
+    """A result that is not a plain value of the declared type: written to a VARIANT as the invoker writes it, then
+    read as the client reads it (objects become new ComPtrs, which the client wraps)."""
+
+    def convert(value: Any) -> Any:
+        tmp = _new(_VARIANT_P)
+        writer(tmp, value)
+        try:
+            return to_python(tmp)
+        finally:
+            clear(tmp)
+
+    return convert
 
 
 def _store_outputs(plan: _Plan, acc: Accessor, value: Any, slots: Any, rgvarg: Any, result: Any) -> None:
@@ -761,9 +1120,8 @@ def _source_of(cls: type) -> str:
     return getattr(cls, "progid", None) or cls.__name__
 
 
-def _exception(obj: Any, exc: BaseException, excepinfo: Any) -> int:
-    """A failure of the implementation: DISP_E_EXCEPTION with EXCEPINFO filled (or the thread's IErrorInfo when
-    pExcepInfo is NULL)."""
+def _failure_text(obj: Any, exc: BaseException) -> tuple[int, str, str]:
+    """What a failure of the implementation reports: (scode, source, description), logged."""
     scode = to_signed(hresult_for_exception(exc))
     source = _source_of(type(obj))
     if isinstance(exc, ComError):
@@ -782,6 +1140,13 @@ def _exception(obj: Any, exc: BaseException, excepinfo: Any) -> int:
         )
     if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: reported, not swallowed silently
         log.warning("%s escaped into Invoke and became DISP_E_EXCEPTION", type(exc).__name__)
+    return scode, source, description
+
+
+def _exception(obj: Any, exc: BaseException, excepinfo: Any) -> int:
+    """A failure of the implementation: DISP_E_EXCEPTION with EXCEPINFO filled (or the thread's IErrorInfo when
+    pExcepInfo is NULL)."""
+    scode, source, description = _failure_text(obj, exc)
     if excepinfo != _NULL:
         excepinfo.wCode = 0
         excepinfo.wReserved = 0
@@ -818,6 +1183,32 @@ _SLOTS = {
     "GetIDsOfNames": ffi.callback(_SIGNATURES["GetIDsOfNames"], _get_ids_of_names, **_ERROR),
     "Invoke": ffi.callback(_SIGNATURES["Invoke"], _invoke, **_ERROR),
 }
+
+
+def _native_invoke_entry() -> tuple[Any, Any]:
+    """vt_Invoke (native/core) with this module's two callbacks set, as a vtable slot value, or (None, None)
+    without the native core (or with one that predates vt_Invoke): the Python entry then checks the call."""
+    lib = _core.lib
+    if lib is None or not all(
+        hasattr(lib, name) for name in ("vt_Invoke", "vt_set_invoke", "vt_invoke_register", "vt_variant_set_bstr")
+    ):
+        return None, None
+    fast = ffi.callback(
+        "int32_t(*)(void *, int64_t, int64_t, int64_t, VARIANT *, VARIANT *, void *)", _native_fast, **_ERROR
+    )
+    core = _core.ffi
+    general = _SLOTS["Invoke"]
+    lib.vt_set_invoke(
+        core.cast("void *", int(_cast("uintptr_t", fast))), core.cast("void *", int(_cast("uintptr_t", general)))
+    )
+    return ffi.cast("void *", int(core.cast("uintptr_t", lib.vt_Invoke))), fast
+
+
+#: the Invoke slot of a class with one dispatch table (None: each class gets its Python entry, _class_invoke)
+_VT_INVOKE, _NATIVE_FAST_CALLBACK = _native_invoke_entry()
+if _VT_INVOKE is not None:
+    _SET_BSTR["_set"] = _core.lib.vt_variant_set_bstr
+    _SET_BSTR["_set_bytes"] = _core.lib.vt_variant_set_bstr_bytes
 
 
 # ---- building a class's tables ------------------------------------------------------------------------------------
@@ -858,8 +1249,11 @@ def _provide(cls: type, iface: type[Interface], slot: int, m: Method) -> Any:
             _check_implemented(cls, iface, table)
         tables.append((slot, table))
     dispatchable = [i for i in getattr(cls, "implements", ()) if issubclass(i, IDispatch)]
-    if m.name == "Invoke" and len(dispatchable) == 1:
-        return _class_invoke(cls)  # (one per class: its fast invokers are the class's)
+    if m.name == "Invoke" and len(dispatchable) == 1:  # (one per class: its fast invokers are the class's)
+        if _VT_INVOKE is not None:
+            _fast_table(cls)
+            return _VT_INVOKE
+        return _class_invoke(cls)
     return _SLOTS[m.name]
 
 

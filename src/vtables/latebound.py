@@ -53,6 +53,15 @@ an omitted optional argument is simply not sent; a gap among positional argument
 when there is one), carrying for DISP_E_EXCEPTION the EXCEPINFO's ``source``, ``description`` and ``scode``, and
 for DISP_E_TYPEMISMATCH / DISP_E_PARAMNOTFOUND the caller's ``argument`` that ``puArgErr`` named.
 
+**Speed.** A bound method (``mix = d.Mix``) is made once per Dispatch and member and reused by every access: with
+the native core (native/core) it holds a prepared call, and a call with positional arguments of plain types (str,
+int in VT_I4's range, float, bool, None) makes one native call that builds the VARIANTs, calls Invoke, clears them
+and copies a string result out; anything else takes the general path described above, with the same results. When
+the object is one of our own Python objects in the caller's context (the Dispatch holds vtables.client's
+same-context wrapper), a call whose arguments are exactly the types its parameters declare calls the
+implementation directly (``vtables.dispatch.direct_call``): what Invoke would have delivered and returned, a
+failure raised as the DispatchError Invoke's EXCEPINFO would have given; other calls go through Invoke.
+
 **The vtable switch** (explicit): ``Dispatch(x, vtable=IFoo)`` holds the object's IFoo pointer (QueryInterface;
 IFoo is a dual interface declared with ``vtables.declare``, so derived from IDispatch), and calls every member
 IFoo declares whose parameters the declared client converts through IFoo's vtable (``client_class(IFoo)``),
@@ -64,7 +73,9 @@ interface whose IID is the type information's GUID, if the object answers QueryI
 
 from __future__ import annotations
 
+import codecs
 import logging
+import struct
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -85,6 +96,7 @@ from ole32_bindings.oavalues import (
     Variant,
 )
 
+from . import _core
 from . import variant as _variant
 from ._dispcall import (
     DISP_E_EXCEPTION,
@@ -117,6 +129,9 @@ from ._dispcall import (
 )
 from .client import ComPtr, ReleasedPointerError, client_class
 from .declare import Interface, interface_for_iid
+from .dispatch import NOT_DIRECT as _NOT_DIRECT
+from .dispatch import DirectFailure as _DirectFailure
+from .dispatch import direct_call as _direct_call
 from .interfaces.automation import IDispatch, IEnumVARIANT, ITypeInfo
 from .object import ComObject
 
@@ -154,6 +169,11 @@ _to_python = _variant.to_python
 _clear = _variant.clear
 _VARIANT_P = ffi.typeof("VARIANT *")
 _VARIANT_ARRAY = ffi.typeof("VARIANT[]")
+_unpack = ffi.unpack
+_utf16_encode = codecs.utf_16_le_encode
+#: native/core's late-bound call (None without the native core, or one that predates it)
+_dispatch_call = getattr(_core.lib, "vt_dispatch_call", None) if _core.lib is not None else None
+_dispatch_call0 = getattr(_core.lib, "vt_dispatch_call0", None) if _core.lib is not None else None
 _EXCEPINFO_SIZE = ffi.sizeof("EXCEPINFO")
 _VARIANT_SIZE = ffi.sizeof("VARIANT")
 _ZERO_VARIANT = bytes(_VARIANT_SIZE)
@@ -207,6 +227,7 @@ class Dispatch:
         "_routes",
         "_identity",
         "_methods",
+        "_bound",
         "__weakref__",
     )
     _ptr: ComPtr
@@ -218,6 +239,7 @@ class Dispatch:
     _routes: dict[str, _Route | None] | None
     _identity: int | None
     _methods: frozenset[str]
+    _bound: dict[tuple[int, int], Any] | None
 
     def __init__(
         self,
@@ -239,6 +261,7 @@ class Dispatch:
 
     def release(self) -> int:
         """Release the reference (once; later use raises ReleasedPointerError). Returns the object's count."""
+        _unbind(self)
         return self._ptr.release()
 
     @property
@@ -251,6 +274,7 @@ class Dispatch:
 
     def __exit__(self, *exc: object) -> None:
         if not self._ptr.released:
+            _unbind(self)
             self._ptr.release()
 
     def _com_raw_for_arg(self) -> Any:
@@ -276,16 +300,16 @@ class Dispatch:
             m = self._member(name)
         access = m.access
         if access is GET:
-            return self._invoke(m.dispid, DISPATCH_PROPERTYGET, (), (), m.name)
+            return self._method(m, DISPATCH_PROPERTYGET)()
         if access is METHOD:
-            return _Method(self, m)
+            return self._method(m)
         if access is INDEXED:
             return _IndexedProperty(self, m)
         try:  # untyped: what VBScript sends for `x = obj.Member`
             return self._invoke(m.dispid, DISPATCH_METHOD | DISPATCH_PROPERTYGET, (), (), m.name)
         except DispatchError as e:
             if e.hresult in WANTS_ARGUMENTS:
-                return _Method(self, m)
+                return self._method(m)
             raise
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -469,6 +493,21 @@ class Dispatch:
             ids = m.named_ids[keys] = got[1:]
         return [(kw, dispid, value) for (kw, value), dispid in zip(named.items(), ids, strict=True)]
 
+    def _method(self, m: Member, flags: int | None = None) -> Any:
+        """The bound method of ``m`` (called with ``flags``, by default its ``call_flags``): made once per Dispatch,
+        member and flags (a prepared call, :func:`_bound_call`)."""
+        if flags is None:
+            flags = m.call_flags
+        bound = self._bound
+        key = (m.dispid, flags)
+        if bound is None:
+            bound = {}
+            object.__setattr__(self, "_bound", bound)
+        fn = bound.get(key)
+        if fn is None:
+            fn = bound[key] = _bound_call(self, m, flags)
+        return fn
+
     def _call(self, m: Member, flags: int, args: tuple[Any, ...], named: dict[str, Any]) -> Any:
         return self._invoke(m.dispid, flags, args, self._named(m, named) if named else (), m.name)
 
@@ -604,6 +643,7 @@ def _setup(
     _set(self, "_routes", None)
     _set(self, "_identity", None)
     _set(self, "_methods", methods)
+    _set(self, "_bound", None)
     if vtable is not False:
         try:
             _switch_to_vtable(self, vtable)
@@ -784,6 +824,347 @@ def _enumerate(enum: ComPtr, options: tuple[int, bool, bool]) -> Iterator[Any]:
         if batch is not None:
             batch.clear()
         enum.release()
+
+
+# ---- bound methods: a prepared call per member (native/core's vt_dispatch_call) -------------------------------------
+#
+# ``obj.Mix`` is made once per Dispatch and member: a VtDispCall (native/core) holding the IDispatch pointer, DISPID,
+# flags and LCID, with its result VARIANT, EXCEPINFO, puArgErr and a text buffer allocated once. A call with
+# positional arguments of plain types (str, int, float, bool, None) packs them with one struct.pack per call (a
+# packer generated per sequence of argument types: the vts and values in place, strings as text the native side
+# turns into BSTRs with one SysAllocStringByteLen each) and makes one native call: Invoke, the arguments cleared,
+# a BSTR result copied out as text. The answer (HRESULT, result vt) says what is left to read. Anything else
+# (keywords, ByRef, objects, arrays, dates...), a frame already in use (re-entrancy, another thread) or no native
+# core: the general path, Dispatch._invoke.
+
+_TEXT_CAP = 512  # UTF-16 units of a result copied out as text (longer: read from the result VARIANT)
+_PENDING_PACKED = 0xB57A  # native/core: a BSTR argument still to allocate, from the packed bytes
+_PENDING_WIDE = 0xB57B  # ... from the wide string passed beside them
+_TEXT_RESULT = 0xFFFF
+_CALL_RELEASED = -2
+_CALL_NO_MEMORY = -4
+_ARG_ABANDONED = 1 << 62
+_VARIANT_STRUCT = {  # Python type -> (struct format of its VARIANT, its vt)
+    int: ("H6xi12x", 3),  # VT_I4 (VT_I8 beyond: see _packer)
+    float: ("H6xd8x", 5),  # VT_R8
+    bool: ("H6xh14x", 11),  # VT_BOOL: -1 / 0
+    type(None): ("H22x", 0),  # VT_EMPTY
+    str: ("HH4xII8x", 8),  # VT_BSTR, pending: (vt, mark, offset, bytes)
+}
+_SPECS: dict[tuple[type, ...], Any] = {}
+_RETRY = object()  # a specialised call answering "not my argument types"
+
+
+#: Python type -> (its VARIANT vt, the C type vt_dispatch_callN receives it as)
+_VALUE_TYPES = {
+    str: (8, "wchar_t *"),
+    int: (3, "int32_t"),
+    float: (5, "double"),
+    bool: (11, "int16_t"),
+    type(None): (0, "int64_t"),
+}
+
+
+def _typed_call(types: tuple[type, ...]) -> tuple[Any, int, str] | None:
+    """vt_dispatch_callN as a function of these argument types (1 to 4), the vts word, and the expression of the
+    lengths word (strings' lengths in UTF-16 units: ASCII ones, one unit per character); None beyond four or
+    without the native entry."""
+    n = len(types)
+    fn = getattr(_core.lib, f"vt_dispatch_call{n}", None) if 1 <= n <= 4 else None
+    if fn is None:
+        return None
+    ctype = "int64_t(*)(void *, int64_t, int64_t, int64_t, " + ", ".join(_VALUE_TYPES[t][1] for t in types) + ")"
+    typed = _core.ffi.cast(ctype, fn)
+    vts = 0
+    for i, t in enumerate(types):
+        vts |= _VALUE_TYPES[t][0] << (16 * i)
+    lens = " | ".join(f"len(a{i}) << {16 * i}" for i, t in enumerate(types) if t is str)
+    return typed, vts, f"({lens})" if lens else "0"
+
+
+def _spec_factory(types: tuple[type, ...]) -> Any:
+    """``make(c, text, busy, finish)`` -> ``spec(args)``: the call of a bound member with arguments of exactly
+    these types (generated once per sequence of types, made once per bound member): it checks the types (and int
+    ranges), packs the VARIANTs with one struct.pack, makes the native call and reads what it answers (None, a
+    text, or ``finish`` for the rest). ``_RETRY`` when ``args`` do not fit. None when these types are not packable."""
+    if types in _SPECS:
+        return _SPECS[types]
+    if not types or len(types) > 32 or any(t not in _VARIANT_STRUCT for t in types):
+        _SPECS[types] = None
+        return None
+    n = len(types)
+    names = [f"a{i}" for i in range(n)]
+    strings = [i for i, t in enumerate(types) if t is str]
+    fmt = "<" + "".join(_VARIANT_STRUCT[types[n - 1 - k]][0] for k in range(n))  # rgvarg: the last argument first
+    wide_values: list[str] = []
+    packed_values: list[str] = []
+    for k in range(n):
+        i = n - 1 - k
+        t = types[i]
+        vt = _VARIANT_STRUCT[t][1]
+        if t is str:
+            j = strings.index(i)
+            before_w = " + ".join(["0"] + [f"2 * len(a{x})" for x in strings[:j]])
+            before_p = " + ".join([str(24 * n)] + [f"len(u{x})" for x in strings[:j]])
+            wide_values += [str(vt), str(_PENDING_WIDE), before_w, f"2 * len(a{i})"]
+            packed_values += [str(vt), str(_PENDING_PACKED), before_p, f"len(u{i})"]
+        elif t is bool:
+            wide_values += [str(vt), f"-1 if a{i} else 0"]
+            packed_values += [str(vt), f"-1 if a{i} else 0"]
+        elif t is type(None):
+            wide_values.append("0")
+            packed_values.append("0")
+        else:
+            wide_values += [str(vt), f"a{i}"]
+            packed_values += [str(vt), f"a{i}"]
+    type_names = {str: "str", int: "int", float: "float", bool: "bool", type(None): "NoneType"}
+    checks = [f"type({a}) is not {type_names[t]}" for a, t in zip(names, types, strict=True)]
+    lines = [
+        "def make(c, text, busy, finish):",
+        "    def spec(args):",
+        f"        if len(args) != {n}:",
+        "            return _RETRY",
+        f"        {', '.join(names)}{',' if n == 1 else ''} = args",
+        "        if " + " or ".join(checks) + ":",
+        "            return _RETRY",
+    ]
+    for i, t in enumerate(types):
+        if t is int:
+            lines.append(f"        if not -0x80000000 <= a{i} <= 0x7FFFFFFF:")
+            lines.append("            return _RETRY  # (VT_I8, or beyond: the general path)")
+    typed = _typed_call(types)
+    encoded = [f"            u{i} = _encode(a{i}, 'surrogatepass')[0]" for i in strings]
+    texts = " + ".join(f"u{i}" for i in strings)
+    packed_call = f"            r = _call(c, _pack({', '.join(packed_values)}) + {texts}, {n}, _NULL)"
+    if typed is not None:  # the values as vt_dispatch_callN's arguments (ASCII strings: their own text)
+        values = ", ".join(
+            f"-1 if a{i} else 0" if t is bool else "0" if t is type(None) else f"a{i}" for i, t in enumerate(types)
+        )
+        typed_call = f"r = _typed(c, {typed[1]:#x}, {typed[2]}, 0, {values})"
+        if strings:
+            lines.append("        if " + " and ".join(f"a{i}.isascii() and len(a{i}) < 0xFFFF" for i in strings) + ":")
+            lines.append("            " + typed_call)
+            lines.append("        else:")
+            lines += encoded
+            lines.append(packed_call)
+        else:
+            lines.append("        " + typed_call)
+    elif not strings:
+        lines.append(f"        r = _call(c, _pack({', '.join(wide_values)}), {n}, _NULL)")
+    else:
+        lines.append("        if " + " and ".join(f"a{i}.isascii()" for i in strings) + ":  # one UTF-16 unit each")
+        lines.append(
+            f"            r = _call(c, _pack({', '.join(wide_values)}), {n}, {' + '.join(f'a{i}' for i in strings)})"
+        )
+        lines.append("        else:")
+        lines += encoded
+        lines.append(packed_call)
+    lines += [
+        "        if r == 0:",
+        "            return None",
+        "        if r & 0x4000FFFFFFFFFFFF == 0xFFFF00000000:  # S_OK, a text result",
+        "            value = _unpack(text, r >> 48)",
+        "            busy[0] = 0",
+        "            return value",
+        "        return finish(r, args)",
+        "    return spec",
+    ]
+    env: dict[str, Any] = {
+        "_call": _dispatch_call,
+        "_typed": typed[0] if typed is not None else None,
+        "_pack": struct.Struct(fmt).pack,
+        "_encode": _utf16_encode,
+        "_unpack": _unpack,
+        "_NULL": _core.ffi.NULL,
+        "_RETRY": _RETRY,
+        "NoneType": type(None),
+    }
+    exec(compile("\n".join(lines) + "\n", f"<vtables latebound call {types}>", "exec"), env)
+    make = _SPECS[types] = env["make"]
+    return make
+
+
+class _Frame:
+    """A bound member's prepared call (native/core's VtDispCall) and the buffers it points at, owned here."""
+
+    __slots__ = ("c", "result", "excepinfo", "arg_err", "text", "busy", "__weakref__")
+
+    def __init__(self, disp: Any, dispid: int, flags: int, lcid: int) -> None:
+        core = _core.ffi
+        self.result = _new(_VARIANT_P)
+        self.excepinfo = _new("EXCEPINFO *")
+        self.arg_err = _new("UINT *", _UINT_MAX)
+        self.text = _new("wchar_t[]", _TEXT_CAP)
+        c = self.c = core.new("VtDispCall *")
+
+        def addr(p: Any) -> Any:
+            return core.cast("void *", int(_cast("uintptr_t", p)))
+
+        c.disp = addr(disp)
+        c.dispid = dispid
+        c.lcid = lcid
+        c.flags = flags
+        c.textcap = _TEXT_CAP
+        c.result = addr(self.result)
+        c.excepinfo = addr(self.excepinfo)
+        c.argerr = addr(self.arg_err)
+        c.text = addr(self.text)
+        self.busy = core.cast("int32_t *", core.addressof(c, "busy"))
+
+
+def _unbind(obj: Dispatch) -> None:
+    """The Dispatch lets its reference go: its bound methods refuse from now on (prepared calls answer
+    VT_CALL_RELEASED, direct calls see their ``_alive`` cell cleared)."""
+    bound = obj._bound
+    if bound:
+        for fn in bound.values():
+            frame = getattr(fn, "_frame", None)
+            if frame is not None:
+                frame.c.disp = _core.ffi.NULL
+            alive = getattr(fn, "_alive", None)
+            if alive is not None:
+                alive[0] = False
+        bound.clear()  # (and no cycle Dispatch -> bound method -> Dispatch is left)
+
+
+def _bound_call(obj: Dispatch, m: Member, flags: int) -> Any:
+    """``obj.<m>`` as a callable: a direct call for one of our objects in the caller's context, else the prepared
+    call (native/core present) for plain positional arguments, and the general path (``Dispatch._invoke``) for
+    the rest."""
+    native = _native_bound(obj, m, flags) if _dispatch_call is not None else _Method(obj, m)
+    target = _same_context_object(obj)
+    if target is not None:
+        return _direct_bound(obj, m, flags, target, native)
+    return native
+
+
+def _same_context_object(obj: Dispatch) -> Any:
+    """The Python object behind the Dispatch's pointer when vtables.client gave it a same-context wrapper (one of
+    our objects, in the caller's context), and its class answers IDispatch through vtables.dispatch with one
+    dispatch table; else None."""
+    target = getattr(obj._ptr, "__dict__", {}).get("_com_object")
+    if target is None or "_com_dispatch_fast" not in type(target).__dict__:
+        return None
+    return target
+
+
+_PLAIN_RESULTS = frozenset({str, int, float, bool, type(None)})
+
+
+def _direct_bound(obj: Dispatch, m: Member, flags: int, target: Any, native: Any) -> Any:
+    """``obj.<m>`` when ``target`` (our Python object, in the caller's context) is behind it: calls its
+    implementation directly when vtables.dispatch can say exactly what Invoke would do (``direct_call``: plain
+    arguments of the declared types, the result as the VARIANT would carry it, a failure as EXCEPINFO would report
+    it), else the prepared call ``native``, through IDispatch::Invoke."""
+    dispid, name = m.dispid, m.name
+    cls = type(target)
+    directs: dict[int, Any] = {}
+    alive = [True]  # cleared by _unbind
+    wrap = obj._wrap
+
+    def bound(*args: Any, **named: Any) -> Any:
+        if not named:
+            call = directs.get(len(args))
+            if call is None:
+                call = directs[len(args)] = _direct_call(cls, dispid, flags, len(args)) or False
+            if call:
+                if not alive[0]:
+                    raise ReleasedPointerError(description=f"{name}: the Dispatch was released")
+                try:
+                    r = call(target, args)
+                except _DirectFailure as f:
+                    raise dispatch_error(
+                        DISP_E_EXCEPTION,
+                        f.description,
+                        f.source,
+                        scode=f.scode,
+                        wcode=0,
+                        help_file=None,
+                        help_context=0,
+                        member=name,
+                    ) from None
+                if r is not _NOT_DIRECT:
+                    return r if type(r) in _PLAIN_RESULTS else wrap(r)
+        return native(*args, **named)
+
+    bound.__qualname__ = bound.__name__ = f"{name} (late-bound, same context)"
+    bound._frame = getattr(native, "_frame", None)  # type: ignore[attr-defined]
+    bound._alive = alive  # type: ignore[attr-defined]
+    return bound
+
+
+def _native_bound(obj: Dispatch, m: Member, flags: int) -> Any:
+    """``obj.<m>`` through a prepared call (a new frame)."""
+    frame = _Frame(obj._ptr.as_raw(), m.dispid, flags, obj._lcid)
+    dispid, name = m.dispid, m.name
+    invoke = obj._invoke
+    c = frame.c
+    call0 = _dispatch_call0
+    text, result, busy = frame.text, frame.result, frame.busy
+
+    def finish(r: int, args: tuple[Any, ...]) -> Any:
+        """What the native call left: its failure, a result to read (the frame given back after)."""
+        if r < 0:
+            if r == _CALL_RELEASED:
+                raise ReleasedPointerError(description=f"{name}: the Dispatch was released")
+            if r == _CALL_NO_MEMORY:  # (as vtables.variant.write reports it; nothing was sent)
+                raise MemoryError(f"{name}: no memory for a BSTR argument")
+            return invoke(dispid, flags, args, (), name)  # the frame is in use (re-entrant or another thread)
+        if r & _ARG_ABANDONED:
+            log.warning("%s: an argument VARIANT the callee left with an invalid vt could not be cleared", name)
+        hr = r & 0xFFFFFFFF
+        vt = (r >> 32) & 0xFFFF
+        if hr < 0x80000000 and not vt:
+            return None  # (the native side gave the frame back)
+        try:
+            if hr >= 0x80000000:
+                if vt:
+                    _drop(result)
+                raise _invoke_error(
+                    to_signed(hr), frame.excepinfo, frame.arg_err[0], plan_arguments(args, (), flags), name
+                )
+            if vt == _TEXT_RESULT:
+                return _unpack(text, (r >> 48) & 0x3FFF)
+            try:
+                value = _to_python(result)
+            finally:
+                _drop(result)
+            if vt & VT_TYPEMASK in _OBJECT_VTS:
+                value = obj._wrap(value)
+            return value
+        finally:
+            if hr >= 0x80000000:
+                _reset_excepinfo(frame.excepinfo)
+                frame.arg_err[0] = _UINT_MAX
+            busy[0] = 0
+
+    def retry(args: tuple[Any, ...]) -> Any:
+        """Arguments of other types than the last call's: the specialised call for theirs (made once), or the
+        general path when they are not all plain."""
+        nonlocal spec
+        make = _spec_factory(tuple(map(type, args)))
+        if make is None:
+            return invoke(dispid, flags, args, (), name)
+        spec = make(c, text, busy, finish)
+        r = spec(args)
+        return invoke(dispid, flags, args, (), name) if r is _RETRY else r  # (an int beyond VT_I4's range...)
+
+    spec = retry
+
+    def bound(*args: Any, **named: Any) -> Any:
+        if named:
+            return invoke(dispid, flags, args, obj._named(m, named), name)
+        if args:
+            r = spec(args)
+            return retry(args) if r is _RETRY else r
+        r = call0(c)
+        if r == 0:
+            return None
+        return finish(r, args)
+
+    bound.__qualname__ = bound.__name__ = f"{name} (late-bound)"
+    bound._frame = frame  # type: ignore[attr-defined]
+    return bound
 
 
 class _Method:
@@ -1042,8 +1423,11 @@ _UNSET = object()
 
 
 def _declared_default(p: Any) -> Any:
-    """A parameter's ``[defaultvalue(x)]`` as a Python value, else ``_UNSET`` (the caller must pass it)."""
-    return p.default if p.has_default else _UNSET
+    """A parameter's ``[defaultvalue(x)]`` as a Python value, Missing for an ``[optional]`` VARIANT without one,
+    else ``_UNSET`` (the caller must pass it)."""
+    if p.has_default:
+        return p.default
+    return Missing if p.optional and p.ctype.kind == "variant" else _UNSET
 
 
 def _vtable_result(obj: Dispatch, value: Any) -> Any:
@@ -1117,13 +1501,16 @@ def _routes_of(iface: type[Interface]) -> dict[str, _Route | None]:
     return routes
 
 
-_IN_KINDS = {"int": 0, "float": 0, "wstr": 0, "guid": 1, "iface": 1}  # kind -> pointer depth of an [in] value
+#: kind -> pointer depth of an [in] value the declared client converts (vtables.client: Automation values too)
+_IN_KINDS = {"int": 0, "float": 0, "wstr": 0, "guid": 1, "iface": 1}
+_IN_KINDS.update(dict.fromkeys(("variant", "vbool", "date", "cy", "decimal", "safearray"), 0))
 
 
 def _vtable_callable(m: Any) -> bool:
     """Whether the declared client converts every parameter of ``m`` from and to plain Python values: [in]
-    numbers, strings, GUIDs and interfaces, and [out] values it returns. Anything else (VARIANT, [in, out],
-    caller-supplied buffers) leaves the member to Invoke."""
+    numbers, strings, GUIDs, interfaces and Automation values (VARIANT, SAFEARRAY, DATE...), and [out] values it
+    returns. Anything else ([in, out]: the late-bound ByRef boxes are Invoke's; caller-supplied buffers) leaves the
+    member to Invoke."""
     if not m.returns_hresult or m.preserve_sig:
         return False
     for p in m.params:

@@ -89,7 +89,7 @@ from ole32_bindings.oavalues import (
     vt_name,
 )
 
-from .client import ComPtr, client_class
+from .client import ComPtr, _use_variant, client_class
 from .interfaces.automation import IDispatch
 from .interfaces.unknown import IUnknown
 from .object import ComObject
@@ -122,6 +122,7 @@ _VariantClear = function("VariantClear")
 _VariantInit = function("VariantInit")
 _VariantChangeType = function("VariantChangeType")
 _SysAllocStringByteLen = function("SysAllocStringByteLen")
+_SysAllocStringLen = function("SysAllocStringLen")
 _SysFreeString = function("SysFreeString")
 _SafeArrayCreate = function("SafeArrayCreate")
 _SafeArrayDestroy = function("SafeArrayDestroy")
@@ -832,6 +833,11 @@ def _array_from_sequence(elem: int, value: Any, lbound: int = 0) -> Any:
 
 
 def _alloc_bstr(text: str) -> Any:
+    if text.isascii():  # one UTF-16 unit per character: cffi passes the str itself (NULs included)
+        b = _SysAllocStringLen(text, len(text))
+        if not b:
+            raise MemoryError(f"SysAllocStringLen({len(text)}) failed")
+        return b
     units = _utf16_encode(text, "surrogatepass")[0]
     b = _SysAllocStringByteLen(units, len(units))
     if not b:
@@ -1313,3 +1319,6 @@ class VariantArray:
 
 
 _PY, _TYPED = _build_tables()
+
+
+_use_variant(write, to_python)  # the conversions of the client's generated Automation callers (vtables.client)
