@@ -1319,4 +1319,3 @@ class VariantArray:
 
 
 _PY, _TYPED = _build_tables()
-
