@@ -49,11 +49,16 @@ def _python_servers() -> set[int]:
 def contract():
     """The contract registered for the module (both ProgIDs and the type library); afterwards unregistered, with
     nothing left in the registry, no server process left running, and the in-process class object released."""
-    sys.path.insert(0, EXAMPLE)
-    try:
-        import automation_contract as ac
-        import server
-    finally:
+    import importlib.util
+
+    # server.py under a name of its own: examples/oop_server has a server.py too (tests/ole32_servers/test_example.py)
+    spec = importlib.util.spec_from_file_location("automation_server", os.path.join(EXAMPLE, "server.py"))
+    assert spec is not None and spec.loader is not None
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)  # puts EXAMPLE on sys.path, for automation_contract
+    import automation_contract as ac
+
+    while EXAMPLE in sys.path:
         sys.path.remove(EXAMPLE)
     from ole32_bindings.registry import HKEY_CLASSES_ROOT, key_exists
 
