@@ -383,19 +383,19 @@ typedef struct VtDispCall {
 
 static const IID vt_iid_null;
 
-/* busy taken, disp and n checked: 0, or the answer to give at once. */
-static LONG64 dispatch_begin(VtDispCall *c, UINT n) {
+/* busy taken, disp (read once: *d) and n checked: 0, or the answer to give at once. */
+static LONG64 dispatch_begin(VtDispCall *c, UINT n, IDispatch **d) {
     if (InterlockedCompareExchange(&c->busy, 1, 0) != 0) return VT_CALL_BUSY;
-    if (!c->disp || n > VT_MAX_ARGS) {
+    *d = c->disp;
+    if (!*d || n > VT_MAX_ARGS) {
         InterlockedExchange(&c->busy, 0);
-        return c->disp ? VT_CALL_TOO_MANY : VT_CALL_RELEASED;
+        return *d ? VT_CALL_TOO_MANY : VT_CALL_RELEASED;
     }
     return 0;
 }
 
 /* Invoke with the n arguments at args (owned: cleared here), and the answer. */
-static LONG64 dispatch_invoke(VtDispCall *c, VARIANT *args, UINT n) {
-    IDispatch *d = c->disp;
+static LONG64 dispatch_invoke(VtDispCall *c, IDispatch *d, VARIANT *args, UINT n) {
     DISPPARAMS dp = {n ? args : NULL, NULL, n, 0};
     VARIANT *r = c->result;
     r->vt = VT_EMPTY;
@@ -439,7 +439,8 @@ static void clear_args(VARIANT *args, UINT n) {
 }
 
 VT_API LONG64 vt_dispatch_call(VtDispCall *c, const char *packed, UINT n, const WCHAR *wide) {
-    LONG64 early = dispatch_begin(c, n);
+    IDispatch *d;
+    LONG64 early = dispatch_begin(c, n, &d);
     if (early) return early;
     VARIANT args[VT_MAX_ARGS];
     if (n) memcpy(args, packed, n * sizeof(VARIANT));
@@ -461,16 +462,18 @@ VT_API LONG64 vt_dispatch_call(VtDispCall *c, const char *packed, UINT n, const 
             v->bstrVal = b;
         }
     }
-    return dispatch_invoke(c, args, n);
+    return dispatch_invoke(c, d, args, n);
 }
 
 VT_API LONG64 vt_dispatch_call0(VtDispCall *c) {
-    LONG64 early = dispatch_begin(c, 0);
-    return early ? early : dispatch_invoke(c, NULL, 0);
+    IDispatch *d;
+    LONG64 early = dispatch_begin(c, 0, &d);
+    return early ? early : dispatch_invoke(c, d, NULL, 0);
 }
 
 static LONG64 dispatch_values(VtDispCall *c, LONG64 vts, LONG64 lens, UINT n, const W *w) {
-    LONG64 early = dispatch_begin(c, n);
+    IDispatch *d;
+    LONG64 early = dispatch_begin(c, n, &d);
     if (early) return early;
     VARIANT args[VT_TYPED_MAX];
     for (UINT i = 0; i < n; ++i) {
@@ -490,7 +493,7 @@ static LONG64 dispatch_values(VtDispCall *c, LONG64 vts, LONG64 lens, UINT n, co
         }
         v->vt = vt;
     }
-    return dispatch_invoke(c, args, n);
+    return dispatch_invoke(c, d, args, n);
 }
 
 VT_API LONG64 vt_dispatch_call1(VtDispCall *c, LONG64 vts, LONG64 lens, LONG64 unused, W w1) {
