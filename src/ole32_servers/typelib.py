@@ -34,9 +34,9 @@ What each declaration becomes (as MIDL, and Wine's widl, write them: ``tests/ole
   also FDEFAULT). Interfaces a coclass names that ``interfaces`` does not list join the library.
 
 Each method is one FUNC_PUREVIRTUAL / CC_STDCALL function at its vtable offset, with its member id
-(:attr:`vtables.declare.Method.memid`: ``[id(n)]`` or the declaration's number, which for a member without
-``[id]`` after a property's accessors differs from MIDL's: MIDL counts each accessor), INVOKE kind (``[propget]``,
-``[propput]``, ``[propputref]``: named after the property, the put's value unnamed, as MIDL writes them),
+(:attr:`vtables.declare.Method.memid`: ``[id(n)]`` or MIDL's number, each accessor counting, as widl writes it),
+INVOKE kind (``[propget]``, ``[propput]``, ``[propputref]``: named after the property, the put's value unnamed, as
+MIDL writes them),
 FUNCFLAG_FRESTRICTED / FUNCFLAG_FHIDDEN for ``[restricted]`` / ``[hidden]``, and parameter flags: PARAMFLAG_FIN /
 FOUT / FRETVAL, FOPT for ``[optional]`` and for ``[defaultvalue(x)]``, FHASDEFAULT with the default in a
 PARAMDESCEX (a VARIANT of the declared type's VARTYPE; for a VARIANT parameter the literal's: VT_I4, VT_R8,

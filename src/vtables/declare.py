@@ -326,12 +326,13 @@ def _parse_param(raw: str, sig: str, i: int) -> Param:
 
 def _number_members(cls: type, own: list[Method], level: int) -> None:
     """Give every method without ``[id(n)]`` MIDL's MEMBERID, ``0x60000000 | level << 16 | n`` (``level``: how many
-    interfaces it derives from; ``n`` counts this interface's members, a property's accessors sharing one number),
-    and check that Automation names and DISPIDs are unique (case-insensitively; a property's accessors share both)."""
+    interfaces it derives from; ``n``: the method's index among this interface's own methods, every method and every
+    property accessor counting, ``[id]`` or not; a property's later accessors take its first accessor's number, as
+    MIDL and widl write them: IBasicAudio's put/get_Volume are 0x60020000, put/get_Balance 0x60020002), and check
+    that Automation names and DISPIDs are unique (case-insensitively; a property's accessors share both)."""
     by_name: dict[str, Method] = {}
     by_id: dict[int, str] = {}
-    n = 0
-    for m in own:
+    for n, m in enumerate(own):
         key = m.member.lower()
         first = by_name.get(key)
         if first is not None:
@@ -346,7 +347,6 @@ def _number_members(cls: type, own: list[Method], level: int) -> None:
             continue
         if m.memid is None:
             m.memid = _to_int32(0x60000000 | (level << 16) | n)
-        n += 1
         by_name[key] = m
         other = by_id.get(m.memid)
         if other is not None:

@@ -57,13 +57,67 @@ def test_member_attributes_name_kind_and_dispid():
     assert (join.name, join.member, join.invkind, join.memid) == ("Join", "Join", INVOKE_FUNC, 2)
     assert (get_name.name, get_name.member, get_name.invkind) == ("get_Name", "Name", INVOKE_PROPERTYGET)
     assert (put_name.name, put_name.member, put_name.invkind) == ("put_Name", "Name", INVOKE_PROPERTYPUT)
-    # MIDL's numbering: 0x60000000 | level << 16 | n, a property's accessors sharing one number
+    # MIDL's numbering: 0x60000000 | level << 16 | n, n the method's index in the interface (every accessor counts),
+    # a property's later accessors sharing the first one's number
     assert get_name.memid == put_name.memid == 0x60020001
-    assert swap.memid == 0x60020002
+    assert swap.memid == 0x60020003
     assert item.memid == DISPID_VALUE and enum.memid == DISPID_NEWENUM
     assert enum.attrs == ("id(DISPID_NEWENUM)", "propget", "restricted")
     # the vtable is unchanged by attributes: IDispatch's 7 slots, then these in order
     assert [m.index for m in IShape.own_methods] == [7, 8, 9, 10, 11, 12]
+
+
+class INumbered(IDispatch):
+    """The members of a test IDL, numbered as widl numbered them (``widl --win64 -t``, read back with
+    ole32_servers.typelib.type_library_layout): quartz's IBasicAudio shape first (put/get Volume, put/get
+    Balance), then methods around an ``[id]`` and a property whose accessors are not adjacent."""
+
+    iid = "{5B0F7C21-6E3A-4F7B-9C1E-2A4D8E6F1002}"
+    put_Volume = method("[propput] HRESULT Volume([in] LONG v)")
+    get_Volume = method("[propget] HRESULT Volume([out, retval] LONG *v)")
+    put_Balance = method("[propput] HRESULT Balance([in] LONG v)")
+    get_Balance = method("[propget] HRESULT Balance([out, retval] LONG *v)")
+    After = method("HRESULT After()")
+    WithId = method("[id(5)] HRESULT WithId()")
+    AfterId = method("HRESULT AfterId()")
+    get_Third = method("[propget] HRESULT Third([out, retval] LONG *v)")
+    Between = method("HRESULT Between()")
+    put_Third = method("[propput] HRESULT Third([in] LONG v)")
+    putref_Third = method("[propputref] HRESULT Third([in] IDispatch *v)")
+    Last = method("HRESULT Last()")
+
+
+class INumbered2(INumbered):
+    iid = "{5B0F7C21-6E3A-4F7B-9C1E-2A4D8E6F1003}"
+    First = method("HRESULT First()")
+    get_P = method("[propget] HRESULT P([out, retval] LONG *v)")
+    put_P = method("[propput] HRESULT P([in] LONG v)")
+    Second = method("HRESULT Second()")
+
+
+def test_member_numbers_are_midls():
+    """Without ``[id]``, a member's number is its method index in the interface (every accessor counts, as MIDL and
+    widl count them), a property's later accessors taking its first accessor's number."""
+    assert [(m.name, m.memid) for m in INumbered.own_methods] == [
+        ("put_Volume", 0x60020000),
+        ("get_Volume", 0x60020000),
+        ("put_Balance", 0x60020002),
+        ("get_Balance", 0x60020002),
+        ("After", 0x60020004),
+        ("WithId", 5),
+        ("AfterId", 0x60020006),
+        ("get_Third", 0x60020007),
+        ("Between", 0x60020008),
+        ("put_Third", 0x60020007),
+        ("putref_Third", 0x60020007),
+        ("Last", 0x6002000B),
+    ]
+    assert [(m.name, m.memid) for m in INumbered2.own_methods] == [
+        ("First", 0x60030000),
+        ("get_P", 0x60030001),
+        ("put_P", 0x60030001),
+        ("Second", 0x60030003),
+    ]
 
 
 def test_parameter_defaults_and_optional():
