@@ -28,7 +28,10 @@ def __getattr__(name: str) -> object:  # the runtime parts load on first use, so
 
         return ComObject
     if name in ("ComPtr", "client_class", "ReleasedPointerError"):
-        from . import client
+        from . import (
+            client,
+            variant,  # noqa: F401 - the VARIANT/SAFEARRAY conversions of the declared callers
+        )
 
         return getattr(client, name)
     if name == "leaks":

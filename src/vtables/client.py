@@ -16,6 +16,20 @@ A failure HRESULT raises the typed :class:`~ole32_bindings.hresult.ComError`, wi
 object says (ISupportErrorInfo) that it sets one. Each method's code is generated once per interface, with the
 argument conversions decided at declaration time; function pointers are cast once per (vtable, interface).
 
+Automation types convert both ways, as the server thunks (``vtables.thunks``) convert them: an [in] VARIANT takes
+any value ``vtables.variant.write`` takes, SAFEARRAY(T) a list, tuple, bytes or ``SafeArray`` (None: a NULL array),
+DATE a ``datetime``/``date`` (or the DATE number), CY and DECIMAL a ``Decimal``/int/float, VARIANT_BOOL any truth
+value; [out] VARIANTs and SAFEARRAYs come back as ``vtables.variant.to_python`` reads them (objects in them as new
+ComPtrs the caller releases), DATE as ``datetime``, CY and DECIMAL as ``Decimal``, VARIANT_BOOL as ``bool``. An
+[in, out] number, BSTR or Automation value is passed as its value and its new value is returned with the [out]
+ones, in declaration order. What a call allocates (the [in] VARIANT copies, BSTRs and SAFEARRAYs, the [out] and
+[in, out] storage) belongs to the call and is freed once when it returns, also when it fails. An [in] ``IFoo *``
+of an Automation method (``IDispatch *``...) is passed as that interface (QueryInterface when the argument holds
+another one). Omitted trailing ``[optional]``/``[defaultvalue(x)]`` arguments take the declared default, an
+``[optional]`` VARIANT without one :data:`~ole32_bindings.oavalues.Missing` (VT_ERROR, DISP_E_PARAMNOTFOUND).
+VARIANT and SAFEARRAY conversions are ``vtables.variant``'s: import it (``vtables.dispatch`` and
+``vtables.latebound`` do) before making the client of such an interface.
+
 Same-context fast path: when ``from_raw``/``from_borrowed`` sees one of this process's Python-implemented
 objects created on the caller's own thread (so in the caller's apartment and context), the wrapper calls the
 Python methods directly (no vtable, no FFI), like the serviced-component proxy that calls the real object when
@@ -37,11 +51,24 @@ from ole32_bindings import errorinfo as _errorinfo
 from ole32_bindings.dlls import ffi, function
 from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, error_from_hresult
-from ole32_bindings.memory import bstr_to_str_and_free
+from ole32_bindings.memory import bstr_from_str, bstr_to_str_and_free
+from ole32_bindings.oavalues import (
+    VT_ARRAY,
+    VT_EMPTY,
+    Missing,
+    Variant,
+    cy_from_decimal,
+    date_from_datetime,
+    datetime_from_date,
+    decimal_from_bytes,
+    decimal_from_cy,
+    decimal_to_bytes,
+    vt_name,
+)
 from ole32_bindings.wellknown import IID_ISupportErrorInfo as _ISEI
 
 from . import leaks as _leaks
-from .declare import Interface, Method
+from .declare import Interface, InterfaceError, Method, Param
 
 __all__ = ["ComPtr", "client_class", "ReleasedPointerError", "interface_by_iid", "wrap_raw"]
 
@@ -369,6 +396,8 @@ def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
 
 
 def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
+    if _converts_automation(m):
+        return _automation_source(m, iface_var)
     env: dict[str, Any] = {}
     args = m.args
     arg_names = [f"a{i}" for i in range(len(args))]
@@ -413,7 +442,7 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                 else:
                     env[f"_I_{m.name}_{p.name}"] = p.ctype.interface
                     results.append(f"_wrap_raw({o}[0], _iface_named(_I_{m.name}_{p.name}))")
-    sig = ", ".join(["self", *arg_names])
+    sig = _signature(m, arg_names, env)
     lines.append(f"def {m.name}({sig}):")
     lines.append("    p = self._p")
     lines.append("    if p is None:")
@@ -441,6 +470,481 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines) + "\n", env
 
 
+# ---- Automation types in the generated callers ---------------------------------------------------------------------
+#
+# A method with an Automation value anywhere (VARIANT, SAFEARRAY(T), DATE, CY, DECIMAL, VARIANT_BOOL, an [in, out]
+# value, an [in] IDispatch *) gets its own generated caller: storage the call owns is made before it and freed in a
+# ``finally`` after it. Other methods keep the plain caller above, unchanged.
+
+#: kinds converted by the Automation caller
+_VALUE_KINDS = frozenset({"variant", "vbool", "date", "cy", "decimal", "safearray"})
+#: kinds whose [in, out] parameters travel as values (vtables.thunks' rule)
+_INOUT_VALUE_KINDS = frozenset({"int", "float", "vbool", "date", "cy", "decimal", "variant", "safearray"})
+
+
+def _inout_value(p: Param) -> bool:
+    """Whether an [in, out] parameter is passed as a value and returned as its new value (as the server thunk takes
+    it): a pointer to a number, a BSTR or an Automation value."""
+    k = p.ctype.kind
+    if p.direction != "inout" or p.ctype.depth != 1:
+        return False
+    return k in _INOUT_VALUE_KINDS or (k == "wstr" and p.ctype.c.startswith("BSTR"))
+
+
+def _converts_automation(m: Method) -> bool:
+    """Whether ``m`` needs the Automation caller."""
+    for p in m.params:
+        k, depth = p.ctype.kind, p.ctype.depth
+        if p.direction == "in":
+            if (depth == 0 and k in _VALUE_KINDS) or (k == "iface" and depth == 1 and p.ctype.interface == "IDispatch"):
+                return True
+        elif p.direction == "out":
+            if k in _VALUE_KINDS and p.ctype.returned_when_out:
+                return True
+        elif _inout_value(p):
+            return True
+    return False
+
+
+class _NoArgDefault:
+    __slots__ = ()
+
+
+_NO_ARG_DEFAULT = _NoArgDefault()
+
+
+def _python_default(p: Param) -> Any:
+    """What an omitted argument stands for: ``[defaultvalue(x)]`` as the Python value of the declared type, Missing
+    for an ``[optional]`` VARIANT without one, else ``_NO_ARG_DEFAULT`` (the caller must pass it)."""
+    k = p.ctype.kind
+    if p.has_default:
+        value = p.default
+        if k == "vbool":
+            return bool(value)
+        if k in ("cy", "decimal") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            from decimal import Decimal
+
+            return Decimal(str(value))
+        if k == "float" and isinstance(value, int):
+            return float(value)
+        return value
+    if p.optional and k == "variant":
+        return Missing
+    return _NO_ARG_DEFAULT
+
+
+def _signature(m: Method, arg_names: list[str], env: dict[str, Any]) -> str:
+    """``self, a0, a1=_D_M_1, ...``: the trailing arguments that may be omitted get their declared defaults."""
+    args = m.args
+    defaults: dict[int, Any] = {}
+    for i in range(len(args) - 1, -1, -1):
+        value = _python_default(args[i]) if args[i].optional else _NO_ARG_DEFAULT
+        if value is _NO_ARG_DEFAULT:
+            break
+        defaults[i] = value
+    parts = ["self"]
+    for i, a in enumerate(arg_names):
+        if i in defaults:
+            env[f"_D_{m.name}_{i}"] = defaults[i]
+            parts.append(f"{a}=_D_{m.name}_{i}")
+        else:
+            parts.append(a)
+    return ", ".join(parts)
+
+
+def _declared_vt(ctype: Any) -> int:
+    from .members import declared_vt
+
+    vt = declared_vt(ctype)
+    assert vt is not None
+    return vt
+
+
+#: the C value of a Python value ``{0}``, by kind (numbers as they are)
+_WRITE_IN = {
+    "int": "{0}",
+    "float": "{0}",
+    "vbool": "(-1 if {0} else 0)",
+    "date": "_date_arg({0})",
+    "cy": "_cy_arg({0})",
+}
+#: the Python value read from an [out] buffer ``{0}``, by kind
+_READ_OUT = {
+    "int": "{0}[0]",
+    "float": "{0}[0]",
+    "guid": "_guid_out({0})",
+    "vbool": "({0}[0] != 0)",
+    "date": "_datetime_from_date({0}[0])",
+    "cy": "_decimal_from_cy({0}[0])",
+    "decimal": "_dec_read({0})",
+}
+_PROLOGUE = ("    p = self._p", "    if p is None:", "        _dead(self)")
+
+
+def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
+    """The caller of a method with Automation values (see the module doc): [in] values converted into storage made
+    for the call, the call, [out] and [in, out] values read back (interface results first, so that a conversion that
+    fails later finds them wrapped and releases them), and a ``finally`` freeing what the call made, once."""
+    env: dict[str, Any] = {}
+    name = m.name
+    arg_names = [f"a{i}" for i in range(len(m.args))]
+    by_param = dict(zip(m.args, arg_names, strict=False))
+    needs_variant = False
+    pre: list[str] = []  # storage made before the try (plain memory, nothing to free)
+    conv: list[str] = []  # [in] conversions, inside the try
+    call_args: list[str] = []
+    cleanup: list[str] = []  # the finally
+    results: list[str] = []  # result expressions, in declaration order
+    first: list[int] = []  # results read first (interface pointers: wrapping cannot fail)
+
+    def typ(i: int, c: str) -> str:
+        env[f"_T_{name}_{i}"] = ffi.typeof(c)
+        return f"_T_{name}_{i}"
+
+    for i, p in enumerate(m.params):
+        k, depth, c = p.ctype.kind, p.ctype.depth, p.ctype.c
+        a = by_param.get(p)
+        if p.direction == "in" and a is not None and depth == 0 and k in _VALUE_KINDS | {"wstr"}:
+            if k == "variant":
+                needs_variant = True
+                pre.append(f"    v{i} = _new(_VARIANT_P)")
+                conv.append(f"        _vwrite(v{i}, {a})")
+                cleanup.append(f"        _vfree(v{i})")
+                call_args.append(f"v{i}")
+            elif k == "safearray":
+                needs_variant = True
+                env[f"_VT_{name}_{i}"] = _declared_vt(p.ctype)
+                pre.append(f"    v{i} = _NULL")
+                conv.append(f"        v{i} = _sa_make(_VT_{name}_{i}, {a})")
+                cleanup.append(f"        _sa_destroy(v{i})")
+                call_args.append(f"v{i}")
+            elif k in ("vbool", "date", "cy"):
+                call_args.append(_WRITE_IN[k].format(a))
+            elif k == "decimal":
+                pre.append(f"    v{i} = _new(_DECIMAL_P)")
+                conv.append(f"        _dec_write(v{i}, {a})")
+                call_args.append(f"v{i}")
+            elif c.startswith("BSTR"):
+                pre.append(f"    v{i} = _NULL")
+                conv.append(f"        v{i} = _bstr_alloc({a})")
+                cleanup.append(f"        _bstr_free(v{i})")
+                call_args.append(f"v{i}")
+            else:
+                call_args.append(a)
+        elif p.direction == "in" and a is not None:
+            if k == "guid" and depth == 1:
+                call_args.append(f"_guid_arg({a})")
+            elif k == "iface" and depth == 1 and p.ctype.interface not in (None, "IUnknown"):
+                env[f"_I_{name}_{i}"] = _by_name.get(p.ctype.interface)
+                pre.append(f"    v{i} = _NULL")
+                conv.append(f"        v{i} = _iface_ref({a}, _I_{name}_{i})")
+                cleanup.append(f"        _unk_release(v{i})")
+                call_args.append(f"v{i}")
+            elif k == "iface":
+                call_args.append(f"_iface_arg({a})")
+            else:
+                call_args.append(a)
+        elif p.direction == "out" and a is None:  # an [out] the call returns
+            o = f"o{i}"
+            call_args.append(o)
+            if k in ("int", "float", "guid", "vbool", "date", "cy", "decimal"):
+                pre.append(f"    {o} = _new_unzeroed({typ(i, c)})")
+                results.append(_READ_OUT[k].format(o))
+            elif k == "wstr":
+                pre.append(f"    {o} = _new({typ(i, c)})")
+                if c.startswith("BSTR"):
+                    results.append(f"_bstr_take({o})")
+                    cleanup.append(f"        _bstr_slot_free({o})")
+                else:
+                    results.append(f"_wstr_out({o}, {c!r})")
+            elif k == "iface":
+                pre.append(f"    {o} = _new({typ(i, c)})")
+                target = p.iid_is
+                if target is not None:
+                    idx = [q.name for q in m.args].index(target)
+                    results.append(f"_wrap_raw({o}[0], _iface_of({arg_names[idx]}))")
+                else:
+                    env[f"_I_{name}_{i}"] = p.ctype.interface
+                    results.append(f"_wrap_raw({o}[0], _iface_named(_I_{name}_{i}))")
+                first.append(len(results) - 1)
+            elif k == "variant":
+                needs_variant = True
+                pre.append(f"    {o} = _new(_VARIANT_P)")
+                results.append(f"_vtake({o})")
+                cleanup.append(f"        _vfree({o})")
+            else:  # safearray
+                needs_variant = True
+                env[f"_VT_{name}_{i}"] = _declared_vt(p.ctype)
+                pre.append(f"    {o} = _new(_VOIDPP)")
+                results.append(f"_sa_take({o}, _VT_{name}_{i})")
+                cleanup.append(f"        _sa_free({o})")
+        elif a is not None and _inout_value(p):  # [in, out]: the value in, the new value returned
+            o = f"o{i}"
+            call_args.append(o)
+            if k in ("int", "float", "vbool", "date", "cy"):
+                pre.append(f"    {o} = _new({typ(i, c)})")
+                conv.append(f"        {o}[0] = {_WRITE_IN[k].format(a)}")
+                results.append(_READ_OUT[k].format(o))
+            elif k == "decimal":
+                pre.append(f"    {o} = _new(_DECIMAL_P)")
+                conv.append(f"        _dec_write({o}, {a})")
+                results.append(f"_dec_read({o})")
+            elif k == "wstr":
+                pre.append(f"    {o} = _new({typ(i, c)})")
+                conv.append(f"        {o}[0] = _bstr_alloc({a})")
+                results.append(f"_bstr_take({o})")
+                cleanup.append(f"        _bstr_slot_free({o})")
+            elif k == "variant":
+                needs_variant = True
+                pre.append(f"    {o} = _new(_VARIANT_P)")
+                conv.append(f"        _vwrite({o}, {a})")
+                results.append(f"_vtake({o})")
+                cleanup.append(f"        _vfree({o})")
+            else:  # safearray
+                needs_variant = True
+                env[f"_VT_{name}_{i}"] = _declared_vt(p.ctype)
+                pre.append(f"    {o} = _new(_VOIDPP)")
+                conv.append(f"        {o}[0] = _sa_make(_VT_{name}_{i}, {a})")
+                results.append(f"_sa_take({o}, _VT_{name}_{i})")
+                cleanup.append(f"        _sa_free({o})")
+        else:  # anything else: the caller's own cdata (buffers, [in] pointers)
+            assert a is not None
+            call_args.append(a)
+    if needs_variant and _variant_write is None:
+        raise InterfaceError(
+            f"{m.interface.__name__ if m.interface else '?'}.{name}: VARIANT and SAFEARRAY parameters need "
+            "vtables.variant's conversions: import vtables.variant (vtables.dispatch and vtables.latebound do) "
+            "before making this interface's client"
+        )
+    rs = [f"r{j}" for j in range(len(results))]
+    order = first + [j for j in range(len(results)) if j not in first]
+    lines = [f"def {name}({_signature(m, arg_names, env)}):", *_PROLOGUE]
+    lines.extend(pre)
+    several = len(results) > 1
+    # when a result can hold references (an interface, a VARIANT, a SAFEARRAY), a later one failing releases them
+    guarded = several and any(r.startswith(("_wrap_raw(", "_vtake(", "_sa_take(")) for r in results)
+    if guarded or (m.preserve_sig and results):  # (preserve_sig: results stay None after a failure)
+        lines.append(f"    {' = '.join(rs)} = None")
+    body = list(conv)
+    call = f"self._fns[{m.index}]({', '.join(['p', *call_args])})"
+    takes = [f"        {rs[j]} = {results[j]}" for j in order]
+    if m.returns_hresult:
+        body.append(f"        hr = {call}")
+        if m.preserve_sig:
+            if takes:
+                body.append("        if hr >= 0:")
+                body.extend("    " + t for t in takes)
+        else:
+            body.append("        if hr < 0:")
+            body.append(f"            _fail(hr, p, {iface_var}.iid)")
+            body.extend(takes)
+    else:
+        body.append(f"        r = {call}")
+        body.extend(takes)
+    if guarded or cleanup:
+        lines.append("    try:")
+        lines.extend(body)
+        if guarded:
+            lines.append("    except BaseException:")
+            lines.append(f"        _drop({', '.join(rs)})")
+            lines.append("        raise")
+        if cleanup:
+            lines.append("    finally:")
+            lines.extend(cleanup)
+    else:
+        lines.extend(b[4:] for b in body)
+    if m.returns_hresult:
+        if m.preserve_sig:
+            lines.append(f"    return ({', '.join(['hr', *rs])},)")
+        elif not results:
+            lines.append("    return hr")
+        elif not several:
+            lines.append("    return r0")
+        else:
+            lines.append(f"    return ({', '.join(rs)})")
+    elif results:
+        lines.append(f"    return ({', '.join(['r', *rs])})")
+    else:
+        lines.append("    return r")
+    return "\n".join(lines) + "\n", env
+
+
+#: Set by vtables.variant when it is imported (:func:`_use_variant`): its ``write`` and ``to_python``. The client
+#: sits below vtables.variant (which wraps interface pointers in ComPtrs) and cannot import it.
+_variant_write: Any = None
+_variant_to_python: Any = None
+
+
+def _use_variant(write: Any, to_python: Any) -> None:
+    """Called by vtables.variant on import: the VARIANT conversions the Automation callers use."""
+    global _variant_write, _variant_to_python
+    _variant_write, _variant_to_python = write, to_python
+
+
+_VARIANT_P = ffi.typeof("VARIANT *")
+_DECIMAL_P = ffi.typeof("DECIMAL *")
+_VARTYPE_P = ffi.typeof("VARTYPE *")
+_VariantClear = function("VariantClear")
+_VariantInit = function("VariantInit")
+_SafeArrayDestroy = function("SafeArrayDestroy")
+_SafeArrayGetVartype = function("SafeArrayGetVartype")
+_SysFreeString = function("SysFreeString")
+_SysAllocStringLen = function("SysAllocStringLen")
+_memmove = ffi.memmove
+_unpack = ffi.unpack
+_WCHAR_P = ffi.typeof("wchar_t *")
+_U32_P = ffi.typeof("uint32_t *")
+
+
+def _vwrite(pv: Any, value: Any) -> None:
+    _variant_write(pv, value)
+
+
+def _vfree(pv: Any) -> None:
+    """VariantClear of a VARIANT the call owns (never raises: a VARIANT it cannot clear is logged and zeroed)."""
+    if pv.vt != VT_EMPTY:
+        hr = _VariantClear(pv)
+        if hr < 0:
+            log.error("VariantClear of a call's VARIANT (vt 0x%04X) failed: 0x%08X", pv.vt, hr & 0xFFFFFFFF)
+            _VariantInit(pv)
+
+
+def _vtake(pv: Any) -> Any:
+    """The value of an [out] VARIANT the call owns; the VARIANT is cleared (objects in the value are new ComPtrs)."""
+    try:
+        return _variant_to_python(pv)
+    finally:
+        _vfree(pv)
+
+
+def _sa_make(vt: int, value: Any) -> Any:
+    """A new SAFEARRAY of ``vt`` (VT_ARRAY | T) holding ``value``, owned by the caller; None is a NULL array."""
+    if value is None:
+        return _NULL
+    tmp = _new(_VARIANT_P)
+    _variant_write(tmp, value if isinstance(value, Variant) else Variant(vt, value))
+    if tmp.vt != vt:
+        _VariantClear(tmp)
+        raise TypeError(f"a SAFEARRAY of {vt_name(vt & ~VT_ARRAY)} was declared, not {vt_name(tmp.vt & ~VT_ARRAY)}")
+    return tmp.parray
+
+
+def _sa_destroy(psa: Any) -> None:
+    if psa != _NULL:
+        hr = _SafeArrayDestroy(psa)
+        if hr < 0:
+            log.error("SafeArrayDestroy of a call's SAFEARRAY failed: 0x%08X", hr & 0xFFFFFFFF)
+
+
+def _sa_free(slot: Any) -> None:
+    psa = slot[0]
+    if psa != _NULL:
+        slot[0] = _NULL
+        _sa_destroy(psa)
+
+
+def _sa_take(slot: Any, vt: int) -> Any:
+    """The value of the SAFEARRAY in ``*slot`` (its own element type when it records one, else the declared one),
+    which is destroyed; None for a NULL array."""
+    psa = slot[0]
+    if psa == _NULL:
+        return None
+    slot[0] = _NULL
+    try:
+        holder = _new(_VARIANT_P)
+        elem = _new(_VARTYPE_P)
+        holder.vt = VT_ARRAY | (elem[0] if _SafeArrayGetVartype(psa, elem) >= 0 else vt & ~VT_ARRAY)
+        holder.parray = psa
+        return _variant_to_python(holder)
+    finally:
+        _sa_destroy(psa)
+
+
+def _bstr_alloc(text: str | None) -> Any:
+    """A new BSTR the call owns (None: NULL)."""
+    if text is None:
+        return _NULL
+    if not isinstance(text, str):
+        raise TypeError(f"a BSTR is made from a str (or None), not {type(text).__name__}")
+    if text.isascii():  # one UTF-16 unit per character: cffi passes the str itself, NULs included
+        b = _SysAllocStringLen(text, len(text))
+        if b == _NULL:
+            raise MemoryError(f"SysAllocStringLen({len(text)}) failed")
+        return b
+    return bstr_from_str(text)
+
+
+def _bstr_take(slot: Any) -> str | None:
+    """The text of the BSTR in ``*slot`` (None for NULL), which is freed. Read with one unpack of its length prefix's
+    UTF-16 units (pairs joined, lone surrogates kept), as SysStringLen counts them."""
+    b = slot[0]
+    if b == _NULL:
+        return None
+    slot[0] = _NULL
+    try:
+        text: str = _unpack(_cast(_WCHAR_P, b), _cast(_U32_P, b)[-1] >> 1)
+        return text
+    finally:
+        _SysFreeString(b)
+
+
+def _bstr_slot_free(slot: Any) -> None:
+    b = slot[0]
+    if b != _NULL:
+        slot[0] = _NULL
+        _SysFreeString(b)
+
+
+def _date_arg(value: Any) -> float:
+    """A DATE from a datetime or date (or a DATE number, passed as it is)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return date_from_datetime(value)
+
+
+def _dec_write(p: Any, value: Any) -> None:
+    _memmove(p, decimal_to_bytes(value), 16)
+
+
+def _dec_read(p: Any) -> Any:
+    return decimal_from_bytes(_buffer(p, 16))
+
+
+def _iface_ref(x: Any, iface: type[Interface] | None) -> Any:
+    """A new reference to ``x`` as ``iface`` (a client pointer of it or a derived interface: AddRef; another
+    pointer or one of our objects: QueryInterface), for an [in] argument; released after the call."""
+    if x is None:
+        return _NULL
+    if isinstance(x, ComPtr) and (iface is None or iface in x.interface.lineage):
+        raw = x.as_raw()
+        _cast("IUnknown *", raw).lpVtbl.AddRef(raw)
+        return raw
+    raw = _iface_arg(x)
+    if iface is None:
+        _cast("IUnknown *", raw).lpVtbl.AddRef(raw)
+        return raw
+    out = _new(_VOIDPP)
+    hr = _cast("IUnknown *", raw).lpVtbl.QueryInterface(raw, iface.iid.cdata(ffi), out)
+    if hr < 0:
+        raise error_from_hresult(hr, f"an argument of type {iface.__name__} *: the object passed does not answer it")
+    return out[0]
+
+
+def _unk_release(raw: Any) -> None:
+    if raw != _NULL:
+        _cast("IUnknown *", raw).lpVtbl.Release(raw)
+
+
+def _drop(*values: Any) -> None:
+    """Release the ComPtrs of results already read when a later one fails."""
+    for v in values:
+        if isinstance(v, ComPtr):
+            if not v.released:
+                v.release()
+        elif isinstance(v, (list, tuple)):
+            _drop(*v)
+
+
 def _iface_of(iid: Any) -> type[Interface] | None:
     return _by_iid.get(iid) if isinstance(iid, Guid) else None
 
@@ -462,6 +966,30 @@ _BASE_ENV = {
     "_wrap_raw": wrap_raw,
     "_iface_of": _iface_of,
     "_iface_named": _iface_named,
+    "_NULL": _NULL,
+    "_VARIANT_P": _VARIANT_P,
+    "_DECIMAL_P": _DECIMAL_P,
+    "_VOIDPP": _VOIDPP,
+    "_vwrite": _vwrite,
+    "_vfree": _vfree,
+    "_vtake": _vtake,
+    "_sa_make": _sa_make,
+    "_sa_destroy": _sa_destroy,
+    "_sa_free": _sa_free,
+    "_sa_take": _sa_take,
+    "_bstr_alloc": _bstr_alloc,
+    "_bstr_free": _SysFreeString,
+    "_bstr_take": _bstr_take,
+    "_bstr_slot_free": _bstr_slot_free,
+    "_date_arg": _date_arg,
+    "_cy_arg": cy_from_decimal,
+    "_dec_write": _dec_write,
+    "_dec_read": _dec_read,
+    "_datetime_from_date": datetime_from_date,
+    "_decimal_from_cy": decimal_from_cy,
+    "_iface_ref": _iface_ref,
+    "_unk_release": _unk_release,
+    "_drop": _drop,
 }
 
 _IUNKNOWN_METHODS = {"QueryInterface", "AddRef", "Release"}
@@ -487,14 +1015,15 @@ def client_class(iface: type[Interface]) -> type[ComPtr]:
         fn.__qualname__ = f"{iface.__name__}Ptr.{m.name}"
         ns[m.name] = fn
     cls = type(f"{iface.__name__}Ptr", (base,), ns)
-    # Methods a same-context wrapper may hand straight to the Python object: plain values in and out.
+    # Methods a same-context wrapper may hand straight to the Python object: plain values in and out, and no argument
+    # that may be omitted (the vtable caller fills in the declared default; the Python method would use its own).
     cls._fast_names = tuple(
         m.name
         for i in iface.lineage
         for m in i.own_methods
         if m.name not in _IUNKNOWN_METHODS
         and not m.preserve_sig
-        and all(p.ctype.kind in ("int", "float", "guid", "wstr") for p in m.params)
+        and all(p.ctype.kind in ("int", "float", "guid", "wstr") and not p.optional for p in m.params)
         and m.returns_hresult
     )
     iface._client_class = cls

@@ -313,7 +313,7 @@ class _Plan:
     def __init__(self, acc: Accessor, impl: Any, member: Member) -> None:
         exact_values = bool(getattr(impl, "__vtables_exact__", False))
         self.readers = tuple(_make_reader(a, exact_values) for a in acc.args)
-        self.defaults = tuple(Missing if a.default is NO_DEFAULT else a.default for a in acc.args)
+        self.defaults = tuple(_coerced_default(a, r) for a, r in zip(acc.args, self.readers, strict=True))
         self.passes_in = tuple(a.passes_in for a in acc.args)
         positions = {a.name: i for i, a in enumerate(acc.args)}
         self.outputs = tuple(-1 if name == "retval" else positions[name] for name in acc.outputs)
@@ -327,6 +327,23 @@ class _Plan:
                 ret_type = m.restype
         self.retval_writer = _make_writer(ret_type, exact_values)
         self.newenum = member.dispid == DISPID_NEWENUM
+
+
+def _coerced_default(spec: ArgSpec, reader: Callable[[Any, _Released], Any]) -> Any:
+    """What the implementation receives for an omitted argument: Missing without a ``[defaultvalue(x)]``, else the
+    literal read as an argument of the declared type would be (an integer default of a VARIANT_BOOL parameter is
+    True or False, of a DATE a datetime), as the vtable's thunk receives the default a client fills in."""
+    value = spec.default
+    if value is NO_DEFAULT:
+        return Missing
+    pv = _new(_VARIANT_P)
+    try:
+        write(pv, value)
+        return reader(pv, _Released())  # a literal holds no reference
+    except (DispatchFailure, ComError, TypeError, ValueError, OverflowError):
+        return value  # a default the declared type cannot hold: given as written
+    finally:
+        clear(pv)
 
 
 def _pointee(ctype: CType) -> CType:

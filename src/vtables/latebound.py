@@ -1423,8 +1423,11 @@ _UNSET = object()
 
 
 def _declared_default(p: Any) -> Any:
-    """A parameter's ``[defaultvalue(x)]`` as a Python value, else ``_UNSET`` (the caller must pass it)."""
-    return p.default if p.has_default else _UNSET
+    """A parameter's ``[defaultvalue(x)]`` as a Python value, Missing for an ``[optional]`` VARIANT without one,
+    else ``_UNSET`` (the caller must pass it)."""
+    if p.has_default:
+        return p.default
+    return Missing if p.optional and p.ctype.kind == "variant" else _UNSET
 
 
 def _vtable_result(obj: Dispatch, value: Any) -> Any:
@@ -1498,13 +1501,16 @@ def _routes_of(iface: type[Interface]) -> dict[str, _Route | None]:
     return routes
 
 
-_IN_KINDS = {"int": 0, "float": 0, "wstr": 0, "guid": 1, "iface": 1}  # kind -> pointer depth of an [in] value
+#: kind -> pointer depth of an [in] value the declared client converts (vtables.client: Automation values too)
+_IN_KINDS = {"int": 0, "float": 0, "wstr": 0, "guid": 1, "iface": 1}
+_IN_KINDS.update(dict.fromkeys(("variant", "vbool", "date", "cy", "decimal", "safearray"), 0))
 
 
 def _vtable_callable(m: Any) -> bool:
     """Whether the declared client converts every parameter of ``m`` from and to plain Python values: [in]
-    numbers, strings, GUIDs and interfaces, and [out] values it returns. Anything else (VARIANT, [in, out],
-    caller-supplied buffers) leaves the member to Invoke."""
+    numbers, strings, GUIDs, interfaces and Automation values (VARIANT, SAFEARRAY, DATE...), and [out] values it
+    returns. Anything else ([in, out]: the late-bound ByRef boxes are Invoke's; caller-supplied buffers) leaves the
+    member to Invoke."""
     if not m.returns_hresult or m.preserve_sig:
         return False
     for p in m.params:

@@ -89,7 +89,7 @@ from ole32_bindings.oavalues import (
     vt_name,
 )
 
-from .client import ComPtr, client_class
+from .client import ComPtr, _use_variant, client_class
 from .interfaces.automation import IDispatch
 from .interfaces.unknown import IUnknown
 from .object import ComObject
@@ -1319,3 +1319,6 @@ class VariantArray:
 
 
 _PY, _TYPED = _build_tables()
+
+
+_use_variant(write, to_python)  # the conversions of the client's generated Automation callers (vtables.client)

@@ -501,9 +501,9 @@ def test_native_collection(native):
 
 @pytest.mark.runtime
 def test_native_through_the_vtable(native):
-    """vtable=INativeDual: the members whose parameters the declared client converts (Name, Greet, Fail, Count)
-    go through the vtable; the others (Swap/Bump/HasArg: VARIANT and [in, out]; Item: an indexed property) through
-    Invoke on the same pointer. vtable=True finds the same declaration from the type information's GUID."""
+    """vtable=INativeDual: the members whose parameters the declared client converts (Name, Greet, Fail, Count,
+    HasArg) go through the vtable; the others (Swap/Bump: [in, out]; Item: an indexed property) through Invoke on
+    the same pointer. vtable=True finds the same declaration from the type information's GUID."""
     from vtables.latebound import ByRef, DispatchError, vtable_interface
 
     INativeDual = _native_dual()
