@@ -236,6 +236,25 @@ def _bstr_ref_out(o: Any, text: str | None) -> None:
 
 #: [in] by-value Automation scalars: the expression converting the C value (``{0}``) for the implementation
 _SCALAR_IN = {"vbool": "({0} != 0)", "date": "_date_in({0})", "cy": "_cy_in({0})", "decimal": "_decimal_in({0})"}
+#: [in, out] value types: the expression reading the caller's value through its pointer (``{0}``)
+_INOUT_IN = {
+    "int": "{0}[0]",
+    "float": "{0}[0]",
+    "wstr": "_bstr_in({0}[0])",
+    "vbool": "({0}[0] != 0)",
+    "date": "_date_in({0}[0])",
+    "cy": "_cy_in({0}[0])",
+    "decimal": "_decimal_in({0})",
+}
+#: value types an [out] or [in, out] writes back the same way: the statement storing ``{1}`` through ``{0}``
+_STORE = {
+    "int": "{0}[0] = {1}",
+    "float": "{0}[0] = {1}",
+    "vbool": "{0}[0] = _vbool_out({1})",
+    "date": "{0}[0] = _date_out({1})",
+    "cy": "{0}[0] = _cy_out({1})",
+    "decimal": "_decimal_out({0}, {1})",
+}
 
 
 def _converter(ctype: Any, exact: bool, where: str) -> Any:
@@ -282,18 +301,8 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
             body.append(f"    if {n} == _NULL:")
             body.append("        return _E_POINTER")
             results.append((p, n))
-            if k in ("int", "float"):
-                call_args.append(f"{n}[0]")
-            elif k == "wstr":
-                call_args.append(f"_bstr_in({n}[0])")
-            elif k == "vbool":
-                call_args.append(f"({n}[0] != 0)")
-            elif k == "date":
-                call_args.append(f"_date_in({n}[0])")
-            elif k == "cy":
-                call_args.append(f"_cy_in({n}[0])")
-            elif k == "decimal":
-                call_args.append(f"_decimal_in({n})")
+            if k in _INOUT_IN:
+                call_args.append(_INOUT_IN[k].format(n))
             else:
                 env[f"_cv{i}"] = _converter(p.ctype, exact, where)
                 call_args.append(f"_cv{i}.read_ref({n}, _owned)")
@@ -324,31 +333,13 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
         for i, (p, n) in enumerate(results):
             k = p.ctype.kind
             j = params.index(p)
-            if p.direction == "inout":
-                if k in ("int", "float"):
-                    body.append(f"    {n}[0] = rs[{i}]")
-                elif k == "wstr":
+            if k in _STORE:
+                body.append("    " + _STORE[k].format(n, f"rs[{i}]"))
+            elif p.direction == "inout":
+                if k == "wstr":
                     body.append(f"    _bstr_ref_out({n}, rs[{i}])")
-                elif k == "vbool":
-                    body.append(f"    {n}[0] = _vbool_out(rs[{i}])")
-                elif k == "date":
-                    body.append(f"    {n}[0] = _date_out(rs[{i}])")
-                elif k == "cy":
-                    body.append(f"    {n}[0] = _cy_out(rs[{i}])")
-                elif k == "decimal":
-                    body.append(f"    _decimal_out({n}, rs[{i}])")
                 else:
                     body.append(f"    _cv{j}.write_ref({n}, rs[{i}])")
-            elif k in ("int", "float"):
-                body.append(f"    {n}[0] = rs[{i}]")
-            elif k == "vbool":
-                body.append(f"    {n}[0] = _vbool_out(rs[{i}])")
-            elif k == "date":
-                body.append(f"    {n}[0] = _date_out(rs[{i}])")
-            elif k == "cy":
-                body.append(f"    {n}[0] = _cy_out(rs[{i}])")
-            elif k == "decimal":
-                body.append(f"    _decimal_out({n}, rs[{i}])")
             elif k in ("variant", "safearray"):
                 body.append(f"    _cv{j}.write_out({n}, rs[{i}])")
             elif k == "guid":
