@@ -103,3 +103,35 @@ def new_dispatch(kind: str = "native"):
     if hr != 0:
         raise OSError(f"TL_Create {kind}: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
     return out[0]
+
+
+def native_dual_interface():
+    """INativeDual as native/testlib/nativedual.idl declares it, for calls through its vtable (declared once per
+    process: the first declaration of an IID is the one the object model keeps)."""
+    from ole32_bindings.guid import Guid
+    from vtables.declare import interface_for_iid, method
+    from vtables.interfaces import IDispatch
+
+    known = interface_for_iid(Guid(IID_INativeDual))
+    if known is not None:
+        return known
+
+    class INativeDual(IDispatch):
+        iid = IID_INativeDual
+        get_Name = method("[propget, id(1)] HRESULT Name([out, retval] BSTR *value)")
+        put_Name = method("[propput, id(1)] HRESULT Name([in] BSTR value)")
+        Greet = method(
+            '[id(2)] HRESULT Greet([in] BSTR who, [in, optional, defaultvalue("Hello")] BSTR greeting, '
+            "[out, retval] BSTR *result)"
+        )
+        Swap = method("[id(3)] HRESULT Swap([in, out] VARIANT *a, [in, out] VARIANT *b)")
+        Bump = method("[id(4)] HRESULT Bump([in, out] LONG *value)")
+        Fail = method("[id(5)] HRESULT Fail()")
+        HasArg = method("[id(6)] HRESULT HasArg([in, optional] VARIANT v, [out, retval] VARIANT_BOOL *given)")
+        get_Count = method("[propget, id(7)] HRESULT Count([out, retval] LONG *count)")
+        get_Item = method("[propget, id(DISPID_VALUE)] HRESULT Item([in] LONG index, [out, retval] BSTR *item)")
+        get__NewEnum = method(
+            "[propget, id(DISPID_NEWENUM), restricted] HRESULT _NewEnum([out, retval] IUnknown **enumerator)"
+        )
+
+    return INativeDual

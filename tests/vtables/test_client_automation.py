@@ -332,34 +332,9 @@ def test_variant_conversions_must_be_loaded(mta, monkeypatch):
 
 
 def _native_dual():
-    """INativeDual as its IDL declares it (the first declaration of its IID in this process)."""
-    from ole32_bindings.guid import Guid
-    from vtables.declare import interface_for_iid
+    from testlib import native_dual_interface
 
-    iid = "{1349967C-8220-4CB7-9DF0-4F00B396FCD8}"
-    known = interface_for_iid(Guid(iid))
-    if known is not None:
-        return known
-
-    class INativeDual(IDispatch):
-        iid = "{1349967C-8220-4CB7-9DF0-4F00B396FCD8}"
-        get_Name = method("[propget, id(1)] HRESULT Name([out, retval] BSTR *value)")
-        put_Name = method("[propput, id(1)] HRESULT Name([in] BSTR value)")
-        Greet = method(
-            '[id(2)] HRESULT Greet([in] BSTR who, [in, optional, defaultvalue("Hello")] BSTR greeting, '
-            "[out, retval] BSTR *result)"
-        )
-        Swap = method("[id(3)] HRESULT Swap([in, out] VARIANT *a, [in, out] VARIANT *b)")
-        Bump = method("[id(4)] HRESULT Bump([in, out] LONG *value)")
-        Fail = method("[id(5)] HRESULT Fail()")
-        HasArg = method("[id(6)] HRESULT HasArg([in, optional] VARIANT v, [out, retval] VARIANT_BOOL *given)")
-        get_Count = method("[propget, id(7)] HRESULT Count([out, retval] LONG *count)")
-        get_Item = method("[propget, id(DISPID_VALUE)] HRESULT Item([in] LONG index, [out, retval] BSTR *item)")
-        get__NewEnum = method(
-            "[propget, id(DISPID_NEWENUM), restricted] HRESULT _NewEnum([out, retval] IUnknown **enumerator)"
-        )
-
-    return INativeDual
+    return native_dual_interface()
 
 
 @pytest.fixture
