@@ -15,14 +15,13 @@ namespace {
 
 volatile LONG g_dualLive = 0;  // this file's live objects: NativeDual, ItemEnum, BenchDual, their factories
 
-void Born() {
-    InterlockedIncrement(&g_dualLive);
-    TL_CountObject(+1);
+// This file's objects (and its class factories) count in TL_DualLiveObjects and in TL_LiveObjects.
+void CountDual(LONG delta) {
+    InterlockedExchangeAdd(&g_dualLive, delta);
+    TL_CountObject(delta);
 }
-void Died() {
-    InterlockedDecrement(&g_dualLive);
-    TL_CountObject(-1);
-}
+void Born() { CountDual(+1); }
+void Died() { CountDual(-1); }
 
 nativedisp::TypeInfoHolder g_nativeDualInfo{&IID_INativeDual, 1};
 nativedisp::TypeInfoHolder g_nativeDualClassInfo{&CLSID_NativeDual, 1};
@@ -291,50 +290,8 @@ HRESULT CreateBenchDual(IUnknown *outer, REFIID riid, void **ppv) {
     return hr;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// A class factory over one of the Create functions above. LockServer counts a DLL lock (DllCanUnloadNow).
-class Factory final : public IClassFactory {
-public:
-    explicit Factory(HRESULT (*create)(IUnknown *, REFIID, void **)) : m_ref(1), m_create(create) { Born(); }
-
-    HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void **ppv) override {
-        if (!ppv) return E_POINTER;
-        if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IClassFactory)) {
-            AddRef();
-            *ppv = static_cast<IClassFactory *>(this);
-            return S_OK;
-        }
-        *ppv = nullptr;
-        return E_NOINTERFACE;
-    }
-    ULONG STDMETHODCALLTYPE AddRef() override { return (ULONG)InterlockedIncrement(&m_ref); }
-    ULONG STDMETHODCALLTYPE Release() override {
-        LONG r = InterlockedDecrement(&m_ref);
-        if (r == 0) delete this;
-        return (ULONG)r;
-    }
-    HRESULT STDMETHODCALLTYPE CreateInstance(IUnknown *outer, REFIID riid, void **ppv) override {
-        return m_create(outer, riid, ppv);
-    }
-    HRESULT STDMETHODCALLTYPE LockServer(BOOL lock) override {
-        TL_CountLock(lock ? +1 : -1);
-        return S_OK;
-    }
-
-private:
-    ~Factory() { Died(); }
-    volatile LONG m_ref;
-    HRESULT (*m_create)(IUnknown *, REFIID, void **);
-};
-
-HRESULT CreateFactory(HRESULT (*create)(IUnknown *, REFIID, void **), REFIID riid, void **ppv) {
-    if (!ppv) return E_POINTER;
-    *ppv = nullptr;
-    Factory *f = new (std::nothrow) Factory(create);
-    if (!f) return E_OUTOFMEMORY;
-    HRESULT hr = f->QueryInterface(riid, ppv);
-    f->Release();
-    return hr;
+HRESULT CreateFactory(TL_CreateFn create, REFIID riid, void **ppv) {
+    return TL_CreateFactory(create, CountDual, riid, ppv);
 }
 
 }  // namespace

@@ -82,9 +82,13 @@ HRESULT CreateBenchTarget(IUnknown *outer, REFIID riid, void **ppv) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A class factory over a create function; `count` (+1 made, -1 destroyed) is the live count it belongs to.
+// LockServer counts a DLL lock (DllCanUnloadNow). Every class factory of this DLL is one of these.
 class ClassFactory final : public IClassFactory {
 public:
-    ClassFactory() : m_ref(1) { InterlockedIncrement(&g_liveObjects); }
+    ClassFactory(TL_CreateFn create, void (*count)(LONG)) : m_ref(1), m_create(create), m_count(count) {
+        count(+1);
+    }
 
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void **ppv) override {
         if (!ppv) return E_POINTER;
@@ -103,7 +107,7 @@ public:
         return (ULONG)r;
     }
     HRESULT STDMETHODCALLTYPE CreateInstance(IUnknown *outer, REFIID riid, void **ppv) override {
-        return CreateBenchTarget(outer, riid, ppv);
+        return m_create(outer, riid, ppv);
     }
     HRESULT STDMETHODCALLTYPE LockServer(BOOL lock) override {
         if (lock) InterlockedIncrement(&g_serverLocks);
@@ -112,18 +116,14 @@ public:
     }
 
 private:
-    ~ClassFactory() { InterlockedDecrement(&g_liveObjects); }
+    ~ClassFactory() { m_count(-1); }
     volatile LONG m_ref;
+    TL_CreateFn m_create;
+    void (*m_count)(LONG);
 };
 
 HRESULT CreateClassFactory(REFIID riid, void **ppv) {
-    if (!ppv) return E_POINTER;
-    *ppv = nullptr;
-    ClassFactory *f = new (std::nothrow) ClassFactory();
-    if (!f) return E_OUTOFMEMORY;
-    HRESULT hr = f->QueryInterface(riid, ppv);
-    f->Release();
-    return hr;
+    return TL_CreateFactory(CreateBenchTarget, TL_CountObject, riid, ppv);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -289,4 +289,14 @@ TL_API HRESULT TL_CallAndGetErrorInfo(void *benchTarget, LONG workN, HRESULT *ca
     if (FAILED(dhr)) return dhr;
     if (FAILED(shr)) return shr;
     return S_OK;
+}
+
+HRESULT TL_CreateFactory(TL_CreateFn create, void (*count)(LONG), REFIID riid, void **ppv) {
+    if (!ppv) return E_POINTER;
+    *ppv = nullptr;
+    ClassFactory *f = new (std::nothrow) ClassFactory(create, count);
+    if (!f) return E_OUTOFMEMORY;
+    HRESULT hr = f->QueryInterface(riid, ppv);
+    f->Release();
+    return hr;
 }
