@@ -404,6 +404,7 @@ EXCEPTION_HRESULTS: tuple[tuple[type[BaseException], int], ...] = (
     (PermissionError, 0x80070005),  # E_ACCESSDENIED
     (ValueError, 0x80070057),  # E_INVALIDARG
     (TypeError, 0x80070057),  # E_INVALIDARG
+    (OverflowError, 0x8002000A),  # DISP_E_OVERFLOW: a value that does not fit its declared type
 )
 
 

@@ -44,8 +44,9 @@ def task_mem_free(p: Any) -> None:
 
 
 def bstr_from_str(text: str) -> Any:
-    """A new BSTR holding ``text`` (length-prefixed, may contain NULs); free it with ``bstr_free``."""
-    units = text.encode("utf-16-le")
+    """A new BSTR holding ``text`` (length-prefixed, may contain NULs and lone surrogates, read back as
+    ``bstr_to_str`` reads them); free it with ``bstr_free``."""
+    units = text.encode("utf-16-le", "surrogatepass")
     b = _SysAllocStringLen(ffi.NULL, len(units) // 2)
     if b == ffi.NULL:
         raise MemoryError("SysAllocStringLen failed")

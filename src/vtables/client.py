@@ -33,7 +33,9 @@ VARIANT and SAFEARRAY conversions are ``vtables.variant``'s: import it (``vtable
 Same-context fast path: when ``from_raw``/``from_borrowed`` sees one of this process's Python-implemented
 objects created on the caller's own thread (so in the caller's apartment and context), the wrapper calls the
 Python methods directly (no vtable, no FFI), like the serviced-component proxy that calls the real object when
-the contexts match. Anything else takes COM's path: a pointer from another apartment or process is a proxy, and
+the contexts match, with the values the vtable would carry (``vtables.direct``: the same conversions and checks,
+an argument of the wrong type refused with the same TypeError; an exception of the implementation propagates as
+raised). Anything else takes COM's path: a pointer from another apartment or process is a proxy, and
 our object used from another MTA thread is called through its vtable (a thread that left and re-entered COM
 in another apartment type between creating an object and calling it is not detected). An agile class
 (``agile=True``: it aggregates the FTM, so COM itself hands its pointer to every apartment) is called directly
@@ -45,6 +47,7 @@ from __future__ import annotations
 import logging
 import threading
 from threading import get_ident as _get_ident
+from types import MethodType as _MethodType
 from typing import Any
 
 from ole32_bindings import errorinfo as _errorinfo
@@ -68,7 +71,9 @@ from ole32_bindings.oavalues import (
 from ole32_bindings.wellknown import IID_ISupportErrorInfo as _ISEI
 
 from . import leaks as _leaks
+from ._convert import argument_error, in_checker
 from .declare import Interface, InterfaceError, Method, Param
+from .direct import direct_kinds
 
 __all__ = ["ComPtr", "client_class", "ReleasedPointerError", "interface_by_iid", "wrap_raw"]
 
@@ -94,6 +99,8 @@ _fn_cache: dict[tuple[int, type[Interface]], tuple[Any, ...]] = {}
 our_vtables: dict[int, Any] = {}
 #: Set by vtables.object: (raw pointer) -> Python object, for pointers whose vtable is ours.
 object_from_pointer: Any = None
+#: Set by vtables.object: (class, vtable address, method name) -> the slot's direct function (vtables.direct) or None.
+direct_function: Any = None
 
 
 class ReleasedPointerError(ComError):
@@ -196,7 +203,11 @@ def _wstr_out(o: Any, ctype_c: str) -> str | None:
 def _bstr_in(text: str | None) -> Any:
     from ole32_bindings.memory import bstr_from_str
 
-    return _NULL if text is None else ffi.gc(bstr_from_str(text), _free_bstr)
+    if text is None:
+        return _NULL
+    if not isinstance(text, str):
+        raise TypeError(f"a BSTR is made from a str (or None), not {type(text).__name__}")
+    return ffi.gc(bstr_from_str(text), _free_bstr)
 
 
 def _free_bstr(b: Any) -> None:
@@ -341,9 +352,10 @@ def _fast_or_none(cls: type[ComPtr], p: Any) -> ComPtr | None:
 
 
 class _DirectMethod:
-    """A method of a same-context wrapper: the first lookup binds the Python object's own method and stores it in
-    the wrapper's ``__dict__``, where every later lookup finds it first (a non-data descriptor), so a call costs
-    what a plain method call costs and a wrapper that is never called binds nothing. A released wrapper (empty
+    """A method of a same-context wrapper: the first lookup binds the slot's direct function (``vtables.direct``:
+    the implementation called with the values the vtable would deliver, its results converted as the client would
+    read them) to the Python object and stores it in the wrapper's ``__dict__``, where every later lookup finds it
+    first (a non-data descriptor); a wrapper that is never called binds nothing. A released wrapper (empty
     ``__dict__``) gets the vtable method, which raises ReleasedPointerError."""
 
     __slots__ = ("name", "fallback")
@@ -359,10 +371,11 @@ class _DirectMethod:
         obj = d.get("_com_object")
         if obj is None:
             return self.fallback.__get__(ptr, owner)
-        bound = getattr(obj, self.name, None)
-        if bound is None:  # a slot the library implements natively (IDispatch's, vtables.dispatch): the vtable
+        addr = int(_cast(_ADDR, _cast(_VOIDPPP, ptr._p)[0]))
+        fn = direct_function(our_vtables[addr], addr, self.name)
+        if fn is None:  # a slot the library implements natively (IDispatch's, vtables.dispatch): the vtable
             return self.fallback.__get__(ptr, owner)
-        d[self.name] = bound
+        bound = d[self.name] = _MethodType(fn, obj)
         return bound
 
 
@@ -380,8 +393,8 @@ def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
     fast = cls.__dict__.get("_fast_cls")
     if fast is None:
         ns: dict[str, Any] = {
-            "__doc__": "Same-context pointer: calls go straight to the Python object (exceptions propagate as "
-            "raised; a method without [out] returns what the implementation returned).",
+            "__doc__": "Same-context pointer: calls go straight to the Python object with the values the vtable "
+            "would carry (vtables.direct); exceptions of the implementation propagate as raised.",
             "release": _fast_release,
             "into_raw": _fast_into_raw,
         }
@@ -417,6 +430,8 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
             elif k == "wstr" and p.ctype.depth == 0 and p.ctype.c.startswith("BSTR"):
                 pre.append(f"    b_{a} = _bstr_in({a})")
                 call_args.append(f"b_{a}")
+            elif k == "wstr" and p.ctype.depth == 0:
+                call_args.append(f"(_NULL if {a} is None else {a})")  # (cffi takes a str, not None, as wchar_t *)
             else:
                 call_args.append(a)
         else:
@@ -447,8 +462,16 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     lines.append("    p = self._p")
     lines.append("    if p is None:")
     lines.append("        _dead(self)")
-    lines.extend(pre)
     call = f"self._fns[{m.index}]({', '.join(['p', *call_args])})"
+    # A conversion cffi (or a BSTR) refuses raises the error naming the argument (vtables._convert); the try costs
+    # nothing until it raises.
+    env[f"_CHK_{m.name}"] = tuple(in_checker(m, p) for p in args)
+    lines.append("    try:")
+    lines.extend("    " + x for x in pre)
+    lines.append(f"        r = {call}")
+    lines.append("    except (TypeError, OverflowError) as e:")
+    lines.append(f"        raise _argument_error(_CHK_{m.name}, ({''.join(a + ', ' for a in arg_names)}), e) from None")
+    call = "r"
     if m.returns_hresult:
         lines.append(f"    hr = {call}")
         lines.append("    if hr < 0:")
@@ -629,6 +652,8 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                 conv.append(f"        v{i} = _bstr_alloc({a})")
                 cleanup.append(f"        _bstr_free(v{i})")
                 call_args.append(f"v{i}")
+            elif k == "wstr":
+                call_args.append(f"(_NULL if {a} is None else {a})")
             else:
                 call_args.append(a)
         elif p.direction == "in" and a is not None:
@@ -725,8 +750,16 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     guarded = several and any(r.startswith(("_wrap_raw(", "_vtake(", "_sa_take(")) for r in results)
     if guarded or (m.preserve_sig and results):  # (preserve_sig: results stay None after a failure)
         lines.append(f"    {' = '.join(rs)} = None")
-    body = list(conv)
+    # the [in] conversions and the call: a value they refuse raises the error naming the argument (vtables._convert)
+    env[f"_CHK_{name}"] = tuple(in_checker(m, p) for p in m.args)
+    body = ["        try:", *("    " + c for c in conv)]
     call = f"self._fns[{m.index}]({', '.join(['p', *call_args])})"
+    body.append(f"            c = {call}")
+    body.append("        except (TypeError, OverflowError) as e:")
+    body.append(
+        f"            raise _argument_error(_CHK_{name}, ({''.join(a + ', ' for a in arg_names)}), e) from None"
+    )
+    call = "c"
     takes = [f"        {rs[j]} = {results[j]}" for j in order]
     if m.returns_hresult:
         body.append(f"        hr = {call}")
@@ -954,6 +987,7 @@ def _iface_named(name: str | None) -> type[Interface] | None:
 
 
 _BASE_ENV = {
+    "_argument_error": argument_error,
     "_new": _new,
     "_new_unzeroed": ffi.new_allocator(should_clear_after_alloc=False),
     "_dead": _dead,
@@ -1018,13 +1052,7 @@ def client_class(iface: type[Interface]) -> type[ComPtr]:
     # Methods a same-context wrapper may hand straight to the Python object: plain values in and out, and no argument
     # that may be omitted (the vtable caller fills in the declared default; the Python method would use its own).
     cls._fast_names = tuple(
-        m.name
-        for i in iface.lineage
-        for m in i.own_methods
-        if m.name not in _IUNKNOWN_METHODS
-        and not m.preserve_sig
-        and all(p.ctype.kind in ("int", "float", "guid", "wstr") and not p.optional for p in m.params)
-        and m.returns_hresult
+        m.name for i in iface.lineage for m in i.own_methods if m.name not in _IUNKNOWN_METHODS and direct_kinds(m)
     )
     iface._client_class = cls
     return cls

@@ -71,6 +71,7 @@ from . import _core
 from . import client as _client
 from . import leaks as _leaks
 from .declare import INVOKE_FUNC, INVOKE_PROPERTYGET, Interface, InterfaceError, Method
+from .direct import direct_kinds, make_direct
 from .interfaces.errors import ISupportErrorInfo
 from .interfaces.marshal import IMarshal
 from .interfaces.unknown import IUnknown
@@ -305,6 +306,34 @@ def _object_from_pointer(p: Any) -> ComObject | None:
 
 
 _client.object_from_pointer = _object_from_pointer
+
+#: (vtable address, method name) -> the direct function of that slot's method (vtables.direct), or None
+_direct_functions: dict[tuple[int, str], Any] = {}
+
+
+def _direct_function(cls: type, addr: int, name: str) -> Any:
+    """The same-context direct function (``vtables.direct``) of the method ``name`` of the interface whose vtable
+    is at ``addr`` in ``cls``, made once; None when that slot has no Python implementation the direct path can
+    call (a slot the library implements natively, a ready callback, kinds it does not take)."""
+    key = (addr, name)
+    found = _direct_functions.get(key, False)
+    if found is not False:
+        return found
+    fn = None
+    layout: _ClassLayout = cls._com_layout  # type: ignore[attr-defined]
+    for k, (vp, va) in enumerate(zip(layout.plain, layout.aggregated, strict=True)):
+        if addr in (int(_cast("uintptr_t", vp)), int(_cast("uintptr_t", va))):
+            iface = layout.interfaces[k]
+            m = next((x for x in iface.layout[3:] if x.name == name), None)
+            impl = None if m is None else implementation_of(cls, iface, m)
+            if m is not None and impl is not None and getattr(impl, "__com_slot__", None) is None and direct_kinds(m):
+                fn = make_direct(cls, iface, m, impl)
+            break
+    _direct_functions[key] = fn
+    return fn
+
+
+_client.direct_function = _direct_function
 
 
 slot_providers: dict[type[Interface], Callable[[type, type[Interface], int, Method], Any]] = {}

@@ -24,6 +24,7 @@ from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed
 
+from ._convert import hresult_checker, out_checker, shape_error
 from .declare import IID_BY_BYTES, Interface, InterfaceError, Method
 
 __all__ = ["make_thunk", "server_error", "on_callback_error", "TOMBSTONE", "value_converters"]
@@ -78,6 +79,15 @@ def server_error(exc: BaseException, obj: Any, iface: type[Interface], method: s
     return to_signed(hr)
 
 
+def _named_error(check: Callable[[Any], Any], value: Any, exc: BaseException) -> BaseException:
+    """The error naming the [out] parameter whose store of ``value`` failed with ``exc`` (else ``exc``)."""
+    try:
+        check(value)
+    except (TypeError, OverflowError) as named:
+        return named
+    return exc
+
+
 def dead_call(iface: type[Interface], method: str) -> int:
     log.error("call to %s::%s on a destroyed object (a stale pointer): refused", iface.__name__, method)
     return CO_E_OBJNOTCONNECTED
@@ -123,7 +133,7 @@ def _write_wstr(o: Any, text: str | None, bstr: bool) -> None:
     else:
         from ole32_bindings.memory import task_mem_alloc
 
-        units = text.encode("utf-16-le") + b"\x00\x00"
+        units = text.encode("utf-16-le", "surrogatepass") + b"\x00\x00"
         p = task_mem_alloc(len(units))
         ffi.memmove(p, units, len(units))
         o[0] = ffi.cast("LPOLESTR", p)
@@ -329,11 +339,32 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
         if len(results) == 1:
             body.append("    rs = (r,)")
         else:
+            count = len(results)
+            env["_shape"] = lambda value: shape_error(m, count, value)
+            body.append(f"    if not (r.__class__ is tuple or r.__class__ is list) or len(r) != {len(results)}:")
+            body.append("        raise _shape(r)")
             body.append("    rs = r")
         for i, (p, n) in enumerate(results):
             k = p.ctype.kind
             j = params.index(p)
-            if k in _STORE:
+            if k in ("int", "float", "guid", "wstr"):
+                # a value of the wrong type (or out of the C type's range) raises the error naming the [out]
+                # parameter and its declared type (vtables._convert), as the same-context direct path does
+                env[f"_oc{i}"] = out_checker(m, p)
+                store = (
+                    _STORE[k].format(n, f"rs[{i}]")
+                    if k in _STORE
+                    else f"_bstr_ref_out({n}, rs[{i}])"
+                    if p.direction == "inout"
+                    else f"_write_guid({n}, rs[{i}])"
+                    if k == "guid"
+                    else f"_write_wstr({n}, rs[{i}], {p.ctype.c.startswith('BSTR')})"
+                )
+                body.append("    try:")
+                body.append(f"        {store}")
+                body.append("    except (TypeError, OverflowError, AttributeError) as e:")
+                body.append(f"        raise _named(_oc{i}, rs[{i}], e) from None")
+            elif k in _STORE:
                 body.append("    " + _STORE[k].format(n, f"rs[{i}]"))
             elif p.direction == "inout":
                 if k == "wstr":
@@ -357,7 +388,9 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
                     env[f"_IID_{i}"] = declared.iid if declared is not None else None
                     body.append(f"    _write_iface({n}, rs[{i}], _IID_{i})")
     if m.returns_hresult:
-        body.append("    return 0" if results else "    return 0 if r is None else r")
+        if not results:
+            env["_hr"] = hresult_checker(m)
+        body.append("    return 0" if results else "    return 0 if r is None else _hr(r)")
     elif m.restype is not None and m.restype.kind == "void":
         body.append("    return None")
     else:
@@ -406,6 +439,7 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
             "_cy_out": _cy_out,
             "_decimal_in": _decimal_in,
             "_decimal_out": _decimal_out,
+            "_named": _named_error,
         }
     )
     if not m.returns_hresult:

@@ -175,3 +175,38 @@ def test_python_object_creation(benchmark, mta, classes):
     PyTarget, _ = classes
     _info(benchmark, "PyTarget(): a Python COM object, never referenced")
     benchmark(_loop(PyTarget))
+
+
+# ---- the direct path's conversions (issue 14, item 7): a value in, a value out, against the plain Python call ----
+
+
+class PlainEcho:
+    def Echo(self, v):
+        return float(v)  # (the same body as the COM class's below)
+
+
+def test_plain_python_method_with_a_value(benchmark):
+    _info(benchmark, "plain Python method, a value in and out")
+    echo = PlainEcho().Echo
+    benchmark(_loop(lambda: echo(7)))
+
+
+def test_python_to_python_fast_path_with_a_value(benchmark, mta):
+    """``[in] LONG``, ``[out, retval] double *``: the direct path checks the LONG and converts the result."""
+    from vtables.declare import method
+    from vtables.interfaces import IUnknown
+    from vtables.object import ComObject
+
+    class IEcho(IUnknown):
+        iid = "{5B0C6E1A-2F4D-4A8B-9C3E-7D1F0A2B3C50}"
+        Echo = method("HRESULT Echo([in] LONG v, [out, retval] double *r)")
+
+    class Echo(ComObject, implements=[IEcho]):
+        def Echo(self, v):
+            return float(v)
+
+    with Echo().as_ptr(IEcho) as p:
+        assert type(p).__name__.endswith("Direct") and p.Echo(7) == 7.0
+        _info(benchmark, "Python->Python, same context (direct), a value in and out")
+        echo = p.Echo
+        benchmark(_loop(lambda: echo(7)))
