@@ -145,8 +145,9 @@ test-linux:
 lint:
 	cd $(ROOT) && $(VENV_PY) -m ruff check . && $(VENV_PY) -m ruff format --check . && $(VENV_PY) -m mypy
 
-# RPC failures travel as first-chance SEH exceptions that rpcrt4 handles, which faulthandler prints as "Windows fatal
-# exception" (noise); it stays on for its timeout: a test stuck for 5 minutes dumps every thread's stack.
+# RPC failures travel as first-chance SEH exceptions that rpcrt4 handles, which faulthandler printed as "Windows fatal
+# exception" (noise): tests/conftest.py replaces its fatal-error handler by a report of unhandled exceptions only
+# (tests/crashreport.py); its timeout stays: a test stuck for 5 minutes dumps every thread's stack.
 # Afterwards wineserver restarts: fault tests kill servers (docs/wine.md).
 # A crashed Python can still exit 0 under Wine: the JUnit report must exist and be clean (tools/check_junit.py).
 WINE_REPORT := build/test-results/wine.xml

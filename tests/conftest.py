@@ -13,6 +13,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ON_WINDOWS = sys.platform == "win32"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """After pytest's faulthandler plugin: crash reports for real crashes only (tests/crashreport.py), not a page of
+    stacks for each RPC exception the runtime raises and handles itself."""
+    if ON_WINDOWS:
+        import crashreport
+
+        crashreport.install()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that kill server processes run last: under Wine a killed server leaves rpcss refusing some later
     activations until wineserver restarts (docs/wine.md), which `make test` does after the run."""

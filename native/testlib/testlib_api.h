@@ -111,3 +111,11 @@ LONG TL_DualLiveObjects(void);
 HRESULT TL_LoopInvokeNothing(void *dispatch, LONG64 n);
 HRESULT TL_LoopInvokeWork(void *dispatch, LONG64 n, LONG w, LONG *lastSum);   /* lastSum may be NULL */
 HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);
+
+/* The test harness's crash report (crash.cpp; tests/conftest.py installs it in place of faulthandler's fatal-error
+ * handler): an unhandled SEH exception (a real crash: access violation, stack overflow...) writes one line
+ * "Fatal exception (unhandled): code 0x...", then every Python thread's stack through `python`'s (the HMODULE of
+ * python3XX.dll) _Py_DumpTracebackThreads on the CRT descriptor `fd`; the line goes to `handle`, the Win32 HANDLE
+ * of the same file. Exceptions a handler catches (rpcrt4's RPC exceptions) are not reported. E_INVALIDARG for a
+ * bad argument; HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND) when that Python does not export the function. */
+HRESULT TL_InstallCrashReporter(int fd, void *handle, void *python);
