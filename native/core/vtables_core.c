@@ -36,7 +36,7 @@ struct VtHeader {
     LONG (*on_zero)(VtHeader *);
     HRESULT (*on_miss)(VtHeader *, const GUID *, void **);
     LONG (*on_stale)(VtHeader *, LONG what);                /* 0 QI, 1 AddRef, 2 Release, 3 extra Release */
-    void *reserved;
+    void *reserved;                                         /* the block's size in words (vt_block_new) */
 };
 
 #define VT_DESTROYED 1
@@ -135,9 +135,87 @@ VT_API ULONG STDMETHODCALLTYPE vt_ReleaseDelegating(void **self) {
     return h->outer->lpVtbl->Release(h->outer);
 }
 
+/* ---- object blocks: made from a class's template, retired at destruction, reused from a free list ----------------
+ *
+ * vt_block_new copies a class's template (the header, then [vtable, NULL, k] per slot) into a block of `words`
+ * pointer-sized words, taken from the free list of that size when it has one (else the process heap), writes the
+ * object's handle into every slot and the word count into the header's `reserved`. vt_block_retire is the
+ * destruction: the state becomes VT_DESTROYED (the IUnknown above refuses from now on) and every slot's handle the
+ * tombstone (Python thunks reached through a stale pointer find it and refuse); the block then waits in a ring of
+ * VT_RETIRED blocks, so a stale pointer keeps finding a tombstone for the next VT_RETIRED destructions, before it
+ * goes to its free list (blocks of more than VT_POOL_WORDS words go back to the heap). One SRW lock guards the ring
+ * and the lists: objects are made and destroyed on any thread. */
+
+#define VT_RETIRED 4096
+#define VT_POOL_WORDS 200
+
+typedef struct VtFree { struct VtFree *next; } VtFree;
+static SRWLOCK pool_lock = SRWLOCK_INIT;
+static void **retired[VT_RETIRED];
+static LONG retired_next;
+static VtFree *free_blocks[VT_POOL_WORDS + 1];
+
+VT_API void **vt_block_new(void *const *tmpl, LONG words, void *handle) {
+    if (words < VT_HEADER_WORDS || !tmpl) return NULL;
+    void **b = NULL;
+    if (words <= VT_POOL_WORDS) {
+        AcquireSRWLockExclusive(&pool_lock);
+        VtFree *f = free_blocks[words];
+        if (f) free_blocks[words] = f->next;
+        ReleaseSRWLockExclusive(&pool_lock);
+        b = (void **)f;
+    }
+    if (!b) b = (void **)HeapAlloc(GetProcessHeap(), 0, (SIZE_T)words * sizeof(void *));
+    if (!b) return NULL;
+    CopyMemory(b, tmpl, (SIZE_T)words * sizeof(void *));
+    for (LONG i = VT_HEADER_WORDS + 1; i < words; i += VT_SLOT_WORDS) b[i] = handle;
+    ((VtHeader *)b)->reserved = (void *)(LONG_PTR)words;
+    return b;
+}
+
+VT_API void vt_block_retire(void **b, void *tomb) {
+    VtHeader *h = (VtHeader *)b;
+    LONG words = (LONG)(LONG_PTR)h->reserved;
+    InterlockedOr(&h->state, VT_DESTROYED);
+    for (LONG i = VT_HEADER_WORDS + 1; i < words; i += VT_SLOT_WORDS) b[i] = tomb;
+    AcquireSRWLockExclusive(&pool_lock);
+    void **old = retired[retired_next];
+    retired[retired_next] = b;
+    retired_next = (retired_next + 1) % VT_RETIRED;
+    if (old) {
+        LONG w = (LONG)(LONG_PTR)((VtHeader *)old)->reserved;
+        if (w <= VT_POOL_WORDS) {
+            VtFree *f = (VtFree *)old;
+            f->next = free_blocks[w];
+            free_blocks[w] = f;
+            old = NULL;
+        }
+    }
+    ReleaseSRWLockExclusive(&pool_lock);
+    if (old) HeapFree(GetProcessHeap(), 0, old);
+}
+
 /* From Python: the object's own count (query_raw, the aggregation inner's first reference, _com_release). */
 VT_API ULONG vt_header_addref(VtHeader *h) { return (ULONG)InterlockedIncrement(&h->refs); }
 VT_API ULONG vt_header_release(VtHeader *h) { return release_header(h); }
+/* From Python, for a release Python makes itself: the same checks and count as Release, but the 1 -> 0 transition
+ * does not call on_zero: it returns 0 and the caller (which saw it, exactly once) destroys the object, without a
+ * second entry into Python. -1 when refused (destroyed object, extra Release: reported to on_stale). */
+VT_API LONG vt_header_release_quiet(VtHeader *h) {
+    if (h->state & VT_DESTROYED) {
+        h->on_stale(h, 2);
+        return -1;
+    }
+    LONG old;
+    do {
+        old = h->refs;
+        if (old <= 0) {
+            h->on_stale(h, 3);
+            return -1;
+        }
+    } while (InterlockedCompareExchange(&h->refs, old - 1, old) != old);
+    return old - 1;
+}
 VT_API LONG vt_header_refs(VtHeader *h) { return InterlockedCompareExchange(&h->refs, 0, 0); }
 VT_API void vt_header_set_state(VtHeader *h, LONG bits) { InterlockedOr(&h->state, bits); }
 

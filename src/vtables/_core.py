@@ -38,6 +38,9 @@ uint32_t vt_AddRefDelegating(void **self);
 uint32_t vt_ReleaseDelegating(void **self);
 uint32_t vt_header_addref(void *h);
 uint32_t vt_header_release(void *h);
+int32_t vt_header_release_quiet(void *h);
+void **vt_block_new(void *const *tmpl, int32_t words, void *handle);
+void vt_block_retire(void **b, void *tomb);
 int32_t vt_header_refs(void *h);
 void vt_header_set_state(void *h, int32_t bits);
 typedef struct VtInvokeCall {

@@ -86,6 +86,7 @@ _buffer = ffi.buffer
 _ADDR = ffi.typeof("uintptr_t")
 _VOIDPP = ffi.typeof("void **")
 _VOIDPPP = ffi.typeof("void ***")
+_ADDR_P = ffi.typeof("uintptr_t *")
 _count_lock = threading.Lock()
 
 #: interfaces by IID and name: every declaration registers itself (vtables.declare)
@@ -238,10 +239,12 @@ class ComPtr:
         same-context fast path (every call through the vtable, e.g. to measure it)."""
         if p == _NULL or p is None:
             raise error_from_hresult(0x80004003, f"{cls.__name__}.from_raw: NULL pointer")
-        if direct and our_vtables and int(_cast(_ADDR, _cast(_VOIDPPP, p)[0])) in our_vtables:
-            fast = _fast_or_none(cls, p)
-            if fast is not None:
-                return fast
+        if direct and our_vtables:
+            addr = _cast(_ADDR_P, p)[0]  # the vtable's address
+            if addr in our_vtables:
+                fast = _fast_or_none(cls, p, addr)
+                if fast is not None:
+                    return fast
         self = object.__new__(cls)
         self._p = p
         self._fns = _functions(p, cls.interface)
@@ -281,7 +284,7 @@ class ComPtr:
             _dead(self)
         self._p = None
         _leaks.held_references -= 1
-        return _cast("IUnknown *", p).lpVtbl.Release(p)
+        return self._fns[2](p)  # (IUnknown::Release, cast once per vtable and interface)
 
     @property
     def released(self) -> bool:
@@ -335,16 +338,16 @@ class ComPtr:
         return f"<{type(self).__name__} {state}>"
 
 
-def _fast_or_none(cls: type[ComPtr], p: Any) -> ComPtr | None:
+def _fast_or_none(cls: type[ComPtr], p: Any, addr: int) -> ComPtr | None:
     obj = object_from_pointer(p)
     if obj is None:
         return None
     if obj._com_thread != _get_ident() and not (obj._com_agile and obj._com_outer is None):
         return None  # another thread, maybe another apartment: COM's path (agile objects are callable from any)
-    fast_cls = _fast_class(cls)
+    fast_cls = cls.__dict__.get("_fast_cls") or _fast_class(cls)
     self = object.__new__(fast_cls)
     self._p = p
-    self._fns = _functions(p, cls.interface)
+    self._fns = _fn_cache.get((addr, cls.interface)) or _functions(p, cls.interface)
     self._owned = True
     self.__dict__["_com_object"] = obj  # its methods are bound on first use (_DirectMethod)
     _leaks.held_references += 1
@@ -380,8 +383,16 @@ class _DirectMethod:
 
 
 def _fast_release(self: ComPtr) -> int:
-    self.__dict__.clear()
-    return ComPtr.release(self)
+    """Release of a same-context wrapper: the object's own count, from Python (a last reference destroys it here,
+    without the native Release calling back into Python); an aggregated object's release goes to its outer."""
+    d = self.__dict__
+    obj = d.get("_com_object")
+    d.clear()
+    if obj is None or obj._com_outer is not None or self._p is None:
+        return ComPtr.release(self)
+    self._p = None
+    _leaks.held_references -= 1
+    return obj._com_release()  # type: ignore[no-any-return]
 
 
 def _fast_into_raw(self: ComPtr) -> Any:

@@ -59,7 +59,7 @@ class ClassFactory(ComObject, implements=[IClassFactory]):
                 raw = self.cls.create_aggregated(outer, riid, *self.args, **self.kwargs)  # IUnknown only
                 obj = ffi.from_handle(ffi.cast("void **", raw)[1])
             else:
-                obj = self.cls(*self.args, **self.kwargs)
+                obj = self.cls(*self.args, **self.kwargs) if self.args or self.kwargs else self.cls()
                 raw = obj.query_raw(riid)  # refused -> NoInterfaceError; the unreferenced object is just dropped
         except BaseException:
             if lock is not None:

@@ -250,9 +250,7 @@ def _on_zero(h: Any) -> int:
     """The count reached 0 in native code (exactly once): unregister and destroy."""
     self = _slot0_object(h)
     if self is not TOMBSTONE:
-        with _lock:
-            _live.pop(id(self), None)
-        self._com_destroy()
+        self._com_zero()
     return 0
 
 
@@ -292,6 +290,9 @@ if _NATIVE:
     )
     _core_addref = _core.lib.vt_header_addref
     _core_release = _core.lib.vt_header_release
+    _core_release_quiet = _core.lib.vt_header_release_quiet
+    _core_block_new = _core.lib.vt_block_new
+    _core_block_retire = _core.lib.vt_block_retire
     _core_refs = _core.lib.vt_header_refs
     _core_set_state = _core.lib.vt_header_set_state
 else:
@@ -379,9 +380,13 @@ class _ClassLayout:
         "plain",
         "aggregated",
         "nslots",
+        "handle_words",
         "block_type",
         "plain_block",
         "aggregated_block",
+        "words",
+        "plain_template",
+        "aggregated_template",
         "core_class",
         "core_keep",
     )
@@ -448,12 +453,17 @@ class _ClassLayout:
         # Templates of an object's block: the header (count and state, outer, class table, the native IUnknown's
         # callbacks), then [vtable, handle, index] per slot; the handles, the outer and the state filled in per object.
         self.block_type = ffi.typeof(f"void *[{_H + _S * self.nslots}]")
+        self.handle_words = tuple(_H + _S * k + 1 for k in range(self.nslots))
         header = [_NULL, _NULL, self.core_class] + (list(_CORE_CALLBACK_WORDS) if _NATIVE else [_NULL] * 3)
         header += [_NULL] * (_H - len(header))
         self.plain_block = header + [x for k, vt in enumerate(plain) for x in (vt, None, ffi.cast("void *", k))]
         self.aggregated_block = header + [
             x for k, vt in enumerate(aggregated) for x in (vt, None, ffi.cast("void *", k))
         ]
+        # The same templates as native arrays, for the native core's blocks (vt_block_new copies one per object).
+        self.words = _H + _S * self.nslots
+        self.plain_template = ffi.new("void *[]", [_NULL if x is None else x for x in self.plain_block])
+        self.aggregated_template = ffi.new("void *[]", [_NULL if x is None else x for x in self.aggregated_block])
 
 
 class OwnedReference:
@@ -491,6 +501,8 @@ class ComObject:
     )
     _com_layout: ClassVar[_ClassLayout]
     _com_qi: ClassVar[dict[bytes, int]]
+    #: whether the class overrides final_release (else destruction does not call it)
+    _com_final_release: ClassVar[bool] = False
     #: agile (aggregates the free-threaded marshaler) or apartment-bound (the default): see the module doc
     _com_agile: ClassVar[bool] = False
     implements: ClassVar[tuple[type[Interface], ...]] = ()
@@ -515,6 +527,7 @@ class ComObject:
         cls._com_layout = _ClassLayout(cls, ifaces)
         _layouts.append(cls._com_layout)
         cls._com_qi = cls._com_layout.qi
+        cls._com_final_release = cls.final_release is not ComObject.final_release
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ComObject:
         self = object.__new__(cls)
@@ -524,14 +537,26 @@ class ComObject:
     def _com_setup(self, outer: Any) -> None:
         layout = self._com_layout
         handle = ffi.new_handle(self)
-        values = (layout.plain_block if outer is None else layout.aggregated_block).copy()
-        values[_H + 1 :: _S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
-        if outer is not None:
-            values[1] = outer
         traced = marshal_hook is not None and outer is None and _IMARSHAL_KEY not in layout.qi
-        if self._com_agile or traced:
-            values[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
-        self._com_block = ffi.new(layout.block_type, values)
+        if _NATIVE:  # the block from the native core's free list, the template copied and the handles set there
+            block = _core_block_new(
+                layout.plain_template if outer is None else layout.aggregated_template, layout.words, handle
+            )
+            if block == _NULL:
+                raise MemoryError(f"{type(self).__name__}: no memory for the object's block")
+            if outer is not None:
+                block[1] = outer
+            if self._com_agile or traced:
+                block[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
+            self._com_block = block
+        else:
+            values = (layout.plain_block if outer is None else layout.aggregated_block).copy()
+            values[_H + 1 :: _S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
+            if outer is not None:
+                values[1] = outer
+            if self._com_agile or traced:
+                values[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
+            self._com_block = ffi.new(layout.block_type, values)
         self._com_handle = handle
         self._com_refs = 0
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
@@ -565,8 +590,17 @@ class ComObject:
         return n
 
     def _com_release(self) -> int:
+        """Release a reference from Python (a same-context client pointer, the Python IUnknown): the 1 -> 0
+        transition destroys the object here, in this call, with no second entry from native code."""
         if _NATIVE:
-            return _core_release(self._com_block)  # 1 -> 0 calls _on_zero, which destroys
+            block = self._com_block
+            if block is None:  # destroyed: refused, as the native Release refuses a stale pointer
+                log.error(_STALE_MESSAGES[2])
+                return 0
+            n = _core_release_quiet(block)
+            if n == 0:
+                self._com_zero()
+            return n if n > 0 else 0
         with _lock:
             n = self._com_refs - 1
             if n < 0:
@@ -579,11 +613,32 @@ class ComObject:
             self._com_destroy()
         return n
 
-    def _com_destroy(self) -> None:
+    def __del__(self) -> None:
+        # An object collected while it still has its block was never referenced (a live object is held by the
+        # registry; destruction empties _com_block): its native block goes back to the core's pool.
         try:
-            self.final_release()
-        except Exception:
-            log.exception("%s.final_release raised", type(self).__name__)
+            block = self._com_block
+        except AttributeError:  # (made without __new__'s setup)
+            return
+        if block is not None and _NATIVE:
+            self._com_block = None
+            try:
+                _core_block_retire(block, _tomb_handle)
+            except Exception:  # (interpreter shutdown: the module may be half torn down)
+                pass
+
+    def _com_zero(self) -> None:
+        """The count reached 0 (seen exactly once): unregister and destroy."""
+        with _lock:
+            _live.pop(id(self), None)
+        self._com_destroy()
+
+    def _com_destroy(self) -> None:
+        if self._com_final_release:
+            try:
+                self.final_release()
+            except Exception:
+                log.exception("%s.final_release raised", type(self).__name__)
         inner = self._com_inner
         if inner is not None:
             self._com_inner = None
@@ -597,11 +652,12 @@ class ComObject:
             self._com_traced = False
             traced.lpVtbl.Release(traced)
         block = self._com_block
-        if _NATIVE:
-            _core_set_state(block, _core.DESTROYED)  # the native IUnknown refuses from now on
-        for k in range(self._com_layout.nslots):
-            block[_H + _S * k + 1] = _tomb_handle
-        _graveyard.append(block)
+        if _NATIVE:  # destroyed (the native IUnknown refuses from now on), tombstones, then reused much later
+            _core_block_retire(block, _tomb_handle)
+        else:
+            for i in self._com_layout.handle_words:
+                block[i] = _tomb_handle
+            _graveyard.append(block)
         self._com_block = None
         self._com_handle = None
         with _lock:
