@@ -512,7 +512,7 @@ def dispproperty(signature: str, *, readonly: bool = False) -> _DispDecl:
     ``[propget]``/``[propput]`` functions with parameters, as type libraries describe them); it is implemented by the
     class's methods ``get_Item(Key)`` and ``put_Item(Key, value)``."""
     text = signature.strip().rstrip(";")
-    indexed = "(" in text.split("]")[-1]
+    indexed = text.endswith(")")
     m = method(text if indexed else text + "()")
     if m.invkind != INVOKE_FUNC:
         raise InterfaceError(f"{signature!r}: a dispproperty is a property already; write it without propget/propput")
