@@ -53,6 +53,7 @@ __all__ = [
     "cache_directory",
     "GENERATOR_VERSION",
     "register",
+    "check_type_library_file",
 ]
 
 GENERATOR_VERSION = 1
@@ -910,6 +911,147 @@ def _natural_offsets(t: _Type, local: dict[str, tuple[int, int]]) -> list[int]:
 # ---- sources, the public functions and the cache --------------------------------------------------------------------
 
 
+def check_type_library_file(path: str, index: int | None = None) -> None:
+    """Check, without the runtime, that ``path`` holds a type library whose structure is whole: a .tlb (MSFT or SLTG)
+    or a PE image with a TYPELIB resource (``index``: its ID; the first when None) whose bytes are one. Raises
+    :class:`TypeLibImportError` saying what is wrong. Wine 8's LoadTypeLib reads past the end of a truncated or
+    corrupt library and crashes the process (docs/wine.md); this check comes first."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise TypeLibImportError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if not data:
+        raise TypeLibImportError(f"{path}: the file is empty")
+    if data[:2] == b"MZ":
+        data = _typelib_resource(data, index, path)
+    elif index is not None:
+        raise TypeLibImportError(f"{path}: a resource index is for a DLL/EXE/OCX, and this is not one")
+    _check_typelib_bytes(data, path)
+
+
+def _u32(data: bytes, offset: int) -> int:
+    if offset < 0 or offset + 4 > len(data):
+        raise ValueError(offset)
+    return int.from_bytes(data[offset : offset + 4], "little")
+
+
+def _u16(data: bytes, offset: int) -> int:
+    if offset < 0 or offset + 2 > len(data):
+        raise ValueError(offset)
+    return int.from_bytes(data[offset : offset + 2], "little")
+
+
+def _typelib_resource(data: bytes, index: int | None, path: str) -> bytes:
+    """The bytes of a PE image's TYPELIB resource ``index`` (the first when None)."""
+    try:
+        pe = _u32(data, 0x3C)
+        if data[pe : pe + 4] != b"PE\0\0":
+            raise TypeLibImportError(f"{path}: not a PE image (no PE signature) and not a type library")
+        sections, optional_size = _u16(data, pe + 6), _u16(data, pe + 20)
+        optional = pe + 24
+        magic = _u16(data, optional)
+        directories = optional + (112 if magic == 0x20B else 96)
+        res_rva, res_size = _u32(data, directories + 2 * 8), _u32(data, directories + 2 * 8 + 4)
+        table = optional + optional_size
+        spans = []
+        for k in range(sections):
+            at = table + 40 * k
+            vsize, va, raw_size, raw = (
+                _u32(data, at + 8),
+                _u32(data, at + 12),
+                _u32(data, at + 16),
+                _u32(data, at + 20),
+            )
+            if raw_size and raw + raw_size > len(data):
+                raise TypeLibImportError(
+                    f"{path}: the DLL/EXE is truncated (section {k} ends past the end of the file)"
+                )
+            spans.append((va, max(vsize, raw_size), raw, raw_size))
+
+        def offset_of(rva: int, size: int) -> int:
+            for va, span, raw, raw_size in spans:
+                if va <= rva and rva + size <= va + span:
+                    offset = raw + (rva - va)
+                    if rva - va + size > raw_size or offset + size > len(data):
+                        break
+                    return offset
+            raise TypeLibImportError(f"{path}: the resource data lies outside the file (truncated?)")
+
+        if res_rva == 0 or res_size == 0:
+            raise TypeLibImportError(f"{path}: a DLL/EXE without resources, so without a type library")
+        root = offset_of(res_rva, 16)
+
+        def entries(directory: int) -> list[tuple[int | str, int]]:
+            named, ids = _u16(data, directory + 12), _u16(data, directory + 14)
+            out: list[tuple[int | str, int]] = []
+            for k in range(named + ids):
+                name, target = _u32(data, directory + 16 + 8 * k), _u32(data, directory + 20 + 8 * k)
+                if name & 0x80000000:
+                    at = offset_of(res_rva + (name & 0x7FFFFFFF), 2)
+                    length = _u16(data, at)
+                    key: int | str = data[at + 2 : at + 2 + 2 * length].decode("utf-16-le", "replace")
+                else:
+                    key = name
+                out.append((key, target))
+            return out
+
+        types = dict(entries(root))
+        if "TYPELIB" not in types:
+            raise TypeLibImportError(f"{path}: the DLL/EXE has no type library (no TYPELIB resource)")
+        names = entries(offset_of(res_rva + (types["TYPELIB"] & 0x7FFFFFFF), 16))
+        ids = {k: v for k, v in names if isinstance(k, int)}
+        want = index if index is not None else (1 if 1 in ids else min(ids, default=None))
+        if want not in ids:
+            have = ", ".join(str(k) for k in sorted(ids)) or "none"
+            raise TypeLibImportError(f"{path}: no type library at index {want} (TYPELIB resources: {have})")
+        langs = entries(offset_of(res_rva + (ids[want] & 0x7FFFFFFF), 16))
+        if not langs:
+            raise TypeLibImportError(f"{path}: the TYPELIB resource {want} is empty")
+        entry = offset_of(res_rva + (langs[0][1] & 0x7FFFFFFF), 16)
+        rva, size = _u32(data, entry), _u32(data, entry + 4)
+        start = offset_of(rva, size)
+        return data[start : start + size]
+    except ValueError:
+        raise TypeLibImportError(
+            f"{path}: the DLL/EXE is truncated or corrupt (its headers point past its end)"
+        ) from None
+
+
+_MSFT_SEGMENTS = 15
+
+
+def _check_typelib_bytes(data: bytes, path: str) -> None:
+    """An MSFT (or SLTG) type library's header, segment directory and type entries lie within ``data``."""
+    what = f"{path}: the type library is corrupt or truncated"
+    if data[:4] == b"SLTG":
+        if len(data) < 0x40:
+            raise TypeLibImportError(f"{what} (an SLTG header of {len(data)} bytes)")
+        return
+    if data[:4] != b"MSFT":
+        raise TypeLibImportError(f"{path}: not a type library (neither MSFT nor SLTG, nor a DLL/EXE holding one)")
+    try:
+        varflags, count = _u32(data, 0x14), _u32(data, 0x20)
+        if count > 0xFFFF:
+            raise TypeLibImportError(f"{what} ({count} types)")
+        at = 0x54 + (4 if varflags & 0x100 else 0)
+        offsets = [_u32(data, at + 4 * k) for k in range(count)]
+        seg = at + 4 * count
+        segments = []
+        for k in range(_MSFT_SEGMENTS):
+            offset, length = _u32(data, seg + 16 * k), _u32(data, seg + 16 * k + 4)
+            if offset != 0xFFFFFFFF and length != 0xFFFFFFFF:
+                if offset + length > len(data):
+                    raise TypeLibImportError(f"{what} (segment {k} ends at {offset + length}, the file at {len(data)})")
+            segments.append((offset, length))
+        table_offset, table_length = segments[0]
+        for k, offset in enumerate(offsets):
+            if table_offset == 0xFFFFFFFF or offset + 0x64 > table_length:
+                raise TypeLibImportError(f"{what} (type {k} lies outside the type table)")
+    except ValueError:
+        raise TypeLibImportError(f"{what} (its header is cut short)") from None
+
+
 def _load(source: str) -> Any:
     """An ITypeLib ComPtr (caller releases) for SOURCE: a file (and resource index), ``{LIBID} major.minor`` or a
     ProgID."""
@@ -938,14 +1080,31 @@ def _load(source: str) -> Any:
             or "/" in path_part
         )
         if looks_like_file:
-            if not os.path.exists(path_part) and ("\\" in path_part or "/" in path_part):
+            found = _find_file(path_part)
+            if found is None and ("\\" in path_part or "/" in path_part):
                 raise TypeLibImportError(f"{source}: no such file")
-            if os.path.exists(path_part) and os.path.getsize(path_part) == 0:
-                raise TypeLibImportError(f"{source}: the file is empty")
+            if found is not None:
+                index = text[len(path_part) + 1 :]
+                try:
+                    check_type_library_file(found, int(index) if index else None)
+                except TypeLibImportError as exc:
+                    raise TypeLibImportError(f"{source}: {str(exc).removeprefix(found + ': ')}") from None
             return client_class(ITypeLib).from_raw(load_type_lib_ex(text, REGKIND.NONE))
         return _load_progid(text)
     except ComError as exc:
         raise TypeLibImportError(f"{source}: {_why(exc, text)}") from None
+
+
+def _find_file(path: str) -> str | None:
+    """``path``, or for a bare name the file LoadTypeLib would find in the system directory; None if neither."""
+    if os.path.exists(path):
+        return path
+    root = os.environ.get("SystemRoot")
+    if root and not os.path.dirname(path):
+        candidate = os.path.join(root, "system32", path)
+        if os.path.exists(candidate):
+            return candidate
+    return None
 
 
 def _why(exc: Any, text: str) -> str:

@@ -4,6 +4,7 @@ names; their vtable layouts agree with mingw-w64's C headers; the writer's outpu
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 
 import pytest
@@ -178,3 +179,46 @@ def test_writer_imports_other_libraries_instead_of_copying():
     text = render(lib)
     assert "    from . import Other\n" in text and "    import Other\n" in text
     assert "source=[Other.IEvents]" in text
+
+
+# ---- the structure check that runs before LoadTypeLib (Wine's crashes on a truncated library) --------------------
+
+WINE_SYSTEM32 = os.path.join(
+    os.path.dirname(__file__), "..", "..", ".winenv", "prefix", "drive_c", "windows", "system32"
+)
+
+
+@pytest.mark.parametrize(
+    "name, index", [("stdole2.tlb", None), ("scrrun.dll", None), ("vbscript.dll", 3), ("mshtml.tlb", None)]
+)
+def test_structure_check_accepts_wine_libraries_and_refuses_them_cut_short(tmp_path, name, index):
+    from ole32_servers.tlbimport import TypeLibImportError, check_type_library_file
+
+    path = os.path.join(WINE_SYSTEM32, name)
+    if not os.path.exists(path):
+        pytest.fail(f"{path} missing: run tools/provision")
+    check_type_library_file(path, index)
+    with open(path, "rb") as f:
+        data = f.read()
+    for cut in (len(data) // 8, len(data) // 2):  # (a PE image's debug symbols after its sections are not needed)
+        short = tmp_path / f"cut{cut}"
+        short.write_bytes(data[:cut])
+        with pytest.raises(TypeLibImportError):
+            check_type_library_file(str(short), index)
+
+
+def test_structure_check_messages(tmp_path):
+    from ole32_servers.tlbimport import TypeLibImportError, check_type_library_file
+
+    cases = {
+        b"": "the file is empty",
+        b"hello, world": "not a type library",
+        b"MSFT" + b"\xff" * 60: "corrupt or truncated",
+        b"MZ" + b"\0" * 100: "not a PE image",
+        b"MZ" + b"\0" * 58 + b"\x40\0\0\0" + b"PE\0\0": "truncated or corrupt",
+    }
+    for data, expected in cases.items():
+        path = tmp_path / "x.tlb"
+        path.write_bytes(data)
+        with pytest.raises(TypeLibImportError, match=expected):
+            check_type_library_file(str(path))
