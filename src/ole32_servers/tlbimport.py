@@ -50,6 +50,8 @@ __all__ = [
     "generate",
     "write_module",
     "module_for",
+    "cached_module",
+    "ensure_cached",
     "cache_directory",
     "GENERATOR_VERSION",
     "register",
@@ -1224,11 +1226,24 @@ def _header_of(path: str) -> str | None:
 def module_for(source: str) -> ModuleType:
     """SOURCE's module, imported as ``ole32_servers.typelibs.<Name>``: generated into :func:`cache_directory` the
     first time (with the modules it imports), imported from there afterwards."""
+    return cached_module(ensure_cached(source))
+
+
+def cached_module(name: str) -> ModuleType:
+    """The module ``name`` (a library's name, as :func:`ensure_cached` returns it) from :func:`cache_directory`,
+    imported as ``ole32_servers.typelibs.<name>``, with no COM runtime: ImportError if it was never generated."""
     from . import typelibs
 
     folder = cache_directory()
     if folder not in typelibs.__path__:
         typelibs.__path__.append(folder)
+    return importlib.import_module(f"{typelibs.__name__}.{name}")
+
+
+def ensure_cached(source: str) -> str:
+    """Generate SOURCE's module (and the modules it imports) into :func:`cache_directory` unless a module of the
+    same library, version, LCID and generator is there already; returns the module's name. Imports nothing."""
+    folder = cache_directory()
     lib = _load(source)
     try:
         reader = _Reader()
@@ -1244,7 +1259,7 @@ def module_for(source: str) -> ModuleType:
         for mod, text in texts.items():
             _write_if_changed(os.path.join(folder, f"{mod}.py"), text)
         importlib.invalidate_caches()
-    return importlib.import_module(f"{typelibs.__name__}.{name}")
+    return name
 
 
 # ---- the command -----------------------------------------------------------------------------------------------------

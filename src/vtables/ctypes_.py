@@ -204,6 +204,19 @@ _SPACES = re.compile(r"\s+")
 
 def ctype_of(text: str) -> CType:
     """Classify a C type as written in a declaration."""
+    known = _MEMO.get(text)
+    if known is not None:
+        return known
+    found = _ctype_of(text)
+    _MEMO[text] = found
+    return found
+
+
+#: what ctype_of said for a text (CTypes are immutable); emptied when a named type changes meaning
+_MEMO: dict[str, CType] = {}
+
+
+def _ctype_of(text: str) -> CType:
     t = _SPACES.sub(" ", text.strip().replace("*", " * ")).replace(" *", "*").replace("* ", "*").strip()
     const = t.startswith("const ")
     if const:
@@ -301,7 +314,9 @@ def register_named_type(name: str, what: str, target: object = None) -> None:
         raise ValueError(f"unknown kind of named type {what!r}")
     if what == "alias":
         ctype_of(str(target))  # the aliased type must be known now
-    _NAMED[name] = (what, target)
+    if _NAMED.get(name) != (what, target):
+        _NAMED[name] = (what, target)
+        _MEMO.clear()
 
 
 def named_type(name: str) -> tuple[str, object] | None:

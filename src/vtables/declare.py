@@ -259,8 +259,25 @@ def _to_int32(n: int) -> int:
     return n - 2**32 if n >= 2**31 else n
 
 
+_SCAN_TOKENS: dict[str, re.Pattern[str]] = {}
+
+
 def _scan(text: str, stop: str) -> int:
     """The index of the first ``stop`` character of ``text`` outside brackets, parentheses and quotes (-1: none)."""
+    if '"' not in text:  # no quotes: only the brackets and the stop characters matter (found by the regex engine)
+        pattern = _SCAN_TOKENS.get(stop)
+        if pattern is None:
+            pattern = _SCAN_TOKENS[stop] = re.compile("[" + re.escape("[]()" + stop) + "]")
+        level = 0
+        for m in pattern.finditer(text):
+            c = m.group()
+            if c in stop and level == 0:
+                return m.start()
+            if c in "[(":
+                level += 1
+            elif c in "])":
+                level -= 1
+        return -1
     depth = 0
     quote = False
     i = 0
@@ -291,24 +308,42 @@ def _leading_attrs(text: str, sig: str) -> tuple[tuple[str, ...], str]:
     if end < 0:
         raise InterfaceError(f"unbalanced [ in {sig!r}")
     inner = text[1 : end + 1]
-    attrs = []
-    while inner.strip():
-        cut = _scan(inner, ",")
-        part, inner = (inner, "") if cut < 0 else (inner[:cut], inner[cut + 1 :])
-        if part.strip():
-            attrs.append(part.strip())
-    return tuple(attrs), text[end + 2 :].strip()
+    attrs = tuple(part for part in _split_top(inner) if part)
+    return attrs, text[end + 2 :].strip()
+
+
+_COMMA_TOKENS = re.compile(r"[\[\](),]")
+
+
+def _split_top(text: str) -> list[str]:
+    """``text`` cut at its commas outside brackets, parentheses and quotes, each piece stripped."""
+    if '"' not in text:  # one pass of the regex engine over the brackets and commas
+        out: list[str] = []
+        level = start = 0
+        for m in _COMMA_TOKENS.finditer(text):
+            c = m.group()
+            if c == ",":
+                if level == 0:
+                    out.append(text[start : m.start()].strip())
+                    start = m.end()
+            elif c in "[(":
+                level += 1
+            else:
+                level -= 1
+        out.append(text[start:].strip())
+        return out
+    out = []
+    while True:
+        cut = _scan(text, ",")
+        if cut < 0:
+            out.append(text.strip())
+            return out
+        out.append(text[:cut].strip())
+        text = text[cut + 1 :]
 
 
 def _split_params(body: str) -> list[str]:
-    out: list[str] = []
-    while True:
-        cut = _scan(body, ",")
-        if cut < 0:
-            out.append(body.strip())
-            return out
-        out.append(body[:cut].strip())
-        body = body[cut + 1 :]
+    return _split_top(body)
 
 
 def _check_accessor(m: Method) -> None:
@@ -355,7 +390,7 @@ def _number_members(cls: type, own: list[Method], level: int) -> None:
         if first is not None:
             if m.invkind == INVOKE_FUNC or first.invkind == INVOKE_FUNC or m.member != first.member:
                 raise InterfaceError(f"{cls.__name__}.{m.name}: member name {m.member!r} declared twice")
-            if any(o.invkind == m.invkind and o.member.lower() == key for o in own[: own.index(m)]):
+            if any(o.invkind == m.invkind and o.member.lower() == key for o in own[:n]):
                 raise InterfaceError(f"{cls.__name__}.{m.name}: two accessors of the same kind")
             if m.memid is None:
                 m.memid = first.memid
