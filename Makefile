@@ -115,6 +115,17 @@ $(TYPELIB_OUT)/contract_widl.tlb: tests/ole32_servers/contract_widl.idl
 	@mkdir -p $(TYPELIB_OUT)
 	widl --win64 -t -o $@ $<
 
+# The type libraries of tests/ole32_servers/test_tlbimport.py: TlbImportA refers to TlbImportB's types (widl finds
+# tlbimport_b.tlb on its library path) and to stdole2's.
+native: $(TYPELIB_OUT)/tlbimport_a.tlb
+
+$(TYPELIB_OUT)/tlbimport_b.tlb: tests/ole32_servers/tlbimport_b.idl
+	@mkdir -p $(TYPELIB_OUT)
+	widl --win64 -t -o $@ $<
+
+$(TYPELIB_OUT)/tlbimport_a.tlb: tests/ole32_servers/tlbimport_a.idl tests/ole32_servers/tlbimport_b.idl $(TYPELIB_OUT)/tlbimport_b.tlb
+	widl --win64 -t -L $(TYPELIB_OUT) -I tests/ole32_servers -o $@ $<
+
 # The package (issue 16): an sdist, then the wheel built from that sdist (so the sdist is proven complete: setup.py
 # compiles the two DLLs with mingw when it has none). dist/ole32_bindings-<version>-py3-none-win_amd64.whl.
 DIST := dist

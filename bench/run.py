@@ -87,6 +87,9 @@ ROWS = [
     Row("9b", 'in-process late-bound call, Invoke(Mix("abc", 7, 2.5)) -> VARIANT', None, 5.0, 0.05, BEAT),
     Row("10a", "out-of-process late-bound do-nothing call, IDispatch::Invoke(Nothing)", None, 1.05, 0.2),
     Row("10b", "out-of-process late-bound do-work call, IDispatch::Invoke(Work(100))", None, 1.05, 0.2),
+    # Issue 13's type-library import: the generated module's cold import in a fresh process (bench/typelib_import.py)
+    Row("11a", "cold import of the module generated for msxml3.dll (MSXML2), fresh process", None, None, 0.0),
+    Row("11b", "cold import of the module generated for mshtml.tlb (MSHTML), fresh process", None, None, 0.0),
 ]
 
 CPP = "cpp"
@@ -331,6 +334,16 @@ def pair_table(state: dict) -> list[P.Pair]:
         for client in ("ours", "comtypes", "pywin32"):
             add("10a", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "nothing"))
             add("10b", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "work"))
+    # 11a, 11b: each library's own generated module, imported in a fresh python.exe (no C++ counterpart: ratios
+    # are n/a; ours and comtypes' medians side by side)
+    from bench import typelib_import as T
+
+    for row in ("11a", "11b"):
+        add(row, "ours", "ours", lambda r=row: T.ours(r), "import ole32_servers.typelibs.<Name> (cached_module)")
+        if row == "11b":
+            add(row, "comtypes", "comtypes", na(T.COMTYPES_MSHTML))
+        else:
+            add(row, "comtypes", "comtypes", lambda r=row: T.comtypes_(r), "import comtypes.gen.<Name>")
     return L
 
 

@@ -469,6 +469,8 @@ def _plan_dispinterface(iface: type[DispInterface], library: dict[str, type[Inte
         restype = m.restype
         assert restype is not None
         if decl.is_property:
+            if m.params:
+                raise TypeLibError(f"{where}: an indexed dispproperty is not written to type libraries here")
             spec = _type_spec(restype, where, library)
             variables.append(_VarPlan(m.member, dispid, spec, decl.readonly))
             continue

@@ -525,12 +525,27 @@ def _inout_value(p: Param) -> bool:
     return k in _INOUT_VALUE_KINDS or (k == "wstr" and p.ctype.c.startswith("BSTR"))
 
 
+def _variant_ref_in(m: Method, p: Param) -> bool:
+    """Whether ``p`` is an ``[in] VARIANT *`` of a dual interface's own method: one VARIANT the caller owns, as the
+    typelib marshaler carries it (IDictionary::Add's Key), so a Python value is converted (a cdata pointer is
+    passed as it is)."""
+    if p.direction != "in" or p.ctype.kind != "variant" or p.ctype.depth != 1 or m.index < 7:
+        return False
+    lineage = getattr(m.interface, "lineage", ())
+    return any(i.__name__ == "IDispatch" and i.iid == _IID_IDISPATCH for i in lineage[1:])
+
+
+_IID_IDISPATCH = Guid("{00020400-0000-0000-C000-000000000046}")
+
+
 def _converts_automation(m: Method) -> bool:
     """Whether ``m`` needs the Automation caller."""
     for p in m.params:
         k, depth = p.ctype.kind, p.ctype.depth
         if p.direction == "in":
             if (depth == 0 and k in _VALUE_KINDS) or (k == "iface" and depth == 1 and p.ctype.interface == "IDispatch"):
+                return True
+            if _variant_ref_in(m, p):
                 return True
         elif p.direction == "out":
             if k in _VALUE_KINDS and p.ctype.returned_when_out:
@@ -638,7 +653,17 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     for i, p in enumerate(m.params):
         k, depth, c = p.ctype.kind, p.ctype.depth, p.ctype.c
         a = by_param.get(p)
-        if p.direction == "in" and a is not None and depth == 0 and k in _VALUE_KINDS | {"wstr"}:
+        if a is not None and _variant_ref_in(m, p):
+            needs_variant = True
+            pre.append(f"    v{i} = _new(_VARIANT_P)")
+            conv.append(f"        if isinstance({a}, _CData):")
+            conv.append(f"            x{i} = {a}")
+            conv.append("        else:")
+            conv.append(f"            _vwrite(v{i}, {a})")
+            conv.append(f"            x{i} = v{i}")
+            cleanup.append(f"        _vfree(v{i})")
+            call_args.append(f"x{i}")
+        elif p.direction == "in" and a is not None and depth == 0 and k in _VALUE_KINDS | {"wstr"}:
             if k == "variant":
                 needs_variant = True
                 pre.append(f"    v{i} = _new(_VARIANT_P)")
@@ -1016,6 +1041,7 @@ _BASE_ENV = {
     "_DECIMAL_P": _DECIMAL_P,
     "_VOIDPP": _VOIDPP,
     "_vwrite": _vwrite,
+    "_CData": ffi.CData,
     "_vfree": _vfree,
     "_vtake": _vtake,
     "_sa_make": _sa_make,

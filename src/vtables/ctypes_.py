@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CType", "ctype_of", "OLEAUTOMATION_TYPES"]
+__all__ = ["CType", "ctype_of", "OLEAUTOMATION_TYPES", "register_named_type", "named_type", "size_and_alignment"]
 
 _INTS = {
     "LONG": "LONG",
@@ -67,6 +67,13 @@ _INTS = {
     "WPARAM": "WPARAM",
     "LPARAM": "LPARAM",
     "int32_t": "int32_t",
+    "INT_PTR": "INT_PTR",
+    "UINT_PTR": "UINT_PTR",
+    "LONG_PTR": "LONG_PTR",
+    "signed char": "signed char",
+    "WCHAR": "WCHAR",
+    "OLECHAR": "OLECHAR",
+    "unsigned char": "unsigned char",
     "uint32_t": "uint32_t",
     "int64_t": "int64_t",
     "uint64_t": "uint64_t",
@@ -197,6 +204,19 @@ _SPACES = re.compile(r"\s+")
 
 def ctype_of(text: str) -> CType:
     """Classify a C type as written in a declaration."""
+    known = _MEMO.get(text)
+    if known is not None:
+        return known
+    found = _ctype_of(text)
+    _MEMO[text] = found
+    return found
+
+
+#: what ctype_of said for a text (CTypes are immutable); emptied when a named type changes meaning
+_MEMO: dict[str, CType] = {}
+
+
+def _ctype_of(text: str) -> CType:
     t = _SPACES.sub(" ", text.strip().replace("*", " * ")).replace(" *", "*").replace("* ", "*").strip()
     const = t.startswith("const ")
     if const:
@@ -236,6 +256,9 @@ def ctype_of(text: str) -> CType:
         if stars == 2:  # void ** is how interfaces come back from QueryInterface-like methods
             return CType(text.strip(), "void **", "iface", 2, "IUnknown")
         return CType(text.strip(), f"{cprefix}void{star_text}", "ptr", stars)
+    named = _NAMED.get(base)
+    if named is not None:
+        return _named_ctype(text.strip(), base, named, stars, cprefix)
     if re.fullmatch(r"I[A-Z]\w*", base) and base not in _STRUCTS:
         if stars == 0:
             raise ValueError(f"interface {base} must be passed by pointer")
@@ -243,3 +266,109 @@ def ctype_of(text: str) -> CType:
     if base in _STRUCTS or base in _OPAQUE:
         return CType(text.strip(), f"{cprefix}{base}{star_text}", "ptr", stars)
     raise ValueError(f"unknown C type {text!r} in an interface declaration")
+
+
+# ---- named types: enums, aliases, records, unions and interfaces of other names --------------------------------------
+
+#: name -> (what, target): ("enum", None), ("alias", the aliased type's text), ("record", (size, alignment)),
+#: ("interface", None). Set by the declarations (``vtables.declare``); the registration current when a signature is
+#: parsed is the one it uses (a later one of the same name does not change methods already declared).
+_NAMED: dict[str, tuple[str, object]] = {}
+
+#: bytes and alignment of the fixed-size kinds' values (Win64)
+_SIZES = {
+    "char": (1, 1),
+    "signed char": (1, 1),
+    "unsigned char": (1, 1),
+    "BYTE": (1, 1),
+    "SHORT": (2, 2),
+    "USHORT": (2, 2),
+    "WORD": (2, 2),
+    "WCHAR": (2, 2),
+    "OLECHAR": (2, 2),
+    "VARTYPE": (2, 2),
+    "LONG64": (8, 8),
+    "LONGLONG": (8, 8),
+    "ULONGLONG": (8, 8),
+    "int64_t": (8, 8),
+    "uint64_t": (8, 8),
+    "ULONG_PTR": (8, 8),
+    "SIZE_T": (8, 8),
+    "WPARAM": (8, 8),
+    "LPARAM": (8, 8),
+    "INT_PTR": (8, 8),
+    "UINT_PTR": (8, 8),
+    "LONG_PTR": (8, 8),
+    "double": (8, 8),
+    "float": (4, 4),
+}
+_VALUE_SIZES = {"variant": (24, 8), "decimal": (16, 8), "vbool": (2, 2), "date": (8, 8), "cy": (8, 8), "guid": (16, 4)}
+
+
+def register_named_type(name: str, what: str, target: object = None) -> None:
+    """Make ``name`` a type declarations may use: ``what`` is ``"enum"`` (a 4-byte integer), ``"alias"``
+    (``target``: the aliased type as written), ``"record"`` (``target``: ``(size, alignment)``; passed by pointer,
+    or by value as Win64 passes a struct) or ``"interface"`` (``name *`` is an interface pointer). A built-in name
+    (LONG, GUID, VARIANT...) keeps its built-in meaning."""
+    if what not in ("enum", "alias", "record", "interface"):
+        raise ValueError(f"unknown kind of named type {what!r}")
+    if what == "alias":
+        ctype_of(str(target))  # the aliased type must be known now
+    if _NAMED.get(name) != (what, target):
+        _NAMED[name] = (what, target)
+        _MEMO.clear()
+
+
+def named_type(name: str) -> tuple[str, object] | None:
+    """What ``name`` was registered as (:func:`register_named_type`), or None."""
+    return _NAMED.get(name)
+
+
+def _named_ctype(text: str, base: str, named: tuple[str, object], stars: int, cprefix: str) -> CType:
+    what, target = named
+    star_text = " " + "*" * stars if stars else ""
+    if what == "enum":
+        return CType(text, f"{cprefix}LONG{star_text}", "int", stars)
+    if what == "interface":
+        if stars == 0:
+            raise ValueError(f"interface {base} must be passed by pointer")
+        return CType(text, "void " + "*" * stars, "iface", stars, base)
+    if what == "record":
+        size = target[0] if isinstance(target, tuple) else 0
+        if stars == 0 and target is None:
+            raise ValueError(f"record {base} is used by value before it is declared (only forward-declared)")
+        if stars == 0:  # by value: Win64 passes 1, 2, 4 and 8 bytes in a register, anything else as a pointer
+            ints = {1: "BYTE", 2: "USHORT", 4: "ULONG", 8: "ULONGLONG"}
+            if size in ints:
+                return CType(text, ints[size], "ptr", 0)
+            return CType(text, "void *", "ptr", 0)
+        return CType(text, "void " + "*" * stars, "ptr", stars)
+    aliased = ctype_of(str(target) + "*" * stars)
+    return CType(text, aliased.c, aliased.kind, aliased.depth, aliased.interface, aliased.element)
+
+
+def size_and_alignment(ctype: CType | str) -> tuple[int, int]:
+    """Bytes and alignment of a value of this type on Win64 (a pointer: 8, 8). ValueError for ``void``."""
+    ct = ctype_of(ctype) if isinstance(ctype, str) else ctype
+    base = ct.name.replace("const ", "").strip()
+    if ct.kind == "void":
+        raise ValueError("void has no size")
+    stripped = base.rstrip("* ").strip()
+    named = _NAMED.get(stripped)
+    if named is not None and base == stripped:
+        if named[0] == "record":
+            if not isinstance(named[1], tuple):
+                raise ValueError(f"record {stripped} has no size yet (only forward-declared)")
+            return named[1][0], named[1][1]
+        if named[0] == "alias":
+            return size_and_alignment(str(named[1]))
+        if named[0] == "enum":
+            return 4, 4
+    if ct.kind in _VALUE_SIZES and ct.depth == 0:
+        return _VALUE_SIZES[ct.kind]
+    if ct.kind == "guid" and ct.depth == 0:
+        return 16, 4
+    if ct.is_pointer or ct.c.rstrip().endswith("*") or ct.kind in ("iface", "wstr", "safearray"):
+        return 8, 8
+    key = ct.c.replace("const ", "").strip()
+    return _SIZES.get(key, (4, 4))

@@ -28,17 +28,34 @@ type information. The declaration needs no COM runtime: layouts are checked on L
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from dataclasses import field as _dc_field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ole32_bindings.guid import Guid
 
-from .ctypes_ import CType, ctype_of
+from .ctypes_ import CType, ctype_of, named_type, register_named_type, size_and_alignment
 
 if TYPE_CHECKING:
     from .client import ComPtr
 
-__all__ = ["Param", "Method", "method", "Interface", "InterfaceError", "interface_for_iid", "interface_named"]
+__all__ = [
+    "Param",
+    "Method",
+    "method",
+    "Interface",
+    "InterfaceError",
+    "interface_for_iid",
+    "interface_named",
+    "enumtype",
+    "alias",
+    "forward_interfaces",
+    "forward_records",
+    "Field",
+    "field",
+    "Record",
+    "Union",
+]
 
 #: every declared interface, by IID and by name (the first declaration of an IID wins)
 _BY_IID: dict[Guid, type[Interface]] = {}
@@ -126,7 +143,7 @@ class Method:
     invkind: int = 1
     #: the DISPID / MEMBERID: ``[id(n)]``, else MIDL's number (set when the interface is declared)
     memid: int | None = None
-    _parsed: bool = field(default=False, repr=False)
+    _parsed: bool = _dc_field(default=False, repr=False)
 
     def parse(self) -> None:
         attrs, text = _leading_attrs(self.signature.strip(), self.signature)
@@ -242,8 +259,25 @@ def _to_int32(n: int) -> int:
     return n - 2**32 if n >= 2**31 else n
 
 
+_SCAN_TOKENS: dict[str, re.Pattern[str]] = {}
+
+
 def _scan(text: str, stop: str) -> int:
     """The index of the first ``stop`` character of ``text`` outside brackets, parentheses and quotes (-1: none)."""
+    if '"' not in text:  # no quotes: only the brackets and the stop characters matter (found by the regex engine)
+        pattern = _SCAN_TOKENS.get(stop)
+        if pattern is None:
+            pattern = _SCAN_TOKENS[stop] = re.compile("[" + re.escape("[]()" + stop) + "]")
+        level = 0
+        for m in pattern.finditer(text):
+            c = m.group()
+            if c in stop and level == 0:
+                return m.start()
+            if c in "[(":
+                level += 1
+            elif c in "])":
+                level -= 1
+        return -1
     depth = 0
     quote = False
     i = 0
@@ -274,24 +308,42 @@ def _leading_attrs(text: str, sig: str) -> tuple[tuple[str, ...], str]:
     if end < 0:
         raise InterfaceError(f"unbalanced [ in {sig!r}")
     inner = text[1 : end + 1]
-    attrs = []
-    while inner.strip():
-        cut = _scan(inner, ",")
-        part, inner = (inner, "") if cut < 0 else (inner[:cut], inner[cut + 1 :])
-        if part.strip():
-            attrs.append(part.strip())
-    return tuple(attrs), text[end + 2 :].strip()
+    attrs = tuple(part for part in _split_top(inner) if part)
+    return attrs, text[end + 2 :].strip()
+
+
+_COMMA_TOKENS = re.compile(r"[\[\](),]")
+
+
+def _split_top(text: str) -> list[str]:
+    """``text`` cut at its commas outside brackets, parentheses and quotes, each piece stripped."""
+    if '"' not in text:  # one pass of the regex engine over the brackets and commas
+        out: list[str] = []
+        level = start = 0
+        for m in _COMMA_TOKENS.finditer(text):
+            c = m.group()
+            if c == ",":
+                if level == 0:
+                    out.append(text[start : m.start()].strip())
+                    start = m.end()
+            elif c in "[(":
+                level += 1
+            else:
+                level -= 1
+        out.append(text[start:].strip())
+        return out
+    out = []
+    while True:
+        cut = _scan(text, ",")
+        if cut < 0:
+            out.append(text.strip())
+            return out
+        out.append(text[:cut].strip())
+        text = text[cut + 1 :]
 
 
 def _split_params(body: str) -> list[str]:
-    out: list[str] = []
-    while True:
-        cut = _scan(body, ",")
-        if cut < 0:
-            out.append(body.strip())
-            return out
-        out.append(body[:cut].strip())
-        body = body[cut + 1 :]
+    return _split_top(body)
 
 
 def _check_accessor(m: Method) -> None:
@@ -338,7 +390,7 @@ def _number_members(cls: type, own: list[Method], level: int) -> None:
         if first is not None:
             if m.invkind == INVOKE_FUNC or first.invkind == INVOKE_FUNC or m.member != first.member:
                 raise InterfaceError(f"{cls.__name__}.{m.name}: member name {m.member!r} declared twice")
-            if any(o.invkind == m.invkind and o.member.lower() == key for o in own[: own.index(m)]):
+            if any(o.invkind == m.invkind and o.member.lower() == key for o in own[:n]):
                 raise InterfaceError(f"{cls.__name__}.{m.name}: two accessors of the same kind")
             if m.memid is None:
                 m.memid = first.memid
@@ -400,6 +452,8 @@ class Interface:
         cls._client_class = None  # made on first use by vtables.client
         _BY_IID.setdefault(cls.iid, cls)
         _BY_NAME.setdefault(cls.__name__, cls)
+        if not re.fullmatch(r"I[A-Z]\w*", cls.__name__):  # ``Font *`` names an interface from now on
+            register_named_type(cls.__name__, "interface")
         IID_BY_BYTES.setdefault(cls.iid.bytes_le, cls.iid)
 
     @classmethod
@@ -409,3 +463,136 @@ class Interface:
         for m in cls.layout:
             lines.append(f"  [{m.index}] {m.signature}")
         return "\n".join(lines)
+
+
+# ---- types other than interfaces: enums, aliases, records, unions ---------------------------------------------------
+
+_E = TypeVar("_E", bound=type)
+
+
+def enumtype(cls: _E) -> _E:
+    """Class decorator: an ``IntEnum`` (or any class) whose name declarations may then use as a type: a 4-byte
+    integer, as C and type libraries store enums (``[in] CompareMethod mode``, ``[out, retval] Tristate *v``)."""
+    register_named_type(cls.__name__, "enum")
+    return cls
+
+
+def alias(name: str, target: str) -> CType:
+    """``typedef target name;``: ``name`` may then be used as a type and means ``target`` (``alias("OLE_COLOR",
+    "ULONG")``). Returns the aliased type."""
+    register_named_type(name, "alias", target)
+    return ctype_of(name)
+
+
+def forward_interfaces(*names: str) -> None:
+    """Declare names of interfaces (and dispinterfaces) defined later, so that ``Font *`` can be written before
+    ``class Font``. Names written ``I`` + capital are interfaces already; other names need this (or their class)."""
+    for name in names:
+        if named_type(name) is None:
+            register_named_type(name, "interface")
+
+
+def forward_records(*names: str) -> None:
+    """Declare names of records and unions defined later, so that a pointer to one (``_userHGLOBAL *``) can be
+    written before its class. Using one by value before its class is declared is an error (its size is unknown)."""
+    for name in names:
+        if named_type(name) is None:
+            register_named_type(name, "record", None)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A member of a :class:`Record` or :class:`Union`: its C type (``count``: a fixed array of that many), its byte
+    ``offset`` (set when the record is declared), ``size`` and ``alignment`` (of one element)."""
+
+    type: str
+    count: int = 1
+    offset: int = -1
+    name: str = ""
+    size: int = 0
+    alignment: int = 0
+
+
+def field(ctype: str, *, count: int = 1, offset: int | None = None) -> Field:
+    """One record member: ``x = field("LONG")``; ``count``: a fixed array (``field("WCHAR", count=32)``; 0: a
+    flexible array member, C's ``BYTE abData[]``, which takes no room); ``offset``:
+    where it is, when the record's packing puts it somewhere other than the natural place."""
+    ct = ctype_of(ctype)
+    if ct.kind == "void":
+        raise InterfaceError(f"a record member cannot be void ({ctype!r})")
+    if count < 0:
+        raise InterfaceError(f"a record member's count cannot be negative ({ctype!r}, count={count})")
+    size, align = size_and_alignment(ct)
+    return Field(ctype, count, -1 if offset is None else offset, "", size, align)
+
+
+class Record:
+    """Base of struct declarations, laid out as Win64 C lays them out (each member at the next multiple of its
+    alignment, at most ``pack``; the size rounded up to the largest alignment)::
+
+        class tagPOINT(Record):
+            x = field("LONG")
+            y = field("LONG")
+
+    ``size=`` and ``alignment=`` in the class line (as a type library records them) are checked against the
+    computed layout. The name becomes a type: ``[in] tagPOINT *pt`` (a raw pointer), or by value as Win64 passes it.
+    """
+
+    #: the members in declaration order, with their offsets
+    fields: ClassVar[tuple[Field, ...]] = ()
+    #: bytes, and alignment, of the whole
+    size: ClassVar[int] = 0
+    alignment: ClassVar[int] = 1
+    _union: ClassVar[bool] = False
+
+    def __init_subclass__(cls, *, size: int | None = None, alignment: int | None = None, pack: int = 8) -> None:
+        super().__init_subclass__()
+        if "_union" in cls.__dict__:  # Union itself: a base, not a type
+            return
+        laid: list[Field] = []
+        end = 0
+        largest = 1
+        for name, value in list(cls.__dict__.items()):
+            if not isinstance(value, Field):
+                continue
+            align = min(value.alignment, pack)
+            if cls._union:
+                offset = 0
+            elif value.offset >= 0:
+                offset = value.offset
+            else:
+                offset = (end + align - 1) // align * align
+            f = Field(value.type, value.count, offset, name, value.size, align)
+            laid.append(f)
+            setattr(cls, name, f)
+            end = max(end, offset + value.size * value.count)
+            largest = max(largest, align)
+        total = (end + largest - 1) // largest * largest
+        kind = "union" if cls._union else "record"
+        if size is not None and size != total:
+            raise InterfaceError(f"{kind} {cls.__name__}: its members take {total} bytes, declared size is {size}")
+        if alignment is not None and alignment != largest and not (alignment > largest and pack >= alignment):
+            raise InterfaceError(
+                f"{kind} {cls.__name__}: its members align to {largest} bytes, declared alignment is {alignment}"
+            )
+        cls.fields = tuple(laid)
+        cls.size = total if size is None else size
+        cls.alignment = largest if alignment is None else alignment
+        register_named_type(cls.__name__, "record", (cls.size, cls.alignment))
+
+    @classmethod
+    def describe(cls) -> str:
+        """The layout as C-like text, offsets included."""
+        kind = "union" if cls._union else "struct"
+        lines = [f"{kind} {cls.__name__} // {cls.size} bytes, aligned to {cls.alignment}"]
+        for f in cls.fields:
+            array = f"[{f.count}]" if f.count > 1 else "[]" if f.count == 0 else ""
+            lines.append(f"  /* {f.offset:3d} */ {f.type} {f.name}{array};")
+        return "\n".join(lines)
+
+
+class Union(Record):
+    """Base of union declarations: every member at offset 0, the size the largest member's (rounded to the
+    alignment). Declared like a :class:`Record`."""
+
+    _union = True

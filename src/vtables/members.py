@@ -506,11 +506,18 @@ def dispmethod(signature: str) -> _DispDecl:
 
 def dispproperty(signature: str, *, readonly: bool = False) -> _DispDecl:
     """A dispinterface property, IDL-style: ``"[id(2)] BSTR Name"``. Read (and, unless ``readonly``, assigned)
-    as the class's attribute or property of that name."""
+    as the class's attribute or property of that name.
+
+    An indexed property lists its index parameters: ``"[id(0)] VARIANT Item([in] VARIANT Key)"`` (a dispinterface's
+    ``[propget]``/``[propput]`` functions with parameters, as type libraries describe them); it is implemented by the
+    class's methods ``get_Item(Key)`` and ``put_Item(Key, value)``."""
     text = signature.strip().rstrip(";")
-    if "(" in text.split("]")[-1]:
-        raise InterfaceError(f"{signature!r}: a dispproperty is written as a type and a name, with no parameters")
-    m = method(text + "()")
+    indexed = text.endswith(")")
+    m = method(text if indexed else text + "()")
+    if m.invkind != INVOKE_FUNC:
+        raise InterfaceError(f"{signature!r}: a dispproperty is a property already; write it without propget/propput")
+    if any(p.direction != "in" or p.retval for p in m.params):
+        raise InterfaceError(f"{signature!r}: a dispproperty's index parameters are [in] parameters")
     return _DispDecl(m, readonly, True)
 
 
@@ -520,12 +527,28 @@ def _member_from(decl: _DispDecl, table: DispatchTable) -> Member:
     ctype = m.restype
     member = Member(m.member, memid)
     if decl.is_property:
-        get = Accessor(INVOKE_PROPERTYGET, m.member, (), ("retval",), True, attribute=True, method=m)
+        index, _, _ = _args_of(m)
+        attribute = not index
+        get = Accessor(
+            INVOKE_PROPERTYGET,
+            m.member if attribute else f"get_{m.member}",
+            index,
+            ("retval",),
+            True,
+            attribute=attribute,
+            method=m,
+        )
         member.accessors[INVOKE_PROPERTYGET] = get
         if not decl.readonly:
-            put = (ArgSpec("value", 0, ctype),)
+            put = (*index, ArgSpec("value", len(index), ctype))
             member.accessors[INVOKE_PROPERTYPUT] = Accessor(
-                INVOKE_PROPERTYPUT, m.member, put, (), False, attribute=True, method=m
+                INVOKE_PROPERTYPUT,
+                m.member if attribute else f"put_{m.member}",
+                put,
+                (),
+                False,
+                attribute=attribute,
+                method=m,
             )
         return member
     returns = ctype is not None and ctype.kind != "void"

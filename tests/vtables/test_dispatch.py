@@ -307,8 +307,8 @@ def test_dispinterface_errors():
         type("DNoIid", (DispInterface,), {"A": dispmethod("[id(1)] void A()")})
     with pytest.raises(InterfaceError, match="dispmethod/dispproperty"):
         type("DBad", (DispInterface,), {"iid": "{6F0C1F5E-2D8B-4F61-9B0B-1D3C5A7E90FE}", "A": method("HRESULT A()")})
-    with pytest.raises(InterfaceError, match="no parameters"):
-        dispproperty("[id(1)] LONG A(LONG x)")
+    with pytest.raises(InterfaceError, match="index parameters are \\[in\\] parameters"):
+        dispproperty("[id(1)] LONG A([out] LONG *x)")  # (an indexed property takes [in] index parameters)
     with pytest.raises(InterfaceError, match="is a method"):
         dispmethod("[id(1), propget] LONG A()")
 

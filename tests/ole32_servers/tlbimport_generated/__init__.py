@@ -1,0 +1,1 @@
+"""Modules ole32_servers.tlbimport wrote for type libraries Wine ships (tools/tlbimport-fixtures regenerates them)."""
