@@ -115,6 +115,7 @@ _STRUCTS = {
     "TLIBATTR",
     "STATSTG",
     "ComCallData",
+    "CONNECTDATA",
     "TYPEDESC",
     "ELEMDESC",
     "IDLDESC",
