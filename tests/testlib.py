@@ -135,3 +135,78 @@ def native_dual_interface():
         )
 
     return INativeDual
+
+
+# Issue 13's native event source and sink (native/testlib/events.cpp; testlib_api.h documents them). NativeEventsLib
+# is the DLL's TYPELIB resource 3 (``DLL + "\\3"``). DNativeEvents is deliberately not declared here: the sinks'
+# tests read its DISPIDs from the source's type information.
+IID_INativeEvents = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B1}"
+IID_INativeEventSource = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B2}"
+LIBID_NativeEventsLib = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B3}"
+DIID_DNativeEvents = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B4}"
+CLSID_NativeEventSource = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B5}"
+
+
+def native_events_interfaces():
+    """(INativeEvents, INativeEventSource) as native/testlib/nativeevents.idl declares them (declared once per
+    process)."""
+    from ole32_bindings.guid import Guid
+    from vtables.declare import interface_for_iid, method
+    from vtables.interfaces import IDispatch, IUnknown
+
+    events = interface_for_iid(Guid(IID_INativeEvents))
+    source = interface_for_iid(Guid(IID_INativeEventSource))
+    if events is not None and source is not None:
+        return events, source
+
+    class INativeEvents(IUnknown):
+        iid = IID_INativeEvents
+        Tick = method("HRESULT Tick([in] LONG n)")
+        Message = method("HRESULT Message([in] BSTR text)")
+
+    class INativeEventSource(IDispatch):
+        iid = IID_INativeEventSource
+        Fire = method("[id(1)] HRESULT Fire([in] LONG count)")
+        FireMessage = method("[id(2)] HRESULT FireMessage([in] BSTR text)")
+        get_Failures = method("[propget, id(3)] HRESULT Failures([out, retval] LONG *count)")
+        get_LastFailure = method("[propget, id(4)] HRESULT LastFailure([out, retval] LONG *hr)")
+        get_Connections = method("[propget, id(5)] HRESULT Connections([out, retval] LONG *count)")
+
+    return INativeEvents, INativeEventSource
+
+
+def new_event_source():
+    """A new native event source as a ComPtr of INativeEventSource (the caller releases it)."""
+    from ole32_bindings.guid import Guid
+    from vtables.client import client_class
+
+    ffi, lib = load()
+    _, source = native_events_interfaces()
+    out = ffi.new("void **")
+    hr = lib.TL_CreateEventSource(guid(Guid(IID_INativeEventSource)), out)
+    if hr != 0:
+        raise OSError(f"TL_CreateEventSource: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return client_class(source).from_raw(out[0])
+
+
+def new_event_sink(fail_with: int = 0):
+    """A new C++ event sink as this FFI's ``void *`` IUnknown holding one reference (``lib.TL_Release`` it)."""
+    from ole32_bindings.guid import Guid
+
+    ffi, lib = load()
+    out = ffi.new("void **")
+    hr = lib.TL_CreateEventSink(fail_with, guid(Guid("{00000000-0000-0000-C000-000000000046}")), out)
+    if hr != 0:
+        raise OSError(f"TL_CreateEventSink: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return out[0]
+
+
+def event_sink_stats(sink) -> tuple[int, int, int, str]:
+    """(ticks, sum of their n, messages, last message) a C++ sink received."""
+    ffi, lib = load()
+    ticks, total, messages = ffi.new("LONG *"), ffi.new("LONG64 *"), ffi.new("LONG *")
+    last = ffi.new("wchar_t[256]")
+    hr = lib.TL_EventSinkStats(sink, ticks, total, messages, last, 256)
+    if hr != 0:
+        raise OSError(f"TL_EventSinkStats: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return ticks[0], total[0], messages[0], ffi.string(last)

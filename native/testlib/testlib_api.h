@@ -111,3 +111,42 @@ LONG TL_DualLiveObjects(void);
 HRESULT TL_LoopInvokeNothing(void *dispatch, LONG64 n);
 HRESULT TL_LoopInvokeWork(void *dispatch, LONG64 n, LONG w, LONG *lastSum);   /* lastSum may be NULL */
 HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);
+
+/* Issue 13's events (events.cpp): a native event source written the standard way (IConnectionPointContainer + one
+ * IConnectionPoint per source interface over a small array of sinks, as ATL's IConnectionPointImpl), its C++ sink,
+ * and a C++ client that connects any sink to any object's source interface. No aggregation.
+ *
+ * NativeEventsLib {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B3} 1.0 = TYPELIB resource 3 (LoadTypeLib("<dll>\\3"));
+ * native/testlib/nativeevents.idl:
+ *   INativeEvents : IUnknown (custom source), IID {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B1}, [oleautomation]:
+ *       [3] HRESULT Tick([in] LONG n)   [4] HRESULT Message([in] BSTR text)
+ *   DNativeEvents (dispinterface source), DIID {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B4}:
+ *       [id(1)] void Tick([in] LONG n)   [id(2)] void Message([in] BSTR text)
+ *   INativeEventSource : IDispatch, [dual], IID {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B2}:
+ *       [id(1)] Fire(LONG count): Tick(0..count-1), each to every sink of both points in Advise order;
+ *       [id(2)] FireMessage(BSTR text); [id(3) propget] Failures (LONG: failed sink calls so far);
+ *       [id(4) propget] LastFailure (LONG: the last failed call's HRESULT, EXCEPINFO.scode for DISP_E_EXCEPTION);
+ *       [id(5) propget] Connections (LONG: advised sinks, both points).
+ *   coclass NativeEventSource {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B5}: [default] INativeEventSource,
+ *       [default, source] DNativeEvents, [source] INativeEvents. DllGetClassObject serves it.
+ * The source answers IUnknown, IDispatch, INativeEventSource, IConnectionPointContainer, IProvideClassInfo(2)
+ * (GetGUID(GUIDKIND_DEFAULT_SOURCE_DISP_IID) = DIID_DNativeEvents). Advise: CONNECT_E_CANNOTCONNECT when the
+ * sink lacks the point's interface; cookies are slot + 1; Unadvise of an unknown cookie: CONNECT_E_NOCONNECTION;
+ * FindConnectionPoint of another IID: CONNECT_E_NOCONNECTION. A sink left advised is released with the source. */
+HRESULT TL_CreateEventSource(const GUID *riid, void **ppv);
+/* A C++ sink answering IUnknown, INativeEvents, IDispatch and DNativeEvents (Invoke reads DISPIDs 1 and 2 itself,
+ * ignores others with S_OK; no type information). failWith != 0: every event is counted, then fails with it
+ * (through Invoke: DISP_E_EXCEPTION, EXCEPINFO.scode = failWith). */
+HRESULT TL_CreateEventSink(HRESULT failWith, const GUID *riid, void **ppv);
+/* What a C++ sink received: Tick calls and the sum of their n, Message calls and the last text (truncated,
+ * NUL-terminated; lastMessage may be NULL). E_INVALIDARG if `sink` is not a TL_CreateEventSink object. */
+HRESULT TL_EventSinkStats(void *sink, LONG *ticks, LONG64 *tickSum, LONG *messages, wchar_t *lastMessage,
+                          ULONG lastLen);
+/* Live objects of events.cpp: sources, sinks, enumerators, the source's factories (also in TL_LiveObjects). */
+LONG TL_EventsLiveObjects(void);
+/* The C++ client: QueryInterface(IConnectionPointContainer) (its failure returned as is), FindConnectionPoint(iid),
+ * then Advise(sink) / Unadvise(cookie); every intermediate pointer released. */
+HRESULT TL_Advise(void *source, const GUID *iid, void *sink, DWORD *cookie);
+HRESULT TL_Unadvise(void *source, const GUID *iid, DWORD cookie);
+/* INativeEventSource::Fire(count) on `source` (QueryInterface'd once per call). */
+HRESULT TL_Fire(void *source, LONG count);
