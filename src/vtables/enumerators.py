@@ -169,10 +169,21 @@ def _make_next(
 
 
 class _Enumerator(ComObject):
-    """What every enumerator shares: the position over a shared :class:`_Source`, Skip, Reset, Clone."""
+    """What every enumerator shares: the position over a shared :class:`_Source`, Skip, Reset, Clone.
 
-    def __init__(self, iterable: Iterable[Any] = (), _source: _Source | None = None, _position: int = 0) -> None:
-        self._source = _source if _source is not None else _Source(iterable)
+    ``owned``: client pointers the enumerator and its clones own together (a snapshot's references), released when
+    the last of them is destroyed; such an enumerator must be handed out (a COM reference taken), else nothing
+    releases them."""
+
+    def __init__(
+        self,
+        iterable: Iterable[Any] = (),
+        _source: _Source | None = None,
+        _position: int = 0,
+        *,
+        owned: list[ComPtr] | None = None,
+    ) -> None:
+        self._source = _source if _source is not None else _Source(iterable, owned)
         self._position = _position
         self._source.join()
 
@@ -303,23 +314,10 @@ class EnumString(_Enumerator, implements=[IEnumString]):
 
 class EnumConnections(_Enumerator, implements=[IEnumConnections]):
     """An IEnumConnections over ``(sink, cookie)`` pairs (a sink: one of our objects or a client pointer): each
-    CONNECTDATA's ``pUnk`` is a new reference the caller releases.
-
-    ``owned``: client pointers the enumerator and its clones own together (a connection point's snapshot of its
-    sinks), released when the last of them is destroyed; such an enumerator must be handed out (a COM reference
-    taken), else nothing releases them."""
+    CONNECTDATA's ``pUnk`` is a new reference the caller releases. (A connection point passes ``owned=``: its
+    snapshot of the sinks, which the enumerator releases.)"""
 
     Next = _make_next(IEnumConnections.Next, "CONNECTDATA", _store_connection, _free_connection, "a CONNECTDATA")
-
-    def __init__(
-        self,
-        iterable: Iterable[tuple[Any, int]] = (),
-        _source: _Source | None = None,
-        _position: int = 0,
-        *,
-        owned: list[ComPtr] | None = None,
-    ) -> None:
-        super().__init__(iterable, _source if _source is not None else _Source(iterable, owned), _position)
 
 
 class EnumConnectionPoints(_Enumerator, implements=[IEnumConnectionPoints]):
