@@ -189,13 +189,16 @@ def new_event_source():
     return client_class(source).from_raw(out[0])
 
 
-def new_event_sink(fail_with: int = 0):
-    """A new C++ event sink as this FFI's ``void *`` IUnknown holding one reference (``lib.TL_Release`` it)."""
+def new_event_sink(fail_with: int = 0, dispinterface=None):
+    """A new C++ event sink as this FFI's ``void *`` IUnknown holding one reference (``lib.TL_Release`` it); its
+    IDispatch answers ``dispinterface`` (a Guid; None: DNativeEvents) and reads DISPIDs 1 and 2 as Tick(n) and
+    Message(text)."""
     from ole32_bindings.guid import Guid
 
     ffi, lib = load()
     out = ffi.new("void **")
-    hr = lib.TL_CreateEventSink(fail_with, guid(Guid("{00000000-0000-0000-C000-000000000046}")), out)
+    diid = ffi.NULL if dispinterface is None else guid(dispinterface)
+    hr = lib.TL_CreateEventSink(diid, fail_with, guid(Guid("{00000000-0000-0000-C000-000000000046}")), out)
     if hr != 0:
         raise OSError(f"TL_CreateEventSink: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
     return out[0]

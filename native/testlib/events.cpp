@@ -451,12 +451,12 @@ HRESULT CreateEventSource(IUnknown *outer, REFIID riid, void **ppv) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The C++ sink: INativeEvents (vtable) and DNativeEvents (IDispatch; its Invoke reads the DISPIDs itself, as a
-// hand-written ATL sink map would). Every event adds to the counts; with failWith != S_OK it then fails with that
+// The C++ sink: INativeEvents (vtable) and a dispinterface (IDispatch answering that DIID, DNativeEvents unless told
+// another; its Invoke reads DISPIDs 1 and 2 itself, as a hand-written ATL sink map would). Every event adds to the counts; with failWith != S_OK it then fails with that
 // HRESULT (through Invoke: DISP_E_EXCEPTION, EXCEPINFO.scode = failWith).
 class EventSink final : public INativeEvents, public IDispatch {
 public:
-    explicit EventSink(HRESULT failWith) : m_ref(1), m_failWith(failWith) {
+    EventSink(const IID &dispIid, HRESULT failWith) : m_ref(1), m_dispIid(dispIid), m_failWith(failWith) {
         InitializeSRWLock(&m_lock);
         CountEvents(+1);
     }
@@ -470,7 +470,7 @@ public:
         IUnknown *p;
         if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_INativeEvents))
             p = static_cast<INativeEvents *>(this);
-        else if (IsEqualIID(riid, IID_IDispatch) || IsEqualIID(riid, DIID_DNativeEvents))
+        else if (IsEqualIID(riid, IID_IDispatch) || IsEqualIID(riid, m_dispIid))
             p = static_cast<IDispatch *>(this);
         else {
             *ppv = nullptr;
@@ -572,6 +572,7 @@ private:
         CountEvents(-1);
     }
     volatile LONG m_ref;
+    IID m_dispIid;  // the dispinterface its IDispatch answers to (a sink is built for one source)
     HRESULT m_failWith;
     SRWLOCK m_lock;
     volatile LONG m_ticks = 0;
@@ -615,11 +616,11 @@ TL_API HRESULT TL_CreateEventSource(const GUID *riid, void **ppv) {
     return CreateEventSource(nullptr, *riid, ppv);
 }
 
-TL_API HRESULT TL_CreateEventSink(HRESULT failWith, const GUID *riid, void **ppv) {
+TL_API HRESULT TL_CreateEventSink(const GUID *dispIid, HRESULT failWith, const GUID *riid, void **ppv) {
     if (!ppv) return E_POINTER;
     *ppv = nullptr;
     if (!riid) return E_INVALIDARG;
-    EventSink *s = new (std::nothrow) EventSink(failWith);
+    EventSink *s = new (std::nothrow) EventSink(dispIid ? *dispIid : DIID_DNativeEvents, failWith);
     if (!s) return E_OUTOFMEMORY;
     HRESULT hr = s->QueryInterface(*riid, ppv);
     s->Release();

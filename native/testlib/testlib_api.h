@@ -134,10 +134,11 @@ HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);
  * sink lacks the point's interface; cookies are slot + 1; Unadvise of an unknown cookie: CONNECT_E_NOCONNECTION;
  * FindConnectionPoint of another IID: CONNECT_E_NOCONNECTION. A sink left advised is released with the source. */
 HRESULT TL_CreateEventSource(const GUID *riid, void **ppv);
-/* A C++ sink answering IUnknown, INativeEvents, IDispatch and DNativeEvents (Invoke reads DISPIDs 1 and 2 itself,
- * ignores others with S_OK; no type information). failWith != 0: every event is counted, then fails with it
- * (through Invoke: DISP_E_EXCEPTION, EXCEPINFO.scode = failWith). */
-HRESULT TL_CreateEventSink(HRESULT failWith, const GUID *riid, void **ppv);
+/* A C++ sink answering IUnknown, INativeEvents, IDispatch and the dispinterface dispIid (NULL: DNativeEvents), as
+ * its IDispatch; Invoke reads DISPID 1 as Tick(LONG) and 2 as Message(BSTR) itself, ignores others with S_OK; no
+ * type information. failWith != 0: every event is counted, then fails with it (through Invoke: DISP_E_EXCEPTION,
+ * EXCEPINFO.scode = failWith). */
+HRESULT TL_CreateEventSink(const GUID *dispIid, HRESULT failWith, const GUID *riid, void **ppv);
 /* What a C++ sink received: Tick calls and the sum of their n, Message calls and the last text (truncated,
  * NUL-terminated; lastMessage may be NULL). E_INVALIDARG if `sink` is not a TL_CreateEventSink object. */
 HRESULT TL_EventSinkStats(void *sink, LONG *ticks, LONG64 *tickSum, LONG *messages, wchar_t *lastMessage,
