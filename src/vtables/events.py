@@ -36,7 +36,8 @@ dual) through the declared method. What each sink does is reported, never raised
 :class:`SinkFailure` of each sink that failed (a failure HRESULT, the EXCEPINFO text of DISP_E_EXCEPTION, or a
 Python exception of an in-process sink), logged once per connection (a sink that always fails does not flood
 the log). A sink that is gone (RPC_E_DISCONNECTED, RPC_S_SERVER_UNAVAILABLE, RPC_E_SERVER_DIED(_DNE),
-CO_E_OBJNOTCONNECTED, RPC_S_UNKNOWN_IF: :data:`DEAD_SINK_HRESULTS`) is also disconnected: its proxy released and its cookie forgotten.
+CO_E_OBJNOTCONNECTED, RPC_S_UNKNOWN_IF: :data:`DEAD_SINK_HRESULTS`) is also disconnected: its proxy released and
+its cookie forgotten.
 
 Per-class work is done once, when the class is defined: the event plans (DISPID, argument writers), the lookup
 tables by declaration and by name. Per object, the connection state is made on first use. When the object is
@@ -59,6 +60,7 @@ from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed, to_unsigned
 
+from . import client as _client
 from . import dispatch as _dispatch
 from . import object as _object
 from .client import ComPtr, ReleasedPointerError, client_class
@@ -374,7 +376,15 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
             raise ComError(to_unsigned(E_POINTER), "Advise: the sink is NULL")
         point = self._point
         out = ffi.new("void **")
-        hr = _cast("IUnknown *", sink).lpVtbl.QueryInterface(sink, point.source.iid.cdata(ffi), out)
+        ours = _client.object_from_pointer(sink) if _is_ours(sink) else None
+        if ours is not None:  # one of our objects: QI in Python, which also registers a first reference
+            try:
+                out[0] = ours.query_raw(point.source.iid)
+                hr = 0
+            except Exception as e:
+                hr = to_signed(hresult_for_exception(e))
+        else:
+            hr = _cast("IUnknown *", sink).lpVtbl.QueryInterface(sink, point.source.iid.cdata(ffi), out)
         if hr < 0 or out[0] == _NULL:
             raise ComError(
                 to_unsigned(CONNECT_E_CANNOTCONNECT),
@@ -401,6 +411,11 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
         conns = self._point.snapshot()  # AddRef'd: the enumerator owns these references
         unknowns = [client_class(IUnknown).from_raw(c.raw) for c in conns]
         return EnumConnections([(u, c.cookie) for u, c in zip(unknowns, conns, strict=True)], owned=list(unknowns))
+
+
+def _is_ours(p: Any) -> bool:
+    """Whether ``p`` points at one of this process's Python objects (its vtable is one of ours)."""
+    return int(_cast("uintptr_t", _cast("void **", p)[0])) in _client.our_vtables
 
 
 def _connection_point(obj: ComObject, index: int) -> ConnectionPoint:

@@ -208,8 +208,9 @@ def test_a_failing_sink_does_not_stop_the_others_and_is_reported_once(mta, class
     sinks = [TickSink(log, "a"), TickSink(log, "bad", fail=True), TickSink(log, "c")]
     alarms = [AlarmSink(log, fail=True), AlarmSink(log)]
     with clock.as_ptr(IClock) as p, _cp(p, DClockEvents) as cp, _cp(p, IAlarmSink) as cp2:
-        cookies = [cp.Advise(s) for s in sinks]
+        cookies = [cp.Advise(s) for s in sinks]  # objects with no reference yet: Advise takes the first
         acookies = [cp2.Advise(a) for a in alarms]
+        assert [s.com_refcount for s in sinks + alarms] == [1] * 5
         with caplog.at_level(logging.WARNING, logger="vtables"):
             for n in range(3):
                 failures = clock.fire(DClockEvents.Tick, n, "x")
@@ -388,3 +389,42 @@ def test_a_sink_whose_apartment_died_is_reported_and_dropped(mta, classes, regis
         assert clock.fire(DClockEvents.Tick, 2, "y") == []
         cp.Unadvise(mine)
     assert clock.com_destroyed and live.com_destroyed
+
+
+def test_null_out_pointers_and_a_dispatch_object_with_sources(mta, classes):
+    from ole32_bindings.dlls import ffi
+    from vtables.dispatch import DispatchObject
+    from vtables.interfaces import IConnectionPoint, IDispatch
+
+    Clock, TickSink, _ = classes
+    with Clock().as_ptr(IClock) as p, _cp(p, DClockEvents) as cp:
+        raw = cp.as_raw()
+        for name, args in [
+            ("GetConnectionInterface", ()),
+            ("GetConnectionPointContainer", ()),
+            ("EnumConnections", ()),
+        ]:
+            assert _fn(raw, IConnectionPoint, name)(raw, *args, ffi.NULL) & U == E_POINTER, name
+        with TickSink([]).as_ptr(IUnknown) as s:
+            assert _fn(raw, IConnectionPoint, "Advise")(raw, s.as_raw(), ffi.NULL) & U == E_POINTER
+        assert _fn(raw, IConnectionPoint, "Advise")(raw, ffi.NULL, ffi.new("DWORD *")) & U == E_POINTER
+
+    class Scripted(DispatchObject, sources=[DClockEvents]):
+        def Go(self, n):
+            return len(self.fire("Tick", n, "go"))
+
+    log = []
+    with Scripted.make() as obj, obj.query(IDispatch) as d, TickSink(log).as_ptr(IUnknown) as s:
+        from vtables.interfaces import IConnectionPointContainer
+
+        with obj.query(IConnectionPointContainer) as cpc, cpc.FindConnectionPoint(DClockEvents.iid) as cp:
+            cookie = cp.Advise(s)
+            from vtables.latebound import Dispatch
+
+            with Dispatch(d) as late:
+                assert late.Go(4) == 0
+                for machinery in ("fire", "sources"):  # the library's names are not members
+                    with pytest.raises(AttributeError):
+                        getattr(late, machinery)
+            cp.Unadvise(cookie)
+    assert log == [("s", 4, "go")]
