@@ -59,6 +59,15 @@ $(NATIVE)/nativeevents.h: native/testlib/nativeevents.idl
 $(NATIVE)/testlib_res.o: native/testlib/testlib.rc $(NATIVE)/nativedual.tlb $(NATIVE)/benchdual.tlb $(NATIVE)/nativeevents.tlb
 	$(WINDRES) -I$(NATIVE) -i $< -o $@
 
+# The test DLL's native event source as a LocalServer32, for the out-of-process event rows (bench/README.md): the
+# DLL's sources and resources linked into an exe with native/testlib/events_host/main.cpp.
+native: $(NATIVE)/events_host.exe
+$(NATIVE)/events_host.exe: native/testlib/events_host/main.cpp $(wildcard native/testlib/*.cpp native/testlib/*.h) \
+		native/common/bench_work.h native/common/bench_dual.h native/common/typeinfo_dispatch.h \
+		$(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/nativeevents.h $(NATIVE)/testlib_res.o
+	$(CXX_WIN) $(CXXFLAGS_WIN) -municode -mwindows -I$(NATIVE) -o $@ $(filter %.cpp,$^) $(filter %.o,$^) \
+		-lole32 -loleaut32 -luuid
+
 # The test DLL's self-check (native/testlib/selftest): wine build/native/testlib_selftest.exe
 $(NATIVE)/testlib_selftest.exe: native/testlib/selftest/selftest.cpp native/testlib/guids.cpp \
 		native/testlib/testlib_internal.h $(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/nativeevents.h

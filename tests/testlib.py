@@ -140,11 +140,11 @@ def native_dual_interface():
 # Issue 13's native event source and sink (native/testlib/events.cpp; testlib_api.h documents them). NativeEventsLib
 # is the DLL's TYPELIB resource 3 (``DLL + "\\3"``). DNativeEvents is deliberately not declared here: the sinks'
 # tests read its DISPIDs from the source's type information.
-IID_INativeEvents = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B1}"
-IID_INativeEventSource = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B2}"
-LIBID_NativeEventsLib = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B3}"
-DIID_DNativeEvents = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B4}"
-CLSID_NativeEventSource = "{67E4DFCD-ACC4-4954-B2A4-D00BDE0487B5}"
+IID_INativeEvents = "{045FC7FC-A457-462A-814E-7D40EC8BF129}"
+IID_INativeEventSource = "{4784B908-252C-4D55-A1D2-0ED91AB44DDA}"
+LIBID_NativeEventsLib = "{FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA}"
+DIID_DNativeEvents = "{9BE31FC7-AA3E-48FB-921D-F23A4376F7B6}"
+CLSID_NativeEventSource = "{FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}"
 
 
 def native_events_interfaces():
@@ -152,7 +152,7 @@ def native_events_interfaces():
     process)."""
     from ole32_bindings.guid import Guid
     from vtables.declare import interface_for_iid, method
-    from vtables.interfaces import IDispatch, IUnknown
+    from vtables.interfaces import IUnknown
 
     events = interface_for_iid(Guid(IID_INativeEvents))
     source = interface_for_iid(Guid(IID_INativeEventSource))
@@ -164,13 +164,13 @@ def native_events_interfaces():
         Tick = method("HRESULT Tick([in] LONG n)")
         Message = method("HRESULT Message([in] BSTR text)")
 
-    class INativeEventSource(IDispatch):
+    class INativeEventSource(IUnknown):
         iid = IID_INativeEventSource
-        Fire = method("[id(1)] HRESULT Fire([in] LONG count)")
-        FireMessage = method("[id(2)] HRESULT FireMessage([in] BSTR text)")
-        get_Failures = method("[propget, id(3)] HRESULT Failures([out, retval] LONG *count)")
-        get_LastFailure = method("[propget, id(4)] HRESULT LastFailure([out, retval] LONG *hr)")
-        get_Connections = method("[propget, id(5)] HRESULT Connections([out, retval] LONG *count)")
+        Fire = method("HRESULT Fire([in] LONG count)")
+        FireMessage = method("HRESULT FireMessage([in] BSTR text)")
+        get_Failures = method("[propget] HRESULT Failures([out, retval] LONG *count)")
+        get_LastFailure = method("[propget] HRESULT LastFailure([out, retval] LONG *hr)")
+        get_Connections = method("[propget] HRESULT Connections([out, retval] LONG *count)")
 
     return INativeEvents, INativeEventSource
 

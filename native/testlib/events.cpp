@@ -1,6 +1,6 @@
 // Events (issue 13; API: testlib_api.h): a native event source written the standard way, from the COM contract,
 // as ATL's IConnectionPointContainerImpl / IConnectionPointImpl do it (our own code):
-//   NativeEventSource: INativeEventSource (dual, IDispatch from TYPELIB resource 3 through ITypeInfo::Invoke),
+//   NativeEventSource: INativeEventSource (a custom interface),
 //     IConnectionPointContainer with two connection points (INativeEvents: vtable calls; DNativeEvents: a pure
 //     dispinterface, IDispatch::Invoke calls), IProvideClassInfo2 (coclass NativeEventSource, default source
 //     DNativeEvents). Each connection point keeps a small array of sinks; the cookie is the slot number + 1.
@@ -25,7 +25,6 @@ void CountEvents(LONG delta) {
     TL_CountObject(delta);
 }
 
-nativedisp::TypeInfoHolder g_sourceInfo{&IID_INativeEventSource, 3};
 nativedisp::TypeInfoHolder g_sourceClassInfo{&CLSID_NativeEventSource, 3};
 
 // {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B6}: QueryInterface for it on an EventSink gives the EventSink itself
@@ -268,12 +267,12 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-class NativeEventSource final : public nativedisp::DispatchImpl<INativeEventSource>,
+class NativeEventSource final : public INativeEventSource,
                                 public IConnectionPointContainer,
                                 public IProvideClassInfo2 {
 public:
     NativeEventSource()
-        : nativedisp::DispatchImpl<INativeEventSource>(g_sourceInfo), m_ref(1), m_custom(this, IID_INativeEvents),
+        : m_ref(1), m_custom(this, IID_INativeEvents),
           m_disp(this, DIID_DNativeEvents) {
         CountEvents(+1);
     }
@@ -281,8 +280,7 @@ public:
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void **ppv) override {
         if (!ppv) return E_POINTER;
         IUnknown *p;
-        if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IDispatch) ||
-            IsEqualIID(riid, IID_INativeEventSource))
+        if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_INativeEventSource))
             p = static_cast<INativeEventSource *>(this);
         else if (IsEqualIID(riid, IID_IConnectionPointContainer)) p = static_cast<IConnectionPointContainer *>(this);
         else if (IsEqualIID(riid, IID_IProvideClassInfo) || IsEqualIID(riid, IID_IProvideClassInfo2))

@@ -116,20 +116,20 @@ HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);
  * IConnectionPoint per source interface over a small array of sinks, as ATL's IConnectionPointImpl), its C++ sink,
  * and a C++ client that connects any sink to any object's source interface. No aggregation.
  *
- * NativeEventsLib {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B3} 1.0 = TYPELIB resource 3 (LoadTypeLib("<dll>\\3"));
+ * NativeEventsLib {FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA} 1.0 = TYPELIB resource 3 (LoadTypeLib("<dll>\\3"));
  * native/testlib/nativeevents.idl:
- *   INativeEvents : IUnknown (custom source), IID {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B1}, [oleautomation]:
+ *   INativeEvents : IUnknown (custom source), IID {045FC7FC-A457-462A-814E-7D40EC8BF129}, [oleautomation]:
  *       [3] HRESULT Tick([in] LONG n)   [4] HRESULT Message([in] BSTR text)
- *   DNativeEvents (dispinterface source), DIID {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B4}:
+ *   DNativeEvents (dispinterface source), DIID {9BE31FC7-AA3E-48FB-921D-F23A4376F7B6}:
  *       [id(1)] void Tick([in] LONG n)   [id(2)] void Message([in] BSTR text)
- *   INativeEventSource : IDispatch, [dual], IID {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B2}:
- *       [id(1)] Fire(LONG count): Tick(0..count-1), each to every sink of both points in Advise order;
- *       [id(2)] FireMessage(BSTR text); [id(3) propget] Failures (LONG: failed sink calls so far);
- *       [id(4) propget] LastFailure (LONG: the last failed call's HRESULT, EXCEPINFO.scode for DISP_E_EXCEPTION);
- *       [id(5) propget] Connections (LONG: advised sinks, both points).
- *   coclass NativeEventSource {67E4DFCD-ACC4-4954-B2A4-D00BDE0487B5}: [default] INativeEventSource,
+ *   INativeEventSource : IUnknown, [oleautomation], IID {4784B908-252C-4D55-A1D2-0ED91AB44DDA}:
+ *       [3] Fire(LONG count): Tick(0..count-1), each to every sink of both points in Advise order;
+ *       [4] FireMessage(BSTR text); [5] get_Failures (LONG: failed sink calls so far);
+ *       [6] get_LastFailure (LONG: the last failed call's HRESULT, EXCEPINFO.scode for DISP_E_EXCEPTION);
+ *       [7] get_Connections (LONG: advised sinks, both points). (Not dual: see nativeevents.idl.)
+ *   coclass NativeEventSource {FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}: [default] INativeEventSource,
  *       [default, source] DNativeEvents, [source] INativeEvents. DllGetClassObject serves it.
- * The source answers IUnknown, IDispatch, INativeEventSource, IConnectionPointContainer, IProvideClassInfo(2)
+ * The source answers IUnknown, INativeEventSource, IConnectionPointContainer, IProvideClassInfo(2)
  * (GetGUID(GUIDKIND_DEFAULT_SOURCE_DISP_IID) = DIID_DNativeEvents). Advise: CONNECT_E_CANNOTCONNECT when the
  * sink lacks the point's interface; cookies are slot + 1; Unadvise of an unknown cookie: CONNECT_E_NOCONNECTION;
  * FindConnectionPoint of another IID: CONNECT_E_NOCONNECTION. A sink left advised is released with the source. */
