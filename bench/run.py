@@ -65,7 +65,7 @@ class Row:
 
     @property
     def out_of_process(self) -> bool:
-        return self.id in ("5", "6", "7", "8", "10a", "10b")
+        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b")
 
 
 BEAT = ("comtypes", "pywin32")
@@ -87,6 +87,12 @@ ROWS = [
     Row("9b", 'in-process late-bound call, Invoke(Mix("abc", 7, 2.5)) -> VARIANT', None, 5.0, 0.05, BEAT),
     Row("10a", "out-of-process late-bound do-nothing call, IDispatch::Invoke(Nothing)", None, 1.05, 0.2),
     Row("10b", "out-of-process late-bound do-work call, IDispatch::Invoke(Work(100))", None, 1.05, 0.2),
+    # Issue 13's event rows (bench/events.py): one event fired through a connection point to every advised sink,
+    # source -> sinks; the issue sets no target for them
+    Row("11a", "in-process event to 1 sink (source fires Tick(n) through IConnectionPoint's sink)", None, None, 0.05),
+    Row("11b", "in-process event to 10 sinks", None, None, 0.05),
+    Row("12a", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
+    Row("12b", "out-of-process event to 10 sinks", None, None, 0.2),
 ]
 
 CPP = "cpp"
@@ -331,6 +337,15 @@ def pair_table(state: dict) -> list[P.Pair]:
         for client in ("ours", "comtypes", "pywin32"):
             add("10a", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "nothing"))
             add("10b", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "work"))
+    # 11a-12b: events, source -> sinks (bench/events.py): the C++ source (the test DLL's, in this process or
+    # events_host.exe) and ours (vtables.events, in this process or bench/eventserver.py), each firing to C++ sinks
+    # (the test DLL's, advised by its C++ client) and to ours (vtables.sinks); the sinks always in this process
+    from bench import events as E
+
+    for row, k, local in (("11a", 1, ""), ("11b", 10, ""), ("12a", 1, "-local"), ("12b", 10, "-local")):
+        for source in (CPP, "ours"):
+            for sinks in (CPP, "ours"):
+                add(row, source, sinks, lambda s=source + local, t=sinks, k=k: E.fire_measure(s, t, k))
     return L
 
 
@@ -721,6 +736,9 @@ def register_servers() -> None:
     pyserver.typelib().register()
     ctserver.register()
     pwserver.register()
+    from bench import events
+
+    events.register()  # the event rows' LocalServer32s (events_host.exe, bench/eventserver.py) and NativeEventsLib
 
 
 def main(argv: list[str]) -> int:

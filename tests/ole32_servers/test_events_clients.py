@@ -113,6 +113,7 @@ def test_cpp_sink_on_our_vtable_source(mta):
     import testlib
 
     from vtables import ComObject
+    from vtables.events import connections
 
     INativeEvents, INativeEventSource = testlib.native_events_interfaces()
 
@@ -129,7 +130,7 @@ def test_cpp_sink_on_our_vtable_source(mta):
 
         Failures = property(lambda self: len(self.failures))
         LastFailure = property(lambda self: self.failures[-1].hresult if self.failures else 0)
-        Connections = property(lambda self: len(self.connections()))
+        Connections = property(lambda self: len(connections(self)))
 
     ffi, lib = testlib.load()
     good, bad = testlib.new_event_sink(), testlib.new_event_sink(0x80040201 - 2**32)
@@ -142,6 +143,7 @@ def test_cpp_sink_on_our_vtable_source(mta):
         for s in (bad, good):
             assert lib.TL_Advise(p, iid, s, cookie) == 0
             cookies.append(cookie[0])
+        assert src.get_Connections() == 2
         src.Fire(4)
         src.FireMessage("from Python")
         assert [f.hresult & 0xFFFFFFFF for f in obj.failures] == [0x80040201] * 5
