@@ -28,7 +28,7 @@ default source. The class then answers:
   the dispatchable sources ``[source]``, the default one ``[default, source]``; ``vtables.typeinfo``) and
   ``GetGUID(GUIDKIND_DEFAULT_SOURCE_DISP_IID)``: the first source that derives from IDispatch.
 
-Firing, :meth:`EventSource.fire` (every ComObject with sources has it): every advised sink, in Advise order, on a
+Firing, ``self.fire(event, *args)`` (``ComObject.fire``, or :func:`fire`): every advised sink, in Advise order, on a
 snapshot taken when the event starts (each sink AddRef'd for the call, so an Unadvise during the event is safe).
 A dispinterface source is called through ``IDispatch::Invoke(DISPID, DISPATCH_METHOD)`` with the arguments
 converted once per event to the declared types (one DISPPARAMS shared by every sink); a vtable source (custom or
