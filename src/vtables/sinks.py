@@ -61,6 +61,7 @@ from .interfaces.events import GUIDKIND_DEFAULT_SOURCE_DISP_IID, IConnectionPoin
 from .interfaces.unknown import IUnknown
 from .members import DispInterface
 from .object import ComObject
+from .thunks import TOMBSTONE, on_callback_error
 
 __all__ = ["advise", "Connection", "default_source", "EventSourceError"]
 
@@ -78,6 +79,11 @@ E_NOINTERFACE = 0x80004002
 CONNECT_E_NOCONNECTION = 0x80040200
 CONNECT_E_CANNOTCONNECT = 0x80040202
 DISPID_UNKNOWN = -1
+E_INVALIDARG = to_signed(0x80070057)
+DISP_E_MEMBERNOTFOUND = to_signed(0x80020003)
+DISPATCH_METHOD = 1
+CO_E_OBJNOTCONNECTED = to_signed(0x800401FD)
+_from_handle = ffi.from_handle
 _IID_NULL = Guid("{00000000-0000-0000-0000-000000000000}")
 
 # ITypeInfo constants
@@ -258,42 +264,59 @@ class _DispSink(_SinkBase):
                 ids[i] = dispid
         return hr
 
-    def Invoke(
-        self, dispid: int, riid: Any, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
-    ) -> int:
-        entry = self._handlers.get(dispid)
-        if entry is None:
-            return S_OK  # an event the sink does not handle (or not in the dispinterface): ignored
-        if riid != _IID_NULL:
-            return DISP_E_UNKNOWNINTERFACE
-        if params == _NULL:
-            return to_signed(0x80070057)
-        if params.cNamedArgs:
-            return DISP_E_NONAMEDARGS
-        event, fn = entry
-        n = params.cArgs
-        rg = params.rgvarg
-        args: list[Any] = []
-        try:
-            for i in range(n - 1, -1, -1):  # rgvarg is in reverse order
-                args.append(_to_python(rg + i))
-        except ComError:
+    def Invoke(self, *args: Any) -> int:  # pragma: no cover - the slot is _invoke_slot (below), never this
+        raise NotImplementedError
+
+
+def _invoke(
+    this: Any, dispid: int, riid: Any, lcid: int, flags: int, params: Any, result: Any, excepinfo: Any, argerr: Any
+) -> int:
+    """The dispinterface sink's Invoke slot itself (a cffi callback, no generic thunk): the handler of the DISPID
+    (one dict lookup), the arguments converted in declaration order, the call."""
+    self = _from_handle(this[1])
+    if self is TOMBSTONE:
+        return CO_E_OBJNOTCONNECTED
+    entry = self._handlers.get(dispid)
+    if entry is None:
+        return S_OK  # an event the sink does not handle (or not in the dispinterface): ignored
+    if riid == _NULL or riid[0] or riid[1]:  # a REFIID read as two words: IID_NULL is two zeros
+        return DISP_E_UNKNOWNINTERFACE
+    if not flags & DISPATCH_METHOD:
+        return DISP_E_MEMBERNOTFOUND  # events are methods
+    if params == _NULL:
+        return E_INVALIDARG
+    if params.cNamedArgs:
+        return DISP_E_NONAMEDARGS
+    event, fn = entry
+    n = params.cArgs
+    rg = params.rgvarg
+    args: list[Any] = []
+    try:
+        for i in range(n - 1, -1, -1):  # rgvarg is in reverse order
+            args.append(_to_python(rg + i))
+    except ComError:
+        _release_objects(args)
+        if argerr != _NULL:
+            argerr[0] = n - 1 - len(args)
+        return DISP_E_BADVARTYPE
+    try:
+        value = fn(*args)
+    except BaseException as e:
+        return _exception(self._conn._report(event, e), excepinfo)
+    finally:
+        if args:
             _release_objects(args)
-            if argerr != _NULL:
-                argerr[0] = n - 1 - len(args)
-            return DISP_E_BADVARTYPE
+    if value is not None and result != _NULL:
         try:
-            value = fn(*args)
-        except BaseException as e:
+            _write(result, value)
+        except Exception as e:
             return _exception(self._conn._report(event, e), excepinfo)
-        finally:
-            _release_objects(args)
-        if result != _NULL and value is not None:
-            try:
-                _write(result, value)
-            except Exception as e:
-                return _exception(self._conn._report(event, e), excepinfo)
-        return S_OK
+    return S_OK
+
+
+_INVOKE_T = IDispatch.Invoke.c_funcptr().replace("const GUID *", "const uint64_t *")
+_invoke_slot = ffi.callback(_INVOKE_T, _invoke, onerror=on_callback_error, error=to_signed(0x8000FFFF))
+_DispSink.Invoke.__com_slot__ = _invoke_slot  # type: ignore[attr-defined]
 
 
 def _release_objects(values: list[Any]) -> None:
@@ -343,14 +366,20 @@ def _disp_sink_class(iid: Guid) -> type[_DispSink]:
 
 
 def _to_python(pv: Any) -> Any:
+    """``vtables.variant.to_python`` (bound here on first use: the sinks module loads no VARIANT code until a
+    dispinterface sink is called)."""
+    global _to_python
     from .variant import to_python
 
+    _to_python = to_python
     return to_python(pv)
 
 
 def _write(pv: Any, value: Any) -> None:
+    global _write
     from .variant import write
 
+    _write = write
     write(pv, value)
 
 

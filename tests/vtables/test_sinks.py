@@ -339,3 +339,76 @@ def test_no_type_information_is_named(mta):
         advise(Bare(), Recorder())
     with pytest.raises(EventSourceError, match="no type information"):
         advise(Bare(), Recorder(), Guid("{0D7C1D9A-0000-4000-8000-00000000000D}"))
+
+
+def _sink_dispatch(source, iid):
+    """The IDispatch of the (only) sink advised on ``source``'s point ``iid``, through EnumConnections."""
+    from ole32_bindings.dlls import ffi
+    from vtables.client import client_class
+    from vtables.interfaces import IConnectionPointContainer, IDispatch, IUnknown
+
+    with source.query(IConnectionPointContainer) as cpc, cpc.FindConnectionPoint(iid) as cp, cp.EnumConnections() as e:
+        cd = ffi.new("CONNECTDATA[1]")
+        hr, n = e.Next(1, cd)
+        assert (hr, n) == (0, 1)
+        with client_class(IUnknown).from_raw(cd[0].pUnk) as unk:
+            return unk.query(IDispatch)
+
+
+def _invoke_named(ptr, dispid):
+    """IDispatch::Invoke(dispid, DISPATCH_METHOD) with one named argument (DISPID 0 := 5): its HRESULT."""
+    from ole32_bindings.dlls import ffi
+    from ole32_bindings.guid import Guid
+
+    arg = ffi.new("VARIANT *")
+    arg.vt = 3  # VT_I4
+    arg.lVal = 5
+    names = ffi.new("DISPID[1]", [0])
+    params = ffi.new("DISPPARAMS *")
+    params.rgvarg, params.rgdispidNamedArgs, params.cArgs, params.cNamedArgs = arg, names, 1, 1
+    null = Guid("{00000000-0000-0000-0000-000000000000}")
+    return ptr._fns[6](ptr.as_raw(), dispid, null.cdata(ffi), 0, 1, params, ffi.NULL, ffi.NULL, ffi.NULL)
+
+
+def test_dispinterface_sink_invoke_contract(source):
+    """The sink's IDispatch as any client sees it: names to DISPIDs (case-insensitive), a handler's result, events
+    it does not handle, named arguments refused, object arguments borrowed for the call."""
+    import testlib
+
+    from ole32_bindings.guid import Guid
+    from ole32_bindings.hresult import ComError
+    from vtables import ComObject
+    from vtables.interfaces import IPersist
+    from vtables.latebound import Dispatch, invoke
+    from vtables.object import live_object_count
+    from vtables.sinks import advise
+
+    class Answers:
+        def __init__(self):
+            self.seen = []
+
+        def Tick(self, n):
+            self.seen.append(n)
+            return n * 2
+
+        def Message(self, text):
+            self.seen.append(text)
+
+    class Thing(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            return Guid(testlib.CLSID_NativeEventSource)
+
+    sink = Answers()
+    with advise(source, sink):
+        with _sink_dispatch(source, Guid(testlib.DIID_DNativeEvents)) as ptr, Dispatch(ptr) as d:
+            assert invoke(d, "tick", 1, 21) == 42  # GetIDsOfNames("tick") -> 1, Invoke(METHOD), the result VARIANT
+            with pytest.raises(ComError) as e:
+                invoke(d, "Tick", 2)  # a property get: events are methods
+            assert e.value.hresult == 0x80020003  # DISP_E_MEMBERNOTFOUND
+            assert invoke(d, 77, 1, "ignored") is None  # a DISPID it has no handler for: S_OK
+            assert _invoke_named(ptr, 1) == 0x80020007 - 2**32  # DISP_E_NONAMEDARGS
+            before = live_object_count()
+            invoke(d, "Message", 1, Thing())  # an object argument: a ComPtr borrowed for the call
+            assert live_object_count() == before
+    assert sink.seen[0] == 21 and len(sink.seen) == 2
+    assert sink.seen[1].released  # released when the handler returned
