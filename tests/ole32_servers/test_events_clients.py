@@ -251,3 +251,33 @@ def test_vbscript_connect_object(clock):
         assert out == ["ConnectObject failed 445 Object doesn't support this action", "ticks 0 alarms 0"], out
     else:
         assert out == ["alarm done", "ticks 3 alarms 1"], out
+
+
+def test_our_sinks_in_an_sta_get_the_events_on_their_thread(clock):
+    """A client in an STA: the server's calls to its sinks are dispatched by the STA's message loop while the
+    client waits for Start/Ring, on the client's own thread (COM's rule for apartment-bound sinks)."""
+    import threading
+
+    from ole32_marshalling.sta import StaThread
+    from vtables.sinks import advise
+
+    def body():
+        me = threading.get_ident()
+        seen = []
+
+        class Sink:
+            def Tick(self, n):
+                seen.append((n, threading.get_ident()))
+
+            def Ring(self, why):
+                seen.append((why, threading.get_ident()))
+
+        with _local_clock(clock) as c, advise(c, Sink()), advise(c, Sink(), clock.IClockBell):
+            c.Start(2)
+            c.Ring("sta")
+        return me, seen
+
+    with StaThread() as sta:
+        me, seen = sta.call(body)
+    assert [what for what, _ in seen] == [0, 1, "sta"]
+    assert {thread for _, thread in seen} == {me}
