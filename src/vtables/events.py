@@ -56,13 +56,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ole32_bindings.dlls import ffi
+from ole32_bindings.dlls import ffi, function
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed, to_unsigned
+from ole32_bindings.oavalues import VT_BSTR, Variant
 
 from . import client as _client
 from . import dispatch as _dispatch
 from . import object as _object
+from . import variant as _variant
 from .client import ComPtr, ReleasedPointerError, client_class
 from .declare import Interface, InterfaceError, Method
 from .enumerators import EnumConnectionPoints, EnumConnections
@@ -74,10 +76,9 @@ from .interfaces.events import (
     IProvideClassInfo2,
 )
 from .interfaces.unknown import IUnknown
-from .members import DispInterface, interface_table
+from .members import DispInterface, declared_vt, interface_table
 from .object import ComObject, slot_providers
 from .thunks import make_thunk
-from .variant import VariantArray
 
 __all__ = [
     "ConnectionPoint",
@@ -117,7 +118,8 @@ DEAD_SINK_HRESULTS = frozenset(
 DISPATCH_METHOD = 1
 _NULL = ffi.NULL
 _cast = ffi.cast
-_IID_NULL = Guid("{00000000-0000-0000-0000-000000000000}")
+_IID_NULL_C = ffi.new("GUID *")  # all zero: kept for the life of the process
+_VariantClear = function("VariantClear")
 _INVOKE_T = IDispatch.Invoke.c_funcptr()
 
 
@@ -144,7 +146,7 @@ class _EventPlan:
     """One event of one source: its source's index, name, and either the DISPID and argument writers (a
     dispinterface: IDispatch::Invoke) or the method name (a vtable interface: the declared caller)."""
 
-    __slots__ = ("index", "source", "name", "dispid", "writers", "method", "nargs")
+    __slots__ = ("index", "source", "name", "dispid", "writers", "method", "nargs", "pool")
 
     def __init__(self, index: int, source: type[Interface], name: str) -> None:
         self.index = index
@@ -155,6 +157,8 @@ class _EventPlan:
         self.method: str | None = None
         #: how many arguments the event takes: (required, all)
         self.nargs = (0, 0)
+        #: reusable DISPPARAMS and buffers (``_Scratch``) of a dispinterface event
+        self.pool: list[Any] = []
 
 
 class _ClassEvents:
@@ -203,7 +207,7 @@ def _plans_of(cls: type, k: int, src: type[Interface]) -> list[tuple[Any, _Event
                         f"{cls.__name__}: event {src.__name__}.{m.member} has [out] parameter {p.name}: "
                         "events pass [in] values only"
                     )
-                writers.append(_dispatch._make_writer(p.ctype, False))
+                writers.append(_arg_writer(p.ctype))
             plan.writers = tuple(writers)
             plan.nargs = (len(writers), len(writers))
             out.append((decl, plan))
@@ -363,7 +367,8 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
         self._point = point
 
     def final_release(self) -> None:
-        self._container.release()
+        if not self._container.released:  # (at interpreter exit the wrapper may have been collected first)
+            self._container.release()
 
     def GetConnectionInterface(self) -> Guid:
         return self._point.source.iid
@@ -517,28 +522,70 @@ def fire(obj: ComObject, event: Any, *args: Any) -> list[SinkFailure]:
         _release_snapshot(conns)
 
 
+class _Scratch:
+    """What one dispinterface event needs besides its arguments' values: the VARIANT array, DISPPARAMS pointing at
+    it, EXCEPINFO and puArgErr; made once per event plan and reused (a pool: nested or concurrent events each
+    take their own)."""
+
+    __slots__ = ("rgvarg", "dp", "ei", "argerr")
+
+    def __init__(self, n: int) -> None:
+        self.rgvarg = ffi.new("VARIANT[]", max(n, 1))
+        self.dp = ffi.new("DISPPARAMS *", {"rgvarg": self.rgvarg if n else _NULL, "cArgs": n})
+        self.ei = ffi.new("EXCEPINFO *")
+        self.argerr = ffi.new("UINT *")
+
+
 def _fire_dispatch(
     obj: Any, point: _Point, plan: _EventPlan, conns: list[_Connection], args: tuple[Any, ...]
 ) -> list[SinkFailure]:
-    writers = plan.writers
+    pool = plan.pool
+    try:
+        scratch = pool.pop()
+    except IndexError:
+        scratch = _Scratch(len(plan.writers))
+    rgvarg = scratch.rgvarg
     n = len(args)
     failures: list[SinkFailure] = []
-    with VariantArray(n) as rgvarg:
-        for i, (w, value) in enumerate(zip(writers, args, strict=True)):
-            w(rgvarg[n - 1 - i], value)  # DISPPARAMS: the last argument first
-        dp = ffi.new("DISPPARAMS *", {"rgvarg": rgvarg.cdata if n else _NULL, "cArgs": n})
-        ei = ffi.new("EXCEPINFO *")
-        argerr = ffi.new("UINT *")
-        iid_null = _IID_NULL.cdata(ffi)
-        dispid = plan.dispid
+    try:
+        for i, (w, value) in enumerate(zip(plan.writers, args, strict=True)):
+            w(rgvarg + (n - 1 - i), value)  # DISPPARAMS: the last argument first
+        dp, ei, argerr, dispid = scratch.dp, scratch.ei, scratch.argerr, plan.dispid
         for c in conns:
             if c.ptr.released:
                 continue  # unadvised while the event ran
-            hr = c.invoke(c.raw, dispid, iid_null, 0, DISPATCH_METHOD, dp, _NULL, ei, argerr)
+            hr = c.invoke(c.raw, dispid, _IID_NULL_C, 0, DISPATCH_METHOD, dp, _NULL, ei, argerr)
             if hr < 0:
                 text = _excepinfo_text(ei) if hr == DISP_E_EXCEPTION else ""
                 failures.append(_failed(obj, point, c, hr, text or _hr_text(hr)))
+    finally:
+        for i in range(n):
+            if rgvarg[i].vt != 0:
+                _VariantClear(rgvarg + i)
+        pool.append(scratch)
     return failures
+
+
+def _arg_writer(ctype: Any) -> Any:
+    """How an event argument of declared type ``ctype`` is written into its (empty) VARIANT: the declared vt's own
+    writer (decided here, once), a ``Variant`` given by the caller as it says; a VARIANT parameter takes any value
+    in its natural form."""
+    vt = declared_vt(ctype)
+    typed = _variant._TYPED_WRITERS.get(vt) if vt is not None and ctype.kind != "iface" else None
+    if typed is None:
+        return _dispatch._make_writer(ctype, False)
+    write = _variant.write
+    bstr = vt == VT_BSTR
+
+    def write_arg(pv: Any, value: Any) -> None:
+        if isinstance(value, Variant):
+            write(pv, value if value.vt == vt else Variant(vt, value.value))
+        elif bstr and value is None:
+            typed(pv, "")
+        else:
+            typed(pv, value)
+
+    return write_arg
 
 
 def _fire_vtable(

@@ -458,3 +458,21 @@ def test_null_out_pointers_and_a_dispatch_object_with_sources(mta, classes):
                         getattr(late, machinery)
             cp.Unadvise(cookie)
     assert log == [("s", 4, "go")]
+
+
+def test_event_arguments_take_the_declared_types(mta, classes):
+    from ole32_bindings.oavalues import VT_I4, Variant
+
+    Clock, TickSink, _ = classes
+    log = []
+    clock = Clock()
+    with clock.as_ptr(IClock) as p, TickSink(log).as_ptr(IUnknown) as s:
+        with _cp(p, DClockEvents) as cp:
+            cookie = cp.Advise(s)
+            assert clock.fire(DClockEvents.Tick, True, None) == []  # VT_I4 from a bool, VT_BSTR "" from None
+            assert clock.fire(DClockEvents.Tick, Variant(VT_I4, 3), "v") == []  # an explicit Variant as it says
+            for bad in (("seven", "x"), (2**40, "x"), (1, object())):
+                with pytest.raises((TypeError, ValueError, OverflowError)):
+                    clock.fire(DClockEvents.Tick, *bad)
+            assert log == [("s", 1, ""), ("s", 3, "v")]  # a refused event reaches no sink
+            cp.Unadvise(cookie)
