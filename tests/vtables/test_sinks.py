@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import pytest
 
@@ -412,3 +413,51 @@ def test_dispinterface_sink_invoke_contract(source):
             assert live_object_count() == before
     assert sink.seen[0] == 21 and len(sink.seen) == 2
     assert sink.seen[1].released  # released when the handler returned
+
+
+def test_a_foreign_dispinterface_source_described_by_its_idispatch_library(mta, tmp_path):
+    """MSXML's DOMDocument (Wine's msxml3): IConnectionPointContainer without IProvideClassInfo, so the source is
+    named by IID and its DISPIDs come from the library of the object's IDispatch type information. Under Wine it
+    accepts the sink and never fires (docs/wine.md); on Windows loading a document fires onreadystatechange."""
+    from testlib import running_on_wine
+
+    from ole32_bindings.guid import Guid
+    from vtables.latebound import Dispatch
+    from vtables.object import live_object_count
+    from vtables.sinks import EventSourceError, advise
+
+    diid = Guid("{3EFAA427-272F-11D2-836F-0000F87A7782}")  # XMLDOMDocumentEvents
+    xml = tmp_path / "doc.xml"
+    xml.write_text("<a><b/></a>")
+
+    class States:
+        def __init__(self):
+            self.got = []
+
+        def onreadystatechange(self):
+            self.got.append("readystatechange")
+
+        def OnDataAvailable(self):
+            self.got.append("dataavailable")
+
+    sink = States()
+    before = live_object_count()
+    with Dispatch("Msxml2.DOMDocument.3.0") as doc:
+        with pytest.raises(EventSourceError, match="default source"):
+            advise(doc, sink)  # no IProvideClassInfo: the IID must be given
+        with advise(doc, sink, diid) as conn:
+            assert conn.name == "XMLDOMDocumentEvents" and conn.cookie >= 1
+            assert live_object_count() == before + 1  # the sink object, held by the document
+            setattr(doc, "async", True)  # an asynchronous load: what these events are for
+            doc.load(str(xml))
+            deadline = time.monotonic() + 10
+            while doc.readyState != 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert doc.readyState == 4
+            with doc.documentElement as root:
+                assert root.nodeName == "a"
+        assert live_object_count() == before  # Unadvise released it
+    if running_on_wine():
+        assert sink.got == []
+    else:
+        assert "readystatechange" in sink.got and set(sink.got) <= {"readystatechange", "dataavailable"}
