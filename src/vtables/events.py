@@ -102,6 +102,7 @@ CONNECT_E_CANNOTCONNECT = to_signed(0x80040202)
 E_POINTER = to_signed(0x80004003)
 E_INVALIDARG = to_signed(0x80070057)
 DISP_E_EXCEPTION = to_signed(0x80020009)
+RPC_E_WRONG_THREAD = to_signed(0x8001010E)
 DEAD_SINK_HRESULTS = frozenset(
     to_signed(h)
     for h in (
@@ -607,6 +608,8 @@ def _fire_vtable(
 
 
 def _failed(obj: Any, point: _Point, c: _Connection, hr: int, text: str) -> SinkFailure:
+    if hr == RPC_E_WRONG_THREAD:
+        text = f"{text}: the event was fired from another apartment: fire it from the object's own apartment"
     dead = hr in DEAD_SINK_HRESULTS
     if dead and point.remove(c.cookie) is c:
         c.ptr.release()  # (the snapshot's own reference keeps the pointer valid until the event ends)

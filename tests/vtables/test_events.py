@@ -476,3 +476,45 @@ def test_event_arguments_take_the_declared_types(mta, classes):
                     clock.fire(DClockEvents.Tick, *bad)
             assert log == [("s", 1, ""), ("s", 3, "v")]  # a refused event reaches no sink
             cp.Unadvise(cookie)
+
+
+def test_firing_from_another_apartment_is_reported_as_such(mta, classes, registered):
+    """An STA object's sinks from other apartments are proxies of its STA: fired from this (MTA) thread they answer
+    RPC_E_WRONG_THREAD, which the failure explains; fired in the object's apartment they are called."""
+    from ole32_bindings.marshaling import get_interface_and_release_stream, marshal_inter_thread_interface_in_stream
+    from ole32_marshalling.sta import StaThread
+    from vtables.client import client_class
+    from vtables.interfaces import IConnectionPoint
+
+    Clock, TickSink, _ = classes
+    log = []
+    with StaThread("clock") as home:
+
+        def make():
+            clock = Clock()
+            box = {"clock": clock, "p": clock.as_ptr(IClock)}
+            box["cp"] = _cp(box["p"], DClockEvents)
+            return box
+
+        box = home.call(make)
+        sink = TickSink(log)
+        try:
+            with sink.as_ptr(IUnknown) as s:
+                stream = home.call(
+                    lambda: marshal_inter_thread_interface_in_stream(IConnectionPoint.iid, box["cp"].as_raw())
+                )
+                with client_class(IConnectionPoint).from_raw(
+                    get_interface_and_release_stream(stream, IConnectionPoint.iid)
+                ) as remote:
+                    cookie = remote.Advise(s)  # the clock's STA receives a proxy of our (MTA) sink
+                    failures = box["clock"].fire(DClockEvents.Tick, 1, "wrong")  # from the MTA: not its apartment
+                    assert [f.hresult & U for f in failures] == [0x8001010E] and "own apartment" in failures[
+                        0
+                    ].description
+                    assert not failures[0].disconnected and log == []
+                    assert home.call(lambda: box["clock"].fire(DClockEvents.Tick, 2, "home")) == []
+                    assert log == [("s", 2, "home")]
+                    remote.Unadvise(cookie)
+        finally:
+            home.call(lambda: (box["cp"].release(), box["p"].release()))
+    assert sink.com_destroyed and box["clock"].com_destroyed
