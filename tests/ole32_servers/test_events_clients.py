@@ -281,3 +281,24 @@ def test_our_sinks_in_an_sta_get_the_events_on_their_thread(clock):
         me, seen = sta.call(body)
     assert [what for what, _ in seen] == [0, 1, "sta"]
     assert {thread for _, thread in seen} == {me}
+
+
+def test_comtypes_show_events(clock, mta, tmp_path, monkeypatch, capsys):
+    """comtypes' ShowEvents: its own generic sink on the default source prints every event it receives."""
+    sys.coinit_flags = 0
+    import comtypes.client
+
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    monkeypatch.setattr(comtypes.client, "gen_dir", str(gen))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    o = comtypes.client.CreateObject(PROGID)
+    try:
+        conn = comtypes.client.ShowEvents(o)
+        o.Start(1)
+        del conn
+    finally:
+        del o
+    out = capsys.readouterr().out.splitlines()
+    events = [line for line in out if line.startswith("Event ")]
+    assert events == ["Event DClockEvents_Tick(None, 0)", "Event DClockEvents_Alarm(None, 'done')"], out
