@@ -199,11 +199,31 @@ _vtable_classes: dict[type[Interface], type[_SinkBase]] = {}
 _classes_lock = threading.Lock()
 
 
-def _forwarder(k: int, event: str) -> Callable[..., Any]:
+def _default_results(m: _declare.Method) -> Any:
+    """What an unhandled event returns for ``m``'s [out] values: zeros, empty strings, NULL pointers (one value
+    bare, several as a tuple, None without any)."""
+    import datetime
+    import decimal
+
+    zero = {
+        "int": 0,
+        "float": 0.0,
+        "guid": _IID_NULL,
+        "wstr": "",
+        "vbool": False,
+        "date": datetime.datetime(1899, 12, 30),
+        "cy": decimal.Decimal(0),
+        "decimal": decimal.Decimal(0),
+    }
+    values = tuple(zero.get(p.ctype.kind) for p in m.results)
+    return values[0] if len(values) == 1 else (values or None)
+
+
+def _forwarder(k: int, event: str, default: Any) -> Callable[..., Any]:
     def forward(self: Any, *args: Any) -> Any:
         h = self._handlers[k]
         if h is None:
-            return None  # an event the sink does not handle: S_OK
+            return default  # an event the sink does not handle: S_OK (and zeros for any [out] values)
         try:
             return h(*args)
         except BaseException as e:
@@ -225,7 +245,7 @@ def _vtable_sink_class(iface: type[Interface]) -> type[_SinkBase]:
         methods = _event_methods(iface)
         ns: dict[str, Any] = {"__slots__": (), "__doc__": f"Event sink of {iface.__name__}."}
         for k, m in enumerate(methods):
-            ns[m.name] = _forwarder(k, m.name)
+            ns[m.name] = _forwarder(k, m.name, _default_results(m))
         cls = type(f"{iface.__name__}Sink", (_SinkBase,), ns, implements=[iface])
         _vtable_classes[iface] = cls
         return cls

@@ -461,3 +461,57 @@ def test_a_foreign_dispinterface_source_described_by_its_idispatch_library(mta, 
         assert sink.got == []
     else:
         assert "readystatechange" in sink.got and set(sink.got) <= {"readystatechange", "dataavailable"}
+
+
+def test_an_unhandled_event_with_out_values_answers_zeros(mta):
+    """An event with [out] values: a sink without that handler answers S_OK with zeros; one with it returns its
+    values. The source is a minimal connection point written here, which keeps the sink and calls it through its
+    vtable."""
+    from vtables import ComObject
+    from vtables.client import client_class
+    from vtables.declare import method
+    from vtables.interfaces import IConnectionPoint, IConnectionPointContainer, IUnknown
+    from vtables.sinks import advise
+
+    class IAsk(IUnknown):
+        iid = "{6B1C0E52-3A47-4F19-9D2E-5C7A8B9D0E41}"
+        Ask = method("HRESULT Ask([in] LONG n, [out] LONG *answer, [out] BSTR *why)")
+
+    class Point(ComObject, implements=[IConnectionPoint, IConnectionPointContainer]):
+        def __init__(self):
+            self.sink = None
+
+        def FindConnectionPoint(self, iid):
+            return self
+
+        def EnumConnectionPoints(self):
+            raise NotImplementedError
+
+        def GetConnectionInterface(self):
+            return IAsk.iid
+
+        def GetConnectionPointContainer(self):
+            return self
+
+        def Advise(self, sink):
+            with client_class(IUnknown).from_borrowed(sink) as unk, unk.query(IAsk) as ask:
+                self.sink = client_class(IAsk).from_raw(ask.into_raw(), direct=False)  # through the vtable
+            return 1
+
+        def Unadvise(self, cookie):
+            self.sink.release()
+
+        def EnumConnections(self):
+            raise NotImplementedError
+
+    class Answers:
+        def Ask(self, n):
+            return n + 1, f"because {n}"
+
+    answers = []
+    point = Point()
+    with point.as_ptr(IConnectionPointContainer) as src:
+        for sink in (object(), Answers()):
+            with advise(src, sink, IAsk):
+                answers.append(point.sink.Ask(7))
+    assert answers == [(0, ""), (8, "because 7")]
