@@ -36,6 +36,7 @@ EVENTS_TLB = os.path.join(ROOT, "build", "native", "nativeevents.tlb")
 
 IID_INativeEvents = Guid("{045FC7FC-A457-462A-814E-7D40EC8BF129}")
 IID_INativeEventSource = Guid("{4784B908-252C-4D55-A1D2-0ED91AB44DDA}")
+DIID_DNativeEvents = Guid("{9BE31FC7-AA3E-48FB-921D-F23A4376F7B6}")
 LIBID_NativeEventsLib = Guid("{FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA}")
 #: the C++ source (NativeEventSource of the test DLL): in-process, and events_host.exe's LocalServer32
 CLSID_CppEventSource = Guid("{FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}")
@@ -69,6 +70,23 @@ def interfaces() -> tuple[Any, Any]:
     return INativeEvents, INativeEventSource
 
 
+def dispinterface() -> Any:
+    """DNativeEvents (the same events as a dispinterface, DISPIDs 1 and 2), declared once per process."""
+    from vtables.declare import interface_for_iid
+    from vtables.dispatch import DispInterface, dispmethod
+
+    known = interface_for_iid(DIID_DNativeEvents)
+    if known is not None:
+        return known
+
+    class DNativeEvents(DispInterface):
+        iid = DIID_DNativeEvents
+        Tick = dispmethod("[id(1)] void Tick([in] LONG n)")
+        Message = dispmethod("[id(2)] void Message([in] BSTR text)")
+
+    return DNativeEvents
+
+
 _classes: dict[str, Any] = {}
 
 
@@ -80,11 +98,13 @@ def py_source_class() -> Any:
     from vtables import ComObject
 
     INativeEvents, INativeEventSource = interfaces()
-    tick = INativeEvents.Tick
-    message = INativeEvents.Message
+    DNativeEvents = dispinterface()
+    tick, dtick = INativeEvents.Tick, DNativeEvents.Tick
+    message, dmessage = INativeEvents.Message, DNativeEvents.Message
 
-    class PyEventSource(ComObject, implements=[INativeEventSource], sources=[INativeEvents]):
-        """Fires through vtables.events; counts failures as the C++ source does."""
+    class PyEventSource(ComObject, implements=[INativeEventSource], sources=[DNativeEvents, INativeEvents]):
+        """Fires through vtables.events, each event to both sources as the C++ source does (the custom one's sinks
+        first); counts failures as it does."""
 
         def __init__(self) -> None:
             self.failures = 0
@@ -101,9 +121,13 @@ def py_source_class() -> Any:
                 failed = fire(tick, n)
                 if failed:
                     self._count(failed)
+                failed = fire(dtick, n)
+                if failed:
+                    self._count(failed)
 
         def FireMessage(self, text: str) -> None:
             self._count(self.fire(message, text))
+            self._count(self.fire(dmessage, text))
 
         Failures = property(lambda self: self.failures)
         LastFailure = property(lambda self: self.last_failure)
@@ -112,7 +136,7 @@ def py_source_class() -> Any:
         def Connections(self) -> int:
             from vtables.events import connections
 
-            return len(connections(self))
+            return len(connections(self, INativeEvents)) + len(connections(self, DNativeEvents))
 
     _classes["source"] = PyEventSource
     return PyEventSource
@@ -210,21 +234,26 @@ def _source(kind: str) -> Any:
 
 
 class _Sinks:
-    """k sinks of one kind advised on a source; ``check()`` reads what each received; ``close()`` Unadvises."""
+    """k sinks of one kind advised on a source's custom interface (``cpp``, ``ours``) or its dispinterface
+    (``cpp-disp``, ``ours-disp``, ``comtypes``, ``pywin32``); ``received()`` reads what each got; ``close()``
+    Unadvises."""
 
     def __init__(self, source: Any, kind: str, k: int) -> None:
         self.kind = kind
         self.source = source
         self.cookies: list[int] = []
         self.native: list[Any] = []
-        self.python: list[CountingSink] = []
+        self.python: list[Any] = []
         self.connections: list[Any] = []
         f, lib = _testlib()
         p = f.cast("void *", source.address())
-        iid = _tl_guid(IID_INativeEvents)
+        self.iid = iid = _tl_guid(DIID_DNativeEvents if kind.endswith("-disp") else IID_INativeEvents)
         try:
+            if kind in ("comtypes", "pywin32"):
+                self.python, self.connections = _foreign_sinks(source, kind, k)
+                return
             for _ in range(k):
-                if kind == "cpp":
+                if kind.startswith("cpp"):
                     out = f.new("void **")
                     hr = lib.TL_CreateEventSink(
                         f.NULL, 0, _tl_guid(Guid("{00000000-0000-0000-C000-000000000046}")), out
@@ -242,14 +271,15 @@ class _Sinks:
 
                     sink = CountingSink()
                     self.python.append(sink)
-                    self.connections.append(advise(source, sink, interfaces()[0]))
+                    which = DIID_DNativeEvents if kind.endswith("-disp") else interfaces()[0]
+                    self.connections.append(advise(source, sink, which))
         except BaseException:
             self.close()
             raise
 
     def received(self) -> list[tuple[int, int]]:
         """(ticks, sum of n) of every sink."""
-        if self.kind == "cpp":
+        if self.kind.startswith("cpp"):
             f, lib = _testlib()
             out = []
             for s in self.native:
@@ -264,14 +294,79 @@ class _Sinks:
         p = None if self.source.released else f.cast("void *", self.source.address())
         for c in self.cookies:
             if p is not None:
-                lib.TL_Unadvise(p, _tl_guid(IID_INativeEvents), c)
+                lib.TL_Unadvise(p, self.iid, c)
         self.cookies.clear()
         for s in self.native:
             lib.TL_Release(s)
         self.native.clear()
         for c in self.connections:
-            c.disconnect()
+            c.disconnect() if hasattr(c, "disconnect") else c.close()  # ours; pywin32's events object
         self.connections.clear()
+        if self.kind in ("comtypes", "pywin32"):
+            import gc
+
+            self.python.clear()
+            gc.collect()  # comtypes Unadvises and both release their pointers when their objects are collected
+
+
+def _foreign_sinks(source: Any, kind: str, k: int) -> tuple[list[Any], list[Any]]:
+    """k comtypes or pywin32 sinks on the source's DNativeEvents, each library's own way: comtypes' GetEvents with
+    the interface of the module it generates from NativeEventsLib; pywin32's makepy event class for the registered
+    library (gencache.EnsureModule), subclassed with an ``OnTick``. Returns (the sinks, what keeps each connected)."""
+    import ctypes
+
+    if kind == "comtypes":
+        import comtypes
+        import comtypes.client
+
+        module = comtypes.client.GetModule(EVENTS_TLB)
+        unk = ctypes.cast(ctypes.c_void_p(source.address()), ctypes.POINTER(comtypes.IUnknown))
+        unk.AddRef()  # comtypes releases this one when `unk` is collected
+
+        class CtSink:
+            def __init__(self) -> None:
+                self.ticks = 0
+                self.total = 0
+
+            def Tick(self, this: Any, n: int) -> None:
+                self.ticks += 1
+                self.total += n
+
+        sinks = [CtSink() for _ in range(k)]
+        # comtypes Unadvises when the connection object is collected (``close`` drops them, then collects)
+        keep = [_Dropped(comtypes.client.GetEvents(unk, s, interface=module.DNativeEvents)) for s in sinks]
+        del unk
+        return sinks, keep
+    import pythoncom
+    from win32com.client import gencache
+
+    module = gencache.EnsureModule(str(LIBID_NativeEventsLib), 0, 1, 0)
+
+    class PwSink(module.DNativeEvents):  # type: ignore[misc,name-defined]
+        def __init__(self, oobj: Any) -> None:
+            self.ticks = 0
+            self.total = 0
+            super().__init__(oobj)
+
+        def OnTick(self, n: int) -> None:
+            self.ticks += 1
+            self.total += n
+
+    class Holder:  # what makepy's event classes read the object from
+        _oleobj_ = pythoncom.ObjectFromAddress(source.address(), pythoncom.IID_IUnknown)
+
+    sinks = [PwSink(Holder) for _ in range(k)]
+    return sinks, list(sinks)  # close(): makepy's Unadvise
+
+
+class _Dropped:
+    """A comtypes connection kept until ``close`` (which drops it: comtypes Unadvises on collection)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn = None
 
 
 def fire_measure(source_kind: str, sink_kind: str, k: int) -> Any:

@@ -91,6 +91,8 @@ ROWS = [
     # source -> sinks; the issue sets no target for them
     Row("11a", "in-process event to 1 sink (source fires Tick(n) through IConnectionPoint's sink)", None, None, 0.05),
     Row("11b", "in-process event to 10 sinks", None, None, 0.05),
+    Row("11c", "in-process dispinterface event to 1 sink (IDispatch::Invoke of each sink)", None, None, 0.05),
+    Row("11d", "in-process dispinterface event to 10 sinks", None, None, 0.05),
     Row("12a", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
     Row("12b", "out-of-process event to 10 sinks", None, None, 0.2),
 ]
@@ -346,6 +348,13 @@ def pair_table(state: dict) -> list[P.Pair]:
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours"):
                 add(row, source, sinks, lambda s=source + local, t=sinks, k=k: E.fire_measure(s, t, k))
+    # 11c, 11d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
+    # and pywin32's (makepy's event class)
+    for row, k in (("11c", 1), ("11d", 10)):
+        for source in (CPP, "ours"):
+            for sinks in (CPP, "ours", "comtypes", "pywin32"):
+                kind = sinks + "-disp" if sinks in (CPP, "ours") else sinks
+                add(row, source, sinks, lambda s=source, t=kind, k=k: E.fire_measure(s, t, k))
     return L
 
 
