@@ -34,7 +34,7 @@ native: src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll $(NATIV
 # The test DLL links its IDispatch objects' type libraries as TYPELIB resources (native/testlib/testlib.rc).
 $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def) \
 		native/common/bench_work.h native/common/bench_dual.h native/common/typeinfo_dispatch.h \
-		$(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/testlib_res.o
+		$(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/nativeevents.h $(NATIVE)/testlib_res.o
 	@mkdir -p $(NATIVE)
 	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -shared -o $@ $(filter %.cpp,$^) $(filter %.def,$^) $(filter %.o,$^) \
 		-lole32 -loleaut32 -luuid
@@ -47,12 +47,30 @@ $(NATIVE)/nativedual.h: native/testlib/nativedual.idl
 	@mkdir -p $(NATIVE)
 	$(WIDL) --win64 -h -o $@ $<
 
-$(NATIVE)/testlib_res.o: native/testlib/testlib.rc $(NATIVE)/nativedual.tlb $(NATIVE)/benchdual.tlb
+# The native event source's type library (native/testlib/events.cpp, TYPELIB resource 3) and header.
+$(NATIVE)/nativeevents.tlb: native/testlib/nativeevents.idl
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -t -o $@ $<
+
+$(NATIVE)/nativeevents.h: native/testlib/nativeevents.idl
+	@mkdir -p $(NATIVE)
+	$(WIDL) --win64 -h -o $@ $<
+
+$(NATIVE)/testlib_res.o: native/testlib/testlib.rc $(NATIVE)/nativedual.tlb $(NATIVE)/benchdual.tlb $(NATIVE)/nativeevents.tlb
 	$(WINDRES) -I$(NATIVE) -i $< -o $@
+
+# The test DLL's native event source as a LocalServer32, for the out-of-process event rows (bench/README.md): the
+# DLL's sources and resources linked into an exe with native/testlib/events_host/main.cpp.
+native: $(NATIVE)/events_host.exe
+$(NATIVE)/events_host.exe: native/testlib/events_host/main.cpp $(wildcard native/testlib/*.cpp native/testlib/*.h) \
+		native/common/bench_work.h native/common/bench_dual.h native/common/typeinfo_dispatch.h \
+		$(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/nativeevents.h $(NATIVE)/testlib_res.o
+	$(CXX_WIN) $(CXXFLAGS_WIN) -municode -mwindows -I$(NATIVE) -o $@ $(filter %.cpp,$^) $(filter %.o,$^) \
+		-lole32 -loleaut32 -luuid
 
 # The test DLL's self-check (native/testlib/selftest): wine build/native/testlib_selftest.exe
 $(NATIVE)/testlib_selftest.exe: native/testlib/selftest/selftest.cpp native/testlib/guids.cpp \
-		native/testlib/testlib_internal.h $(NATIVE)/nativedual.h $(NATIVE)/benchdual.h
+		native/testlib/testlib_internal.h $(NATIVE)/nativedual.h $(NATIVE)/benchdual.h $(NATIVE)/nativeevents.h
 	$(CXX_WIN) $(CXXFLAGS_WIN) -municode -I$(NATIVE) -o $@ $(filter %.cpp,$^) -lole32 -loleaut32 -luuid
 
 # The object model's native IUnknown (native/core/README.md), next to the module that loads it.

@@ -28,6 +28,7 @@ from vtables.client import client_class
 from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory
 
+from . import events as EVENTS
 from .benchdual import (
     CLSID_CppBenchDualServer,
     CLSID_CtBenchDualServer,
@@ -519,6 +520,7 @@ PYTHON_SERVERS = {
     CLSID_PyBenchDualServer: "pyserver.py",
     CLSID_CtBenchDualServer: "ctserver.py",
     CLSID_PwBenchDualServer: "pwserver.py",
+    EVENTS.CLSID_PyEventServer: "eventserver.py",  # the event rows' source (bench/events.py)
 }
 #: bench_cpp_server.exe's classes
 CPP_SERVERS = (CLSID_CppBenchServer, CLSID_CppBenchDualServer)
@@ -584,6 +586,9 @@ def server_pids(clsid: Any = None) -> list[int]:
         name = exe.lower()
         if name == "bench_cpp_server.exe":
             if clsid is None or clsid in CPP_SERVERS:
+                found.append(pid)
+        elif name == "events_host.exe":  # the event rows' C++ source (bench/events.py)
+            if clsid is None or clsid == EVENTS.CLSID_CppEventSource:
                 found.append(pid)
         elif name == "python.exe" and pid != me and scripts:
             line = process_command_line(pid)

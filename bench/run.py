@@ -65,7 +65,7 @@ class Row:
 
     @property
     def out_of_process(self) -> bool:
-        return self.id in ("5", "6", "7", "8", "10a", "10b")
+        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b")
 
 
 BEAT = ("comtypes", "pywin32")
@@ -90,6 +90,14 @@ ROWS = [
     # Issue 13's type-library import: the generated module's cold import in a fresh process (bench/typelib_import.py)
     Row("11a", "cold import of the module generated for msxml3.dll (MSXML2), fresh process", None, None, 0.0),
     Row("11b", "cold import of the module generated for mshtml.tlb (MSHTML), fresh process", None, None, 0.0),
+    # Issue 13's event rows (bench/events.py): one event fired through a connection point to every advised sink,
+    # source -> sinks; the issue sets no target for them
+    Row("11a", "in-process event to 1 sink (source fires Tick(n) through IConnectionPoint's sink)", None, None, 0.05),
+    Row("11b", "in-process event to 10 sinks", None, None, 0.05),
+    Row("11c", "in-process dispinterface event to 1 sink (IDispatch::Invoke of each sink)", None, None, 0.05),
+    Row("11d", "in-process dispinterface event to 10 sinks", None, None, 0.05),
+    Row("12a", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
+    Row("12b", "out-of-process event to 10 sinks", None, None, 0.2),
 ]
 
 CPP = "cpp"
@@ -344,6 +352,22 @@ def pair_table(state: dict) -> list[P.Pair]:
             add(row, "comtypes", "comtypes", na(T.COMTYPES_MSHTML))
         else:
             add(row, "comtypes", "comtypes", lambda r=row: T.comtypes_(r), "import comtypes.gen.<Name>")
+    # 11a-12b: events, source -> sinks (bench/events.py): the C++ source (the test DLL's, in this process or
+    # events_host.exe) and ours (vtables.events, in this process or bench/eventserver.py), each firing to C++ sinks
+    # (the test DLL's, advised by its C++ client) and to ours (vtables.sinks); the sinks always in this process
+    from bench import events as E
+
+    for row, k, local in (("11a", 1, ""), ("11b", 10, ""), ("12a", 1, "-local"), ("12b", 10, "-local")):
+        for source in (CPP, "ours"):
+            for sinks in (CPP, "ours"):
+                add(row, source, sinks, lambda s=source + local, t=sinks, k=k: E.fire_measure(s, t, k))
+    # 11c, 11d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
+    # and pywin32's (makepy's event class)
+    for row, k in (("11c", 1), ("11d", 10)):
+        for source in (CPP, "ours"):
+            for sinks in (CPP, "ours", "comtypes", "pywin32"):
+                kind = sinks + "-disp" if sinks in (CPP, "ours") else sinks
+                add(row, source, sinks, lambda s=source, t=kind, k=k: E.fire_measure(s, t, k))
     return L
 
 
@@ -734,6 +758,9 @@ def register_servers() -> None:
     pyserver.typelib().register()
     ctserver.register()
     pwserver.register()
+    from bench import events
+
+    events.register()  # the event rows' LocalServer32s (events_host.exe, bench/eventserver.py) and NativeEventsLib
 
 
 def main(argv: list[str]) -> int:

@@ -135,3 +135,81 @@ def native_dual_interface():
         )
 
     return INativeDual
+
+
+# Issue 13's native event source and sink (native/testlib/events.cpp; testlib_api.h documents them). NativeEventsLib
+# is the DLL's TYPELIB resource 3 (``DLL + "\\3"``). DNativeEvents is deliberately not declared here: the sinks'
+# tests read its DISPIDs from the source's type information.
+IID_INativeEvents = "{045FC7FC-A457-462A-814E-7D40EC8BF129}"
+IID_INativeEventSource = "{4784B908-252C-4D55-A1D2-0ED91AB44DDA}"
+LIBID_NativeEventsLib = "{FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA}"
+DIID_DNativeEvents = "{9BE31FC7-AA3E-48FB-921D-F23A4376F7B6}"
+CLSID_NativeEventSource = "{FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}"
+
+
+def native_events_interfaces():
+    """(INativeEvents, INativeEventSource) as native/testlib/nativeevents.idl declares them (declared once per
+    process)."""
+    from ole32_bindings.guid import Guid
+    from vtables.declare import interface_for_iid, method
+    from vtables.interfaces import IUnknown
+
+    events = interface_for_iid(Guid(IID_INativeEvents))
+    source = interface_for_iid(Guid(IID_INativeEventSource))
+    if events is not None and source is not None:
+        return events, source
+
+    class INativeEvents(IUnknown):
+        iid = IID_INativeEvents
+        Tick = method("HRESULT Tick([in] LONG n)")
+        Message = method("HRESULT Message([in] BSTR text)")
+
+    class INativeEventSource(IUnknown):
+        iid = IID_INativeEventSource
+        Fire = method("HRESULT Fire([in] LONG count)")
+        FireMessage = method("HRESULT FireMessage([in] BSTR text)")
+        get_Failures = method("[propget] HRESULT Failures([out, retval] LONG *count)")
+        get_LastFailure = method("[propget] HRESULT LastFailure([out, retval] LONG *hr)")
+        get_Connections = method("[propget] HRESULT Connections([out, retval] LONG *count)")
+
+    return INativeEvents, INativeEventSource
+
+
+def new_event_source():
+    """A new native event source as a ComPtr of INativeEventSource (the caller releases it)."""
+    from ole32_bindings.guid import Guid
+    from vtables.client import client_class
+
+    ffi, lib = load()
+    _, source = native_events_interfaces()
+    out = ffi.new("void **")
+    hr = lib.TL_CreateEventSource(guid(Guid(IID_INativeEventSource)), out)
+    if hr != 0:
+        raise OSError(f"TL_CreateEventSource: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return client_class(source).from_raw(out[0])
+
+
+def new_event_sink(fail_with: int = 0, dispinterface=None):
+    """A new C++ event sink as this FFI's ``void *`` IUnknown holding one reference (``lib.TL_Release`` it); its
+    IDispatch answers ``dispinterface`` (a Guid; None: DNativeEvents) and reads DISPIDs 1 and 2 as Tick(n) and
+    Message(text)."""
+    from ole32_bindings.guid import Guid
+
+    ffi, lib = load()
+    out = ffi.new("void **")
+    diid = ffi.NULL if dispinterface is None else guid(dispinterface)
+    hr = lib.TL_CreateEventSink(diid, fail_with, guid(Guid("{00000000-0000-0000-C000-000000000046}")), out)
+    if hr != 0:
+        raise OSError(f"TL_CreateEventSink: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return out[0]
+
+
+def event_sink_stats(sink) -> tuple[int, int, int, str]:
+    """(ticks, sum of their n, messages, last message) a C++ sink received."""
+    ffi, lib = load()
+    ticks, total, messages = ffi.new("LONG *"), ffi.new("LONG64 *"), ffi.new("LONG *")
+    last = ffi.new("wchar_t[256]")
+    hr = lib.TL_EventSinkStats(sink, ticks, total, messages, last, 256)
+    if hr != 0:
+        raise OSError(f"TL_EventSinkStats: HRESULT 0x{hr & 0xFFFFFFFF:08X}")
+    return ticks[0], total[0], messages[0], ffi.string(last)

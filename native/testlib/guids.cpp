@@ -1,11 +1,12 @@
-// The GUIDs of the test DLL (see testlib_api.h). The widl headers' GUIDs (IBenchDual, INativeDual, their
-// libraries, CLSID_NativeDual) are defined here: this translation unit includes them after <initguid.h>.
+// The GUIDs of the test DLL (see testlib_api.h). The widl headers' GUIDs (IBenchDual, INativeDual, the native
+// events' interfaces, their libraries, CLSID_NativeDual, CLSID_NativeEventSource) are defined here: this translation unit includes them after <initguid.h>.
 #include "testlib_internal.h"
 #include <oaidl.h>
 #include <ocidl.h>  // the system interfaces' GUIDs stay declarations (libuuid has them)
 #include <initguid.h>
 #include "benchdual.h"
 #include "nativedual.h"
+#include "nativeevents.h"
 
 extern "C" const IID IID_IBenchTarget =
     {0x3D840911, 0x8FC7, 0x4C2A, {0x9C, 0x7B, 0x05, 0xA5, 0xF4, 0xA8, 0x2D, 0xB5}};

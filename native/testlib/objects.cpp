@@ -208,7 +208,10 @@ TL_API HRESULT TL_CreateClassFactory(const GUID *riid, void **ppv) {
 extern "C" __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv) {
     if (!ppv) return E_POINTER;
     *ppv = nullptr;
-    if (!IsEqualCLSID(rclsid, CLSID_TL_BenchTarget)) return TL_DualGetClassObject(rclsid, riid, ppv);
+    if (!IsEqualCLSID(rclsid, CLSID_TL_BenchTarget)) {
+        HRESULT hr = TL_DualGetClassObject(rclsid, riid, ppv);
+        return hr == CLASS_E_CLASSNOTAVAILABLE ? TL_EventsGetClassObject(rclsid, riid, ppv) : hr;
+    }
     return CreateClassFactory(riid, ppv);
 }
 

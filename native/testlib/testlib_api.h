@@ -119,3 +119,42 @@ HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);
  * of the same file. Exceptions a handler catches (rpcrt4's RPC exceptions) are not reported. E_INVALIDARG for a
  * bad argument; HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND) when that Python does not export the function. */
 HRESULT TL_InstallCrashReporter(int fd, void *handle, void *python);
+/* Issue 13's events (events.cpp): a native event source written the standard way (IConnectionPointContainer + one
+ * IConnectionPoint per source interface over a small array of sinks, as ATL's IConnectionPointImpl), its C++ sink,
+ * and a C++ client that connects any sink to any object's source interface. No aggregation.
+ *
+ * NativeEventsLib {FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA} 1.0 = TYPELIB resource 3 (LoadTypeLib("<dll>\\3"));
+ * native/testlib/nativeevents.idl:
+ *   INativeEvents : IUnknown (custom source), IID {045FC7FC-A457-462A-814E-7D40EC8BF129}, [oleautomation]:
+ *       [3] HRESULT Tick([in] LONG n)   [4] HRESULT Message([in] BSTR text)
+ *   DNativeEvents (dispinterface source), DIID {9BE31FC7-AA3E-48FB-921D-F23A4376F7B6}:
+ *       [id(1)] void Tick([in] LONG n)   [id(2)] void Message([in] BSTR text)
+ *   INativeEventSource : IUnknown, [oleautomation], IID {4784B908-252C-4D55-A1D2-0ED91AB44DDA}:
+ *       [3] Fire(LONG count): Tick(0..count-1), each to every sink of both points in Advise order;
+ *       [4] FireMessage(BSTR text); [5] get_Failures (LONG: failed sink calls so far);
+ *       [6] get_LastFailure (LONG: the last failed call's HRESULT, EXCEPINFO.scode for DISP_E_EXCEPTION);
+ *       [7] get_Connections (LONG: advised sinks, both points). (Not dual: see nativeevents.idl.)
+ *   coclass NativeEventSource {FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}: [default] INativeEventSource,
+ *       [default, source] DNativeEvents, [source] INativeEvents. DllGetClassObject serves it.
+ * The source answers IUnknown, INativeEventSource, IConnectionPointContainer, IProvideClassInfo(2)
+ * (GetGUID(GUIDKIND_DEFAULT_SOURCE_DISP_IID) = DIID_DNativeEvents). Advise: CONNECT_E_CANNOTCONNECT when the
+ * sink lacks the point's interface; cookies are slot + 1; Unadvise of an unknown cookie: CONNECT_E_NOCONNECTION;
+ * FindConnectionPoint of another IID: CONNECT_E_NOCONNECTION. A sink left advised is released with the source. */
+HRESULT TL_CreateEventSource(const GUID *riid, void **ppv);
+/* A C++ sink answering IUnknown, INativeEvents, IDispatch and the dispinterface dispIid (NULL: DNativeEvents), as
+ * its IDispatch; Invoke reads DISPID 1 as Tick(LONG) and 2 as Message(BSTR) itself, ignores others with S_OK; no
+ * type information. failWith != 0: every event is counted, then fails with it (through Invoke: DISP_E_EXCEPTION,
+ * EXCEPINFO.scode = failWith). */
+HRESULT TL_CreateEventSink(const GUID *dispIid, HRESULT failWith, const GUID *riid, void **ppv);
+/* What a C++ sink received: Tick calls and the sum of their n, Message calls and the last text (truncated,
+ * NUL-terminated; lastMessage may be NULL). E_INVALIDARG if `sink` is not a TL_CreateEventSink object. */
+HRESULT TL_EventSinkStats(void *sink, LONG *ticks, LONG64 *tickSum, LONG *messages, wchar_t *lastMessage,
+                          ULONG lastLen);
+/* Live objects of events.cpp: sources, sinks, enumerators, the source's factories (also in TL_LiveObjects). */
+LONG TL_EventsLiveObjects(void);
+/* The C++ client: QueryInterface(IConnectionPointContainer) (its failure returned as is), FindConnectionPoint(iid),
+ * then Advise(sink) / Unadvise(cookie); every intermediate pointer released. */
+HRESULT TL_Advise(void *source, const GUID *iid, void *sink, DWORD *cookie);
+HRESULT TL_Unadvise(void *source, const GUID *iid, DWORD cookie);
+/* INativeEventSource::Fire(count) on `source` (QueryInterface'd once per call). */
+HRESULT TL_Fire(void *source, LONG count);

@@ -26,6 +26,8 @@ void TL_CountLock(LONG delta);
 // DllGetClassObject for dispatch.cpp's classes (CLSID_TL_BenchDual, CLSID_NativeDual); CLASS_E_CLASSNOTAVAILABLE
 // for any other CLSID.
 HRESULT TL_DualGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv);
+// DllGetClassObject for events.cpp's class (CLSID_NativeEventSource); CLASS_E_CLASSNOTAVAILABLE for any other.
+HRESULT TL_EventsGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv);
 
 // The test DLL's class factory (objects.cpp): CreateInstance calls `create`; the factory counts itself with `count`
 // (+1 made, -1 destroyed) and LockServer with TL_CountLock. A new reference as riid, or the QueryInterface failure.

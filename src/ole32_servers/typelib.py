@@ -223,6 +223,22 @@ class CoClass:
     default: type[Interface] | None = None
     source: Sequence[type[Interface]] = ()
 
+    @classmethod
+    def of(cls, com_class: type, name: str | None = None) -> CoClass:
+        """The coclass of a Python COM class (``vtables.object.ComObject``): its ``clsid``, the interfaces it
+        implements (the standard ones of ``vtables.interfaces``, such as IConnectionPointContainer or
+        ISupportErrorInfo, left out) and its ``sources`` (``vtables.events``; the first [default, source])."""
+        clsid = getattr(com_class, "clsid", None)
+        if clsid is None:
+            raise TypeLibError(f"{com_class.__name__} has no clsid: it is no coclass")
+        own = [i for i in getattr(com_class, "implements", ()) if not i.__module__.startswith("vtables.interfaces")]
+        return cls(
+            name or com_class.__name__,
+            clsid if isinstance(clsid, Guid) else Guid(str(clsid)),
+            own,
+            source=tuple(getattr(com_class, "sources", ())),
+        )
+
 
 # ---- the plan: the declarations checked and turned into type descriptions, with no COM runtime ---------------
 

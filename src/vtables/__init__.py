@@ -23,7 +23,10 @@ __all__ = ["Interface", "InterfaceError", "Method", "Param", "method", "ComObjec
 
 def __getattr__(name: str) -> object:  # the runtime parts load on first use, so declarations work on Linux
     if name == "ComObject":
-        from . import dispatch  # noqa: F401 - IDispatch for Python classes, and VARIANT/SAFEARRAY in vtable slots
+        from . import (
+            dispatch,  # noqa: F401 - IDispatch for Python classes, and VARIANT/SAFEARRAY in vtable slots
+            events,  # noqa: F401 - connection points for classes with sources=[...]
+        )
         from .object import ComObject
 
         return ComObject

@@ -122,6 +122,7 @@ _STRUCTS = {
     "TLIBATTR",
     "STATSTG",
     "ComCallData",
+    "CONNECTDATA",
     "TYPEDESC",
     "ELEMDESC",
     "IDLDESC",

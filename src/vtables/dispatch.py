@@ -50,8 +50,9 @@ Invoke, as Automation defines it (and oleaut32's DispInvoke does it):
 
 GetIDsOfNames is case-insensitive (names[1:] name parameters; unknown -> DISP_E_UNKNOWNNAME, DISPID_UNKNOWN in
 those slots). GetTypeInfoCount is 1 and GetTypeInfo(0) the members' type information (``vtables.typeinfo``).
-DISPID_NEWENUM answers an IEnumVARIANT (:class:`EnumVariant`; a ``_NewEnum`` implementation may return any
-iterable), so VBScript's ``For Each`` works; :class:`Collection` has Count, Item (the default member) and _NewEnum.
+DISPID_NEWENUM answers an IEnumVARIANT (:class:`EnumVariant`, from ``vtables.enumerators``; a ``_NewEnum``
+implementation may return any iterable), so VBScript's ``For Each`` works; :class:`Collection` has Count, Item (the
+default member) and _NewEnum.
 
 Speed (the rules above unchanged): the common call (IID_NULL, positional arguments only, of the vts the member's
 parameters declare) takes a fast path, an invoker generated per member and call shape (DISPID, flags, argument
@@ -67,7 +68,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
@@ -98,7 +98,8 @@ from . import thunks as _thunks
 from .client import ComPtr, client_class
 from .ctypes_ import CType
 from .declare import NO_DEFAULT, Interface, InterfaceError, Method
-from .interfaces.automation import IDispatch, IEnumVARIANT, IProvideClassInfo
+from .enumerators import EnumVariant
+from .interfaces.automation import IDispatch, IProvideClassInfo
 from .interfaces.unknown import IUnknown
 from .members import (
     DISPID_NEWENUM,
@@ -1325,106 +1326,6 @@ class DispatchObject(ComObject, implements=[IDispatch]):
     def __init_subclass__(cls, implements: Iterable[type[Interface]] | None = None, **kwargs: Any) -> None:
         ifaces = [IDispatch] + [i for i in (implements or ()) if i is not IDispatch]
         super().__init_subclass__(implements=ifaces, **kwargs)
-
-
-class _Source:
-    """The values an enumerator and its clones share: drawn from the iterable as they are first needed."""
-
-    __slots__ = ("iterator", "seen", "lock")
-
-    def __init__(self, iterable: Iterable[Any]) -> None:
-        self.iterator: Iterator[Any] | None = iter(iterable)
-        self.seen: list[Any] = []
-        self.lock = threading.Lock()
-
-    def get(self, i: int) -> tuple[bool, Any]:
-        seen = self.seen
-        while i >= len(seen):
-            it = self.iterator
-            if it is None:
-                return False, None
-            with self.lock:
-                if i < len(seen):
-                    break
-                try:
-                    seen.append(next(it))
-                except StopIteration:
-                    self.iterator = None
-                    return False, None
-        return True, seen[i]
-
-
-def _enum_next(this: Any, celt: int, rgvar: Any, fetched: Any) -> int:
-    self = _from_handle(this[1])
-    if self is TOMBSTONE:
-        return CO_E_OBJNOTCONNECTED
-    if fetched == _NULL and celt != 1:
-        return E_POINTER  # pCeltFetched may be NULL only when one element is asked for
-    if celt and rgvar == _NULL:
-        return E_POINTER
-    n = 0
-    try:
-        source, pos = self._source, self._position
-        while n < celt:
-            ok, value = source.get(pos)
-            if not ok:
-                break
-            pv = rgvar + n
-            _VariantInit(pv)
-            write(pv, value)
-            n += 1
-            pos += 1
-        self._position = pos
-    except Exception as exc:
-        for i in range(n):
-            _clear_quietly(rgvar + i)
-        if fetched != _NULL:
-            fetched[0] = 0
-        log.error("IEnumVARIANT::Next: element %d cannot be a VARIANT: %s", self._position + n, str(exc))
-        return to_signed(hresult_for_exception(exc)) if isinstance(exc, ComError) else _m.DISP_E_TYPEMISMATCH
-    if fetched != _NULL:
-        fetched[0] = n
-    return S_OK if n == celt else S_FALSE
-
-
-_ENUM_NEXT = ffi.callback(IEnumVARIANT.Next.c_funcptr(), _enum_next, error=E_UNEXPECTED, onerror=on_callback_error)
-
-
-class _RawNext:
-    """IEnumVARIANT::Next as a ready slot: its pCeltFetched may be NULL (for one element), which the generated
-    thunk of an [out] parameter would refuse."""
-
-    __com_slot__ = _ENUM_NEXT
-
-    def __call__(self, *args: Any) -> Any:  # (never called: the slot is the callback)
-        raise NotImplementedError
-
-
-class EnumVariant(ComObject, implements=[IEnumVARIANT]):
-    """An IEnumVARIANT over a Python iterable, drawn lazily; clones share what was drawn and keep their own
-    position. Each VARIANT that Next hands out owns its value (BSTRs allocated, interfaces AddRef'd): the caller
-    clears it. Values the iterable yields are copied, never taken over."""
-
-    Next = _RawNext()
-
-    def __init__(self, iterable: Iterable[Any], _source: _Source | None = None, _position: int = 0) -> None:
-        self._source = _source if _source is not None else _Source(iterable)
-        self._position = _position
-
-    def Skip(self, celt: int) -> int:
-        for _ in range(celt):
-            ok, _v = self._source.get(self._position)
-            if not ok:
-                return S_FALSE
-            self._position += 1
-        return S_OK
-
-    def Reset(self) -> int:
-        self._position = 0
-        return S_OK
-
-    def Clone(self) -> EnumVariant:
-        return EnumVariant((), self._source, self._position)
 
 
 class Collection(DispatchObject):

@@ -337,6 +337,13 @@ def _direct_function(cls: type, addr: int, name: str) -> Any:
 _client.direct_function = _direct_function
 
 
+#: set by ``vtables.events``: ``hook(cls, sources, interfaces)`` -> the interfaces a class with those source
+#: interfaces answers (``interfaces`` plus IConnectionPointContainer, IProvideClassInfo2...), checked and planned once
+sources_hook: Callable[[type, tuple[type[Interface], ...], list[type[Interface]]], list[type[Interface]]] | None = None
+
+#: set by ``vtables.events``: ``fire(obj, event, *args)`` -> the sinks' failures
+fire_hook: Callable[..., list[Any]] | None = None
+
 slot_providers: dict[type[Interface], Callable[[type, type[Interface], int, Method], Any]] = {}
 """Interface -> ``provider(cls, iface, slot, method)``: the ready callback of ``method`` (declared by that
 interface) for the class's slot ``slot`` (interface ``iface``, which derives from it), or None. For interfaces a
@@ -506,9 +513,18 @@ class ComObject:
     #: agile (aggregates the free-threaded marshaler) or apartment-bound (the default): see the module doc
     _com_agile: ClassVar[bool] = False
     implements: ClassVar[tuple[type[Interface], ...]] = ()
+    #: the outgoing (source) interfaces the class fires events through (``vtables.events``); the first is the default
+    sources: ClassVar[tuple[type[Interface], ...]] = ()
+    #: callables run with the object when it is destroyed, after ``final_release`` (``vtables.events`` releases the
+    #: sinks still advised)
+    _com_cleanup: ClassVar[tuple[Callable[[Any], None], ...]] = ()
 
     def __init_subclass__(
-        cls, implements: Iterable[type[Interface]] | None = None, agile: bool | None = None, **kwargs: Any
+        cls,
+        implements: Iterable[type[Interface]] | None = None,
+        agile: bool | None = None,
+        sources: Iterable[type[Interface]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
         if agile is not None:
@@ -521,6 +537,16 @@ class ComObject:
         for i in ifaces:
             if not (isinstance(i, type) and issubclass(i, Interface)):
                 raise InterfaceError(f"{cls.__name__}: implements= takes interface declarations, not {i!r}")
+        srcs = tuple(sources) if sources is not None else cls.sources
+        if srcs:
+            if sources_hook is None:
+                raise InterfaceError(
+                    f"{cls.__name__}: sources= needs vtables.events: import it before defining the class "
+                    "(from vtables import ComObject does)"
+                )
+            ifaces = sources_hook(cls, srcs, ifaces)
+        if sources is not None:
+            cls.sources = srcs
         if ISupportErrorInfo not in ifaces:
             ifaces.append(ISupportErrorInfo)
         cls.implements = tuple(ifaces)
@@ -639,6 +665,11 @@ class ComObject:
                 self.final_release()
             except Exception:
                 log.exception("%s.final_release raised", type(self).__name__)
+        for cleanup in self._com_cleanup:
+            try:
+                cleanup(self)
+            except Exception:
+                log.exception("%s: cleanup on destruction raised", type(self).__name__)
         inner = self._com_inner
         if inner is not None:
             self._com_inner = None
@@ -800,6 +831,15 @@ class ComObject:
         self._com_inner = _cast("IUnknown *", inner_nondelegating_unknown)
         if _NATIVE:
             _core_set_state(self._com_block, _core.HAS_MISS)  # QI misses now go to Python (then the inner)
+
+    # ---- events (vtables.events) -------------------------------------------------------------------------------
+
+    def fire(self, event: Any, *args: Any) -> list[Any]:
+        """Fire ``event`` of the class's sources (a declaration such as ``DEvents.Tick``, or its name) with
+        ``args`` at every advised sink, in Advise order; returns the failures (``vtables.events.SinkFailure``)."""
+        if fire_hook is None or not self.sources:
+            raise TypeError(f"{type(self).__name__} declares no sources=[...]: it fires no events")
+        return fire_hook(self, event, *args)
 
     # ---- ISupportErrorInfo, answered by every object ------------------------------------------------------
 

@@ -9,7 +9,9 @@ CreateTypeLib2 and never saved (nothing is written to disk or registered), holdi
   accessor: its DISPID, INVOKE kind, parameters (names, types, [in]/[out]/[optional]/[defaultvalue]) and result
   type, as a dual interface's dispatch half or a dispinterface describes it (an undeclared member's parameters and
   result are VARIANTs);
-* for a class with a ``clsid``, a TKIND_COCLASS of that GUID listing those interfaces, the first as [default].
+* for a class with a ``clsid``, a TKIND_COCLASS of that GUID listing those interfaces, the first as [default],
+  then its dispatchable source interfaces (``sources=``, ``vtables.events``) as [source], the first as
+  [default, source] (what IProvideClassInfo2 clients and scripting hosts look for).
 
 This lives in ``vtables`` (not ``ole32_servers.typelib``, which writes and registers .tlb files for the typelib
 marshaler) because the object model answers GetTypeInfo itself and may not import the layer above it; the two
@@ -33,7 +35,7 @@ from .client import client_class
 from .ctypes_ import CType, ctype_of
 from .declare import INVOKE_FUNC, INVOKE_PROPERTYGET, NO_DEFAULT, Interface
 from .interfaces.automation import ICreateTypeLib2, IDispatch, ITypeInfo, ITypeLib
-from .members import DISPID_NEWENUM, Accessor, DispatchTable, declared_vt
+from .members import DISPID_NEWENUM, Accessor, DispatchTable, declared_vt, interface_table
 
 __all__ = ["type_info_of", "class_info_of", "dispatch_guid"]
 
@@ -42,7 +44,7 @@ FUNC_DISPATCH = 4
 CC_STDCALL = 4
 TYPEFLAG_FCANCREATE, TYPEFLAG_FHIDDEN, TYPEFLAG_FDISPATCHABLE = 0x2, 0x10, 0x1000
 FUNCFLAG_FRESTRICTED, FUNCFLAG_FHIDDEN = 0x1, 0x40
-IMPLTYPEFLAG_FDEFAULT = 0x1
+IMPLTYPEFLAG_FDEFAULT, IMPLTYPEFLAG_FSOURCE = 0x1, 0x2
 PARAMFLAG_FIN, PARAMFLAG_FOUT, PARAMFLAG_FOPT, PARAMFLAG_FHASDEFAULT = 0x1, 0x2, 0x10, 0x20
 VT_VOID, VT_PTR, VT_SAFEARRAY = 24, 26, 27
 _NAMESPACE = uuid.UUID("5b0f3c7e-2d7a-4f1e-9a43-0c6f1d2b8e51")  # for the GUIDs of undeclared classes
@@ -119,8 +121,12 @@ def _build(cls: type) -> None:
         held.append(dispatch_info)
         infos: list[tuple[DispatchTable, Any]] = []
         used: set[str] = set()
-        for _slot, table in tables:
-            iface = _interface_of(cls, table)
+        # The dispatchable source interfaces (``sources=``, vtables.events): described as the others, listed in
+        # the coclass as [source], the first [default, source].
+        sources = [src for src in getattr(cls, "sources", ()) if IDispatch in src.lineage]
+        pending = [(table, _interface_of(cls, table)) for _slot, table in tables]
+        pending += [(interface_table(src), src) for src in sources]
+        for table, iface in pending:
             tname = _identifier(table.name if iface is not None and iface is not IDispatch else f"_{name}")
             while tname.lower() in used or tname.lower() == name.lower():
                 tname = "_" + tname
@@ -148,9 +154,14 @@ def _build(cls: type) -> None:
             held.append(cti)
             cti.SetGuid(clsid if isinstance(clsid, Guid) else Guid(str(clsid)))
             cti.SetTypeFlags(TYPEFLAG_FCANCREATE)
+            first_source = len(infos) - len(sources)
             for i, (_table, info) in enumerate(infos):
                 cti.AddImplType(i, cti.AddRefTypeInfo(info.as_raw()))
-            cti.SetImplTypeFlags(0, IMPLTYPEFLAG_FDEFAULT)
+                if i >= first_source:
+                    default = IMPLTYPEFLAG_FDEFAULT if i == first_source else 0
+                    cti.SetImplTypeFlags(i, IMPLTYPEFLAG_FSOURCE | default)
+            if first_source > 0:
+                cti.SetImplTypeFlags(0, IMPLTYPEFLAG_FDEFAULT)
             cti.LayOut()
             coclass = cti.query(ITypeInfo)
             held.append(coclass)

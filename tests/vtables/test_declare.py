@@ -31,6 +31,13 @@ SLOTS = {
     "ICreateTypeInfo": 26,
     "IMalloc": 9,
     "IMallocSpy": 15,
+    "IProvideClassInfo2": 5,
+    "IConnectionPointContainer": 5,
+    "IConnectionPoint": 8,
+    "IEnumConnectionPoints": 7,
+    "IEnumConnections": 7,
+    "IEnumUnknown": 7,
+    "IEnumString": 7,
 }
 HEADERS = ["objidl.h", "objidlbase.h", "oaidl.h", "unknwn.h", "unknwnbase.h", "ctxtcall.h", "oleauto.h", "ocidl.h"]
 

@@ -99,6 +99,8 @@ typedef struct _COSERVERINFO {
 } COSERVERINFO;
 typedef struct tagMULTI_QI { const IID *pIID; void *pItf; HRESULT hr; } MULTI_QI;
 
+typedef struct tagCONNECTDATA { void *pUnk; DWORD dwCookie; } CONNECTDATA;
+
 typedef struct tagComCallData { DWORD dwDispid; DWORD dwReserved; void *pUserDefined; } ComCallData;
 typedef HRESULT (*PFNCONTEXTCALL)(ComCallData *pParam);
 

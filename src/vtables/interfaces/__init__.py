@@ -12,6 +12,15 @@ from .automation import (
 )
 from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable
 from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
+from .events import (
+    IConnectionPoint,
+    IConnectionPointContainer,
+    IEnumConnectionPoints,
+    IEnumConnections,
+    IEnumString,
+    IEnumUnknown,
+    IProvideClassInfo2,
+)
 from .marshal import IExternalConnection, IMarshal
 from .memory import IMalloc, IMallocSpy
 from .objects import IClassFactory, IPersist
@@ -35,6 +44,13 @@ __all__ = [
     "IDispatch",
     "IEnumVARIANT",
     "IProvideClassInfo",
+    "IProvideClassInfo2",
+    "IConnectionPointContainer",
+    "IConnectionPoint",
+    "IEnumConnectionPoints",
+    "IEnumConnections",
+    "IEnumUnknown",
+    "IEnumString",
     "ITypeLib",
     "ITypeInfo",
     "ICreateTypeLib",
