@@ -15,6 +15,14 @@ from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
 from .marshal import IExternalConnection, IMarshal
 from .memory import IMalloc, IMallocSpy
 from .objects import IClassFactory, IPersist
+from .services import (
+    IContextState,
+    IObjectConstruct,
+    IObjectConstructString,
+    IObjectContext,
+    IObjectControl,
+    IObjectDispose,
+)
 from .streams import ISequentialStream, IStream
 from .unknown import IUnknown
 
@@ -42,4 +50,10 @@ __all__ = [
     "ICreateTypeInfo",
     "IMalloc",
     "IMallocSpy",
+    "IObjectControl",
+    "IObjectConstruct",
+    "IObjectConstructString",
+    "IObjectContext",
+    "IContextState",
+    "IObjectDispose",
 ]
