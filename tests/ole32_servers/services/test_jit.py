@@ -1,0 +1,191 @@
+"""Just-in-time activation behind the interceptor: the client holds the interceptor (its identity and counts are
+exact), the real object comes at the first call and goes when the doneness bit is set (set_complete, set_abort,
+deactivate_on_return, @auto_complete, an @auto_complete method that raises), Dispose and the final Release."""
+
+import pytest
+from servicedtargets import IBenchTarget, build
+from testlib import guid, load
+
+pytestmark = pytest.mark.runtime
+
+RPC_E_DISCONNECTED = 0x80010108
+CONTEXT_E_NOCONTEXT = 0x8004E004
+
+
+def _jit(pool=None, **kw):
+    from ole32_servers.services import JustInTimeActivation, ObjectPooling
+
+    services = [JustInTimeActivation()]
+    if pool is not None:
+        services.append(ObjectPooling(*pool))
+    return build("Jit", services, **kw)
+
+
+def _factory_ptr(cls):
+    from ole32_servers.services import ServicedClassFactory
+    from vtables.interfaces import IClassFactory
+
+    factory = ServicedClassFactory(cls)
+    return factory, factory.as_ptr(IClassFactory)
+
+
+def _new(cf):
+    return cf.CreateInstance(None, IBenchTarget.iid)
+
+
+def _interceptor(p):
+    from ole32_bindings.dlls import ffi
+
+    return ffi.from_handle(ffi.cast("void **", p.as_raw())[1])
+
+
+def _kinds(events, serial):
+    return [e[0] for e in events if e[1] == serial]
+
+
+def test_client_holds_the_interceptor_its_identity_and_counts_are_exact(mta):
+    from ole32_bindings.dlls import ffi
+    from vtables.interfaces import IObjectConstruct, IObjectControl, IObjectDispose, IUnknown
+
+    _, lib = load()
+    T = _jit()
+    factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        icp = _interceptor(p)
+        assert type(icp).__name__ == "JitInterceptor" and icp.attached is None  # nothing made before a call
+        assert T.events == []
+        assert icp.com_refcount == 1
+        raw = p.as_raw()
+        out = ffi.new("void **")
+        assert lib.TL_QueryInterface(raw, guid(IUnknown.iid), out) == 0
+        unk = out[0]
+        assert lib.TL_QueryInterface(raw, guid(IObjectDispose.iid), out) == 0
+        disp = out[0]
+        assert lib.TL_QueryInterface(disp, guid(IUnknown.iid), out) == 0
+        assert int(ffi.cast("uintptr_t", out[0])) == int(ffi.cast("uintptr_t", unk))  # one identity
+        assert lib.TL_Release(out[0]) == 3
+        for iid in (IObjectControl.iid, IObjectConstruct.iid):  # the infrastructure's, not the client's
+            assert lib.TL_QueryInterface(raw, guid(iid), out) & 0xFFFFFFFF == 0x80004002
+        assert p.Work(0) == 1  # the first call makes the real object
+        real = icp.attached
+        assert real is not None and real.com_refcount == 1  # the interceptor's one reference
+        assert lib.TL_AddRef(raw) == 4 and lib.TL_Release(raw) == 3
+        assert lib.TL_Release(disp) == 2 and lib.TL_Release(unk) == 1
+        assert icp.com_refcount == 1
+    assert icp.com_destroyed and real.com_destroyed  # final Release without Dispose: cleaned up
+    assert _kinds(T.events, 1) == ["new", "Activate", "Work", "Deactivate", "destroyed"]
+    assert factory.com_destroyed
+
+
+@pytest.mark.parametrize("command", [1, 2, 3])
+def test_doneness_deactivates_and_the_next_call_gets_a_fresh_object(mta, command):
+    """1: set_complete(); 2: set_abort(); 3: object_context().deactivate_on_return = True."""
+    T = _jit()
+    _factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        assert p.Work(0) == 1
+        assert p.Work(0) == 1  # no doneness: the same real object
+        assert p.Work(command) == 1  # doneness set: deactivated on return
+        assert _kinds(T.events, 1) == ["new", "Activate", "Work", "Work", "Work", "Deactivate", "destroyed"]
+        assert _interceptor(p).attached is None
+        assert p.Work(0) == 2  # a fresh one
+    assert _kinds(T.events, 2) == ["new", "Activate", "Work", "Deactivate", "destroyed"]
+
+
+def test_auto_complete_sets_doneness_and_aborts_when_the_method_raises(mta):
+    from ole32_bindings.hresult import InvalidArgError
+    from ole32_servers.services import context
+
+    T = _jit(auto_complete_work=True)
+    _factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        assert p.Work(0) == 1 and p.Work(0) == 2  # every call: activate, call, deactivate
+        with pytest.raises(InvalidArgError) as e:  # ValueError -> E_INVALIDARG, as everywhere
+            p.Work(-1)
+        assert "Work(-1) refuses" in str(e.value)
+        assert _kinds(T.events, 3) == ["new", "Activate", "Deactivate", "destroyed"]  # aborted: deactivated too
+        assert context.current() is None  # the call's context does not leak into the caller's thread
+        assert p.Work(0) == 4
+
+
+def test_jit_with_pooling_reuses_the_object_in_the_article_order(mta):
+    T = _jit(pool=(1, 1, 100), auto_complete_work=True)
+    factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        for _ in range(3):
+            assert p.Work(0) == 1
+        assert T.events == [("new", 1)] + [("Activate", 1), ("Work", 1), ("Deactivate", 1), ("CanBePooled", 1)] * 3
+        s = factory.pool.statistics()
+        assert (s.made, s.in_use, s.idle, s.activations) == (1, 0, 1, 3)
+        with _new(cf) as q:  # a second client shares the one pooled object between calls
+            assert q.Work(0) == 1 and p.Work(0) == 1
+    assert factory.pool.closed and T.events[-1] == ("destroyed", 1)
+
+
+def test_dispose_ends_it_and_later_calls_fail_disconnected(mta):
+    from ole32_bindings.hresult import ComError
+    from ole32_servers.services import dispose
+
+    T = _jit(pool=(0, 2, 100))
+    factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        assert p.Work(0) == 1
+        dispose(p)
+        assert factory.pool.statistics().in_use == 0 and T.events[-2:] == [("Deactivate", 1), ("CanBePooled", 1)]
+        with pytest.raises(ComError) as e:
+            p.Work(0)
+        assert e.value.hresult == RPC_E_DISCONNECTED and "disposed" in str(e.value)
+        dispose(p)  # a second Dispose is harmless
+        assert factory.pool.statistics().activations == 1  # Dispose never reactivated anything
+        assert _interceptor(p).com_refcount == 1
+
+
+def test_dispose_without_a_call_makes_nothing(mta):
+    from ole32_servers.services import dispose
+
+    T = _jit()
+    _factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        dispose(p)
+    assert T.events == []
+
+
+def test_context_outside_a_call_is_refused(mta):
+    from ole32_bindings.hresult import ComError
+    from ole32_servers.services import object_context, set_complete
+
+    with pytest.raises(ComError) as e:
+        set_complete()
+    assert e.value.hresult == CONTEXT_E_NOCONTEXT
+    with pytest.raises(ComError):
+        object_context()
+
+
+def test_failures_keep_the_class_as_error_source(mta):
+    """The error a forwarded method raises reaches a C++ caller with the class's name as IErrorInfo's source."""
+    _, lib = load()
+    T = _jit()
+    _factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        ffi_, _ = load()
+        call_hr = ffi_.new("HRESULT *")
+        desc = ffi_.new("wchar_t[]", 256)
+        source = ffi_.new("wchar_t[]", 256)
+        assert lib.TL_CallAndGetErrorInfo(p.as_raw(), -1, call_hr, desc, 256, source, 256) == 0
+        assert call_hr[0] & 0xFFFFFFFF == 0x80070057
+        assert ffi_.string(source) == "Jit" and "Work(-1) refuses" in ffi_.string(desc)
+
+
+def test_activate_failure_fails_the_call_and_the_next_call_tries_again(mta):
+    from ole32_bindings.hresult import ComError
+
+    T = _jit()
+    _factory, cf = _factory_ptr(T)
+    with cf, _new(cf) as p:
+        T.fail = {"Activate"}
+        with pytest.raises(ComError) as e:
+            p.Work(0)
+        assert e.value.hresult == 0x8004E021
+        T.fail = set()
+        assert p.Work(0) == 2
+    assert _kinds(T.events, 1) == ["new", "Activate", "destroyed"]
