@@ -356,3 +356,120 @@ def test_which_activity_a_new_object_joins(mta):
             assert current_activity() is inner
         assert current_activity() is outer
     assert current_activity() is None
+
+
+# ---- through the services: ServicedComponent classes declaring Synchronization --------------------------------
+
+
+def serviced_probe_classes():
+    from ole32_servers.services import JustInTimeActivation, ServicedComponent, Synchronization
+    from ole32_servers.services.synchronization import causality, current_activity
+
+    made = {}
+
+    def make(name, services):
+        class SyncProbe(ServicedComponent, implements=[IActivityProbe], services=services):
+            counter = None  # set by the test
+            children = []  # (pointer, activity) of objects made inside a call, for the test to check and release
+            factory = None  # the class object, for creating inside a call
+
+            def Call(self, n):
+                inside = type(self).counter.enter()
+                try:
+                    if n == 99:  # make an object of this class inside the call: which activity does it join?
+                        p = type(self).factory.CreateInstance(None, IActivityProbe.iid)
+                        type(self).children.append((p, current_activity(), causality()))
+                    else:
+                        time.sleep(0.0005)
+                    return inside
+                finally:
+                    type(self).counter.leave()
+
+        SyncProbe.__name__ = name
+        return SyncProbe
+
+    made["required"] = make("RequiredProbe", [Synchronization()])
+    made["requires_new"] = make("RequiresNewProbe", [Synchronization("RequiresNew")])
+    made["jit"] = make("JitSyncProbe", [Synchronization(), JustInTimeActivation()])
+    return made
+
+
+def test_one_serviced_object_from_many_threads_runs_one_call_at_a_time(mta, probe_typelib):
+    """A class declaring Synchronization (with and without JIT): 6 MTA threads and 2 STA threads (proxies) call
+    one object (the interceptor): never two calls inside, all done, no deadlock; the object's activity counted
+    them all."""
+    for kind in ("required", "jit"):
+        _hammer_one_object(kind)
+
+
+def _hammer_one_object(kind, m=25):
+    from ole32_marshalling.sta import StaThread
+    from ole32_servers.services import ServicedClassFactory
+    from vtables.interfaces import IClassFactory
+
+    cls = serviced_probe_classes()[kind]
+    cls.counter = Counter()
+    cf = ServicedClassFactory(cls).as_ptr(IClassFactory)
+    p = cf.CreateInstance(None, IActivityProbe.iid)
+    activity = _object_of(p)._svc_activity
+    assert activity is not None
+    errors = []
+
+    def guarded(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as e:
+                errors.append(e)
+
+        return run
+
+    with StaThread("s1") as s1, StaThread("s2") as s2:
+        proxies = [(s, _marshal_to(s, p, IActivityProbe)) for s in (s1, s2)]
+        ptrs = [p.query(IActivityProbe) for _ in range(6)]
+        targets = [guarded(lambda q=q: [q.Call(0) for _ in range(m)]) for q in ptrs]
+        targets += [
+            guarded(lambda s=s, px=px: s.call(lambda: [px.Call(0) for _ in range(m)], timeout=JOIN))
+            for s, px in proxies
+        ]
+        _run_threads(targets)
+        for q in ptrs:
+            q.release()
+        for s, px in proxies:
+            s.call(px.release)
+    assert not errors, errors
+    assert cls.counter.calls == 8 * m and cls.counter.most == 1, (kind, cls.counter.most)
+    stats = activity.statistics()
+    assert stats.calls >= 8 * m and stats.waits > 0 and not stats.busy, (kind, stats)
+    p.release()
+    cf.release()
+
+
+def test_an_object_made_inside_a_call_joins_the_creators_activity_unless_requires_new(mta):
+    """Required: an object created while a call of an activity runs (same causality) joins that activity, so its
+    calls are serialized with its creator's; RequiresNew: a new activity; created outside any call: new ones."""
+    from ole32_servers.services import ServicedClassFactory
+    from vtables.interfaces import IClassFactory
+
+    classes = serviced_probe_classes()
+    for kind, joins in (("required", True), ("requires_new", False)):
+        cls = classes[kind]
+        cls.counter = Counter()
+        cls.children = []
+        cf = ServicedClassFactory(cls).as_ptr(IClassFactory)
+        cls.factory = cf
+        parent = cf.CreateInstance(None, IActivityProbe.iid)
+        other = cf.CreateInstance(None, IActivityProbe.iid)
+        parent_activity = _object_of(parent)._svc_activity
+        assert _object_of(other)._svc_activity is not parent_activity  # made outside any activity: its own
+        parent.Call(99)
+        ((child, creator_activity, _),) = cls.children
+        assert creator_activity is parent_activity
+        child_activity = _object_of(child)._svc_activity
+        assert (child_activity is parent_activity) is joins, kind
+        assert child.Call(0) == 1
+        for p in (child, other, parent):
+            p.release()
+        cls.children = []
+        cls.factory = None
+        cf.release()
