@@ -56,7 +56,7 @@ def construct_string(ctor_obj: Any) -> str:
 
     if ctor_obj is None:
         raise ValueError("Construct received a NULL pCtorObj")
-    with client_class(IDispatch).from_borrowed(ctor_obj).query(IObjectConstructString) as p:
+    with client_class(IDispatch).from_borrowed(ctor_obj) as d, d.query(IObjectConstructString) as p:
         return str(p.get_ConstructString())
 
 

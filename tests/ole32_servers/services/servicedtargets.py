@@ -106,3 +106,44 @@ def build(name, services, *, auto_complete_work=False, construct=False, poolable
     import types
 
     return types.new_class(name, (Base,), {"implements": ifaces, "services": services}, lambda ns: ns.update(body))
+
+
+_made: dict = {}
+
+
+def served_class(kind):
+    """One class per ``kind``, made once per process: what an InprocServer32 registration names
+    (``servicedtargets:pooled_class`` ...) and what the test LocalServer32 serves (``pyserver.py -Services``).
+    ``pooled``: ObjectPooling(2, 3, 300); ``jit``: that plus JIT with an @auto_complete Work; ``construct``:
+    ObjectPooling(1, 2, 300) with construction enabled (default "default-string")."""
+    cls = _made.get(kind)
+    if cls is None:
+        from ole32_servers.services import ConstructionEnabled, JustInTimeActivation, ObjectPooling
+
+        if kind == "pooled":
+            cls = build("ServedPooled", [ObjectPooling(2, 3, 300)])
+        elif kind == "jit":
+            cls = build("ServedJit", [ObjectPooling(2, 3, 300), JustInTimeActivation()], auto_complete_work=True)
+        elif kind == "construct":
+            cls = build(
+                "ServedConstruct", [ObjectPooling(1, 2, 300), ConstructionEnabled("default-string")], construct=True
+            )
+        else:
+            raise ValueError(kind)
+        _made[kind] = cls
+    return cls
+
+
+def pooled_class():
+    """``served_class("pooled")``."""
+    return served_class("pooled")
+
+
+def jit_class():
+    """``served_class("jit")``."""
+    return served_class("jit")
+
+
+def construct_class():
+    """``served_class("construct")``."""
+    return served_class("construct")
