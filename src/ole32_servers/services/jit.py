@@ -32,6 +32,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import error_from_hresult
 from vtables.interfaces.errors import ISupportErrorInfo
 from vtables.interfaces.services import IObjectConstruct, IObjectControl, IObjectDispose
@@ -40,10 +41,20 @@ from vtables.object import ComObject, implementation_of
 from .context import ObjectContext, _tls
 from .declaration import services_of
 
-__all__ = ["Interceptor", "interceptor_class", "dispose", "RPC_E_DISCONNECTED"]
+__all__ = [
+    "Interceptor",
+    "interceptor_class",
+    "dispose",
+    "services_type_library",
+    "RPC_E_DISCONNECTED",
+    "LIBID_SERVICES",
+]
 
 RPC_E_DISCONNECTED = 0x80010108
 """What a call on a disposed interceptor fails with."""
+
+LIBID_SERVICES = Guid("{D3296D99-0A57-4BC3-AF3F-EA69AE29FD4F}")
+"""The LIBID of :func:`services_type_library`."""
 
 #: the real class's interfaces the interceptor does not offer (the infrastructure calls them on the real object)
 _NOT_FORWARDED = (ISupportErrorInfo, IObjectControl, IObjectConstruct)
@@ -247,3 +258,13 @@ def dispose(ptr: Any) -> None:
     any of its interfaces; not released here)."""
     with ptr.query(IObjectDispose) as d:
         d.Dispose()
+
+
+def services_type_library(path: str) -> Any:
+    """The type library that describes IObjectDispose (LIBID :data:`LIBID_SERVICES`), so oleaut32's typelib
+    marshaler carries Dispose across apartments and processes: a ``typelib.GeneratedTypeLibrary`` to register once
+    per machine or with a LocalServer32 (``LocalServer.main(typelib=...)``); ``path`` is where the .tlb is
+    written. The comsvcs interfaces are the infrastructure's and never cross here."""
+    from ..typelib import GeneratedTypeLibrary
+
+    return GeneratedTypeLibrary(path, LIBID_SERVICES, "Ole32BindingsServices", [IObjectDispose])

@@ -147,3 +147,23 @@ def jit_class():
 def construct_class():
     """``served_class("construct")``."""
     return served_class("construct")
+
+
+def ensure_type_libraries():
+    """Register (once per prefix, left registered as the bench leaves its own) the type libraries an
+    out-of-process client needs: IBenchTarget's (bench/pyserver.py's) and IObjectDispose's
+    (``services.jit.services_type_library``, written to build/ole32_services.tlb)."""
+    import os
+
+    from bench import pyserver as bench_server
+    from bench.benchtarget import LIBID_BenchTarget
+    from ole32_bindings import registry
+    from ole32_servers.services.jit import LIBID_SERVICES, services_type_library
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    for libid, make in (
+        (LIBID_BenchTarget, bench_server.typelib),
+        (LIBID_SERVICES, lambda: services_type_library(os.path.join(root, "build", "ole32_services.tlb"))),
+    ):
+        if not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"TypeLib\\{libid}\\1.0\\0\\win64"):
+            make().register()
