@@ -154,6 +154,10 @@ class ServicedClassFactory(ComObject, implements=[IClassFactory]):
                 obj._com_keeper(obj)  # refused: back at once (Deactivate, CanBePooled); that gives the lock back
                 raise
         self.created += 1
+        if lock is not None:  # a LocalServer's: watch the calling process, which may die holding it (rundown)
+            from .rundown import watch_for_client
+
+            watch_for_client(icp if self.interceptor is not None else obj)
         return OwnedReference(raw)
 
     def _activity(self) -> Any:

@@ -1,0 +1,68 @@
+"""The LocalServer32 of the services fault tests (test_service_faults.py): one serviced IBenchTarget class
+(servicedtargets.build; ``Work(5)`` reads the pool's counts as ``made*10000 + in_use*100 + idle``).
+
+python faultserver.py -Embedding -Clsid {...} -Kind pooled|jit|failactivate|construct -PidFile PATH
+                      [-Linger SECONDS] [-Idle SECONDS] [-Log PATH]
+
+pooled: ObjectPooling(1, 2, 500 ms); jit: the same plus JustInTimeActivation, Work @auto_complete; failactivate:
+pooled, Activate raises; construct: ObjectPooling(0, 2, 500 ms) with ConstructionEnabled("refuse: bad DSN"),
+which the class refuses.
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path[:0] = [HERE, ROOT]  # servicedtargets, and the repository root for bench.benchtarget
+
+
+def option(argv, name, default=None):
+    lowered = [a.lower() for a in argv]
+    key = "-" + name.lower()
+    return argv[lowered.index(key) + 1] if key in lowered else default
+
+
+def served(kind):
+    from servicedtargets import build
+
+    from ole32_servers.services import ConstructionEnabled, JustInTimeActivation, ObjectPooling
+
+    pooling = ObjectPooling(1, 2, 500)
+    if kind == "pooled":
+        return build("FaultPooled", [pooling])
+    if kind == "jit":
+        return build("FaultJit", [pooling, JustInTimeActivation()], auto_complete_work=True)
+    if kind == "failactivate":
+        cls = build("FaultActivate", [ObjectPooling(0, 2, 500)])
+        cls.fail = {"Activate"}
+        return cls
+    if kind == "construct":
+        return build(
+            "FaultConstruct", [ObjectPooling(0, 2, 500), ConstructionEnabled("refuse: bad DSN")], construct=True
+        )
+    raise SystemExit(f"unknown -Kind {kind}")
+
+
+def main(argv):
+    from ole32_bindings.guid import Guid
+    from ole32_servers.localserver import LocalServer
+    from ole32_servers.registration import ServerRegistration, python_command
+
+    pid_file = option(argv, "PidFile")
+    if pid_file:
+        with open(pid_file, "w") as f:
+            f.write(str(os.getpid()))
+    clsid = Guid(option(argv, "Clsid"))
+    server = LocalServer(
+        [(clsid, served(option(argv, "Kind", "pooled")))],
+        apartment="MTA",
+        linger=float(option(argv, "Linger", "2")),
+        idle_timeout=float(option(argv, "Idle", "30")),
+    )
+    registration = ServerRegistration(clsid, "ole32-bindings services fault server", python_command(__file__))
+    return server.main(argv, registration, log_path=option(argv, "Log"))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
