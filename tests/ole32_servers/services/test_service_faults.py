@@ -25,11 +25,13 @@ RPC_E_DISCONNECTED = 0x80010108
 
 @pytest.fixture
 def bench_typelib():
-    """IBenchTarget's proxy/stub (the typelib marshaler) for the calls across processes; left registered (shared
-    with the benchmark's servers, idempotent)."""
+    """IBenchTarget's and IObjectDispose's proxies/stubs (the typelib marshaler) for the calls across processes;
+    left registered (shared with the benchmark's servers and the other services tests, idempotent)."""
     from bench import pyserver
+    from ole32_servers.services.jit import services_type_library
 
     pyserver.typelib().register()
+    services_type_library(os.path.join(ROOT, "build", "tests", "services.tlb")).register()
 
 
 @pytest.fixture
