@@ -48,7 +48,7 @@ _kernel32: Any = None
 def _dlls() -> tuple[Any, Any]:
     global _rpcrt4, _kernel32
     if _rpcrt4 is None:
-        k = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        k = ctypes.WinDLL("kernel32", use_last_error=True)
         k.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
         k.OpenProcess.restype = wintypes.HANDLE
         k.CreateEventW.argtypes = (ctypes.c_void_p, wintypes.BOOL, wintypes.BOOL, ctypes.c_void_p)
@@ -57,7 +57,7 @@ def _dlls() -> tuple[Any, Any]:
         k.CloseHandle.argtypes = (wintypes.HANDLE,)
         k.WaitForMultipleObjects.argtypes = (wintypes.DWORD, ctypes.c_void_p, wintypes.BOOL, wintypes.DWORD)
         k.WaitForMultipleObjects.restype = wintypes.DWORD
-        r = ctypes.WinDLL("rpcrt4")  # type: ignore[attr-defined]
+        r = ctypes.WinDLL("rpcrt4")
         r.I_RpcBindingInqLocalClientPID.argtypes = (ctypes.c_void_p, ctypes.POINTER(wintypes.ULONG))
         r.I_RpcBindingInqLocalClientPID.restype = ctypes.c_long
         _kernel32, _rpcrt4 = k, r
@@ -138,7 +138,7 @@ def _add(lease: _Lease) -> None:
         if entry is None:
             handle = kernel32.OpenProcess(_SYNCHRONIZE, False, lease.pid)
             if not handle:
-                raise OSError(f"OpenProcess({lease.pid}) failed: {ctypes.get_last_error()}")  # type: ignore[attr-defined]
+                raise OSError(f"OpenProcess({lease.pid}) failed: {ctypes.get_last_error()}")
             if len(_by_pid) >= _MAXIMUM_WAIT_OBJECTS - 1:
                 kernel32.CloseHandle(handle)
                 raise OSError(f"already watching {len(_by_pid)} client processes")

@@ -86,7 +86,8 @@ def causality() -> bytes:
     hr = _CoGetCurrentLogicalThreadId(buf)
     if hr:
         raise error_from_hresult(hr, "CoGetCurrentLogicalThreadId")
-    return _unpack(_cast("char *", buf), 16)
+    who: bytes = _unpack(_cast("char *", buf), 16)
+    return who
 
 
 #: causality -> the activities it holds, innermost last (for current_activity and Required/Supported)
@@ -237,7 +238,7 @@ class Activity:
             first = self._queue.popleft()
             granted = [first]
             if self._queue:
-                rest = collections.deque()
+                rest: collections.deque[_Waiter] = collections.deque()
                 for w in self._queue:
                     (granted if w.who == first.who else rest).append(w)
                 self._queue = rest
