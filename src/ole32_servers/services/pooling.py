@@ -99,7 +99,11 @@ class ObjectPool:
         self.config = config
         self._make = make
         self._on_return = on_return
-        self._cond = threading.Condition(threading.Lock())
+        # One lock: held briefly with ``with self._lock`` (C-level) on the fast paths; the condition over it only
+        # for the waits of an exhausted pool (and notified only when someone waits).
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._waiting = 0
         self._idle: list[Any] = []
         self._in_use = 0
         self._creating = 0
@@ -109,7 +113,7 @@ class ObjectPool:
         try:
             for _ in range(config.min_pool_size):
                 obj = self._new()
-                with self._cond:
+                with self._lock:
                     self._idle.append(obj)
         except BaseException:
             self.close()
@@ -119,7 +123,7 @@ class ObjectPool:
     def _new(self) -> Any:
         obj = self._make()
         obj._com_keeper = self.give_back
-        with self._cond:
+        with self._lock:
             self._made += 1
         return obj
 
@@ -129,8 +133,34 @@ class ObjectPool:
         """An activated object at count 0, now in use: the caller gives it its one reference (see the module
         doc). Raises CO_E_ACTIVATIONFAILED_TIMEOUT when the pool stays exhausted for ``creation_timeout`` ms,
         CO_E_ACTIVATIONFAILED when Activate raises, and whatever construction raised."""
+        with self._lock:  # the fast path: a warm object
+            idle = self._idle
+            if idle and not self.closed:
+                obj = idle.pop()
+                self._in_use += 1
+                self._activations += 1
+            else:
+                obj = None
+        if obj is None:
+            obj = self._take_slow()
+        try:
+            obj.Activate()
+        except BaseException as e:
+            with self._lock:
+                self._in_use -= 1
+                self._activations -= 1
+                self._destroyed += 1
+                if self._waiting:
+                    self._cond.notify()
+            destroy(obj)
+            description = f"{self.cls.__name__}.Activate raised: {e}"
+            raise error_from_hresult(CO_E_ACTIVATIONFAILED, description) from e
+        return obj
+
+    def _take_slow(self) -> Any:
+        """No idle object: make one below the maximum, else wait (then fail) for one to come back. Counted in
+        use and activated (``take`` undoes both when Activate fails)."""
         cond = self._cond
-        obj = None
         deadline = 0.0
         with cond:
             while True:
@@ -139,7 +169,8 @@ class ObjectPool:
                 if self._idle:
                     obj = self._idle.pop()
                     self._in_use += 1
-                    break
+                    self._activations += 1
+                    return obj
                 if self._in_use + self._creating < self.config.max_pool_size:
                     self._creating += 1
                     break
@@ -155,29 +186,22 @@ class ObjectPool:
                         f"{self.cls.__name__}: all {self.config.max_pool_size} pooled objects stayed in use for "
                         f"{self.config.creation_timeout} ms",
                     )
-                cond.wait(remaining)
-        if obj is None:
-            try:
-                obj = self._new()
-            except BaseException:
-                with cond:
-                    self._creating -= 1
-                    cond.notify()
-                raise
+                self._waiting += 1
+                try:
+                    cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
+        try:
+            obj = self._new()
+        except BaseException:
             with cond:
                 self._creating -= 1
-                self._in_use += 1
-        try:
-            obj.Activate()
-        except BaseException as e:
-            with cond:
-                self._in_use -= 1
-                self._destroyed += 1
-                cond.notify()
-            destroy(obj)
-            description = f"{self.cls.__name__}.Activate raised: {e}"
-            raise error_from_hresult(CO_E_ACTIVATIONFAILED, description) from e
+                if self._waiting:
+                    cond.notify()
+            raise
         with cond:
+            self._creating -= 1
+            self._in_use += 1
             self._activations += 1
         return obj
 
@@ -190,14 +214,15 @@ class ObjectPool:
             keep = bool(obj.CanBePooled())
         except Exception:
             log.exception("%s: Deactivate/CanBePooled raised: the object is destroyed", self.cls.__name__)
-        with self._cond:
+        with self._lock:
             self._in_use -= 1
             if keep and not self.closed:
                 self._idle.append(obj)
             else:
                 keep = False
                 self._destroyed += 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
         if not keep:
             destroy(obj)
         hook = self._on_return
@@ -211,7 +236,7 @@ class ObjectPool:
 
     def statistics(self) -> PoolStatistics:
         """The counts now (a consistent snapshot)."""
-        with self._cond:
+        with self._lock:
             return PoolStatistics(
                 self._made,
                 self._in_use,

@@ -17,7 +17,7 @@ from bench.benchtarget import IBenchTarget
 __all__ = ["build", "IBenchTarget"]
 
 
-def build(name, services, *, auto_complete_work=False, construct=False, poolable=True, dispatch=False):
+def build(name, services, *, auto_complete_work=False, auto_complete_nothing=False, construct=False, poolable=True):
     """A new ServicedComponent subclass named ``name`` with ``services``. Its class attributes ``events`` (the
     log: ``(what, serial)`` tuples), ``poolable`` (CanBePooled's answer), ``fail`` (a set of the lifecycle
     methods that raise: "Activate", "Deactivate", "CanBePooled") can be changed by a test."""
@@ -72,6 +72,8 @@ def build(name, services, *, auto_complete_work=False, construct=False, poolable
     }
     if construct:
         body["Construct"] = construct_
+    if auto_complete_nothing:
+        body["Nothing"] = auto_complete(lambda self: None)
 
     ifaces = [IBenchTarget] + ([IObjectConstruct] if construct else [])
 
