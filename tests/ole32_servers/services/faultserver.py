@@ -1,12 +1,13 @@
 """The LocalServer32 of the services fault tests (test_service_faults.py): one serviced IBenchTarget class
 (servicedtargets.build; ``Work(5)`` reads the pool's counts as ``made*10000 + in_use*100 + idle``).
 
-python faultserver.py -Embedding -Clsid {...} -Kind pooled|jit|failactivate|construct -PidFile PATH
+python faultserver.py -Embedding -Clsid {...} -Kind pooled|jit|failactivate|construct|causality -PidFile PATH
                       [-Linger SECONDS] [-Idle SECONDS] [-Log PATH]
 
 pooled: ObjectPooling(1, 2, 500 ms); jit: the same plus JustInTimeActivation, Work @auto_complete; failactivate:
 pooled, Activate raises; construct: ObjectPooling(0, 2, 500 ms) with ConstructionEnabled("refuse: bad DSN"),
-which the class refuses.
+which the class refuses; causality: no services, ``Work(n)`` returns the first 4 bytes (a LONG) of the causality
+id the call is served with.
 """
 
 import os
@@ -41,6 +42,21 @@ def served(kind):
         return build(
             "FaultConstruct", [ObjectPooling(0, 2, 500), ConstructionEnabled("refuse: bad DSN")], construct=True
         )
+    if kind == "causality":  # no services: Work(n) answers the first 4 bytes of the serving thread's causality id
+        import struct
+
+        from bench.benchtarget import IBenchTarget
+        from ole32_servers.services.synchronization import causality
+        from vtables.object import ComObject
+
+        class CausalityTarget(ComObject, implements=[IBenchTarget]):
+            def Nothing(self):
+                return None
+
+            def Work(self, n):
+                return struct.unpack("<i", causality()[:4])[0]
+
+        return CausalityTarget
     raise SystemExit(f"unknown -Kind {kind}")
 
 

@@ -197,3 +197,31 @@ def test_a_jit_client_that_dies_lets_the_server_exit(mta, server):
     clsid, proc = server("jit")
     _client_that_dies_holding(clsid)
     assert _exits_by_itself(proc, 20), "the dead client's interceptor kept the server alive"
+
+
+def test_a_call_across_processes_carries_the_callers_causality_id(mta, server):
+    """What activities rely on out of process (services.synchronization): the server serves each call with the
+    calling thread's causality id, so a callback from another process is recognised as the same chain of calls."""
+    import struct
+    import threading
+
+    from bench.benchtarget import IBenchTarget
+    from ole32_bindings import apartments
+    from ole32_servers.services.synchronization import causality
+
+    clsid, proc = server("causality")
+    with activate_local(clsid, IBenchTarget) as p:
+        mine = struct.unpack("<i", causality()[:4])[0]
+        assert p.Work(0) == mine
+        seen = {}
+
+        def other_thread():
+            with apartments.apartment():
+                seen["caller"] = struct.unpack("<i", causality()[:4])[0]
+                seen["served"] = p.Work(0)
+
+        t = threading.Thread(target=other_thread)
+        t.start()
+        t.join(60)
+        assert seen["served"] == seen["caller"] != mine
+    assert _exits_by_itself(proc)
