@@ -57,7 +57,8 @@ def construct_string(ctor_obj: Any) -> str:
     if ctor_obj is None:
         raise ValueError("Construct received a NULL pCtorObj")
     with client_class(IDispatch).from_borrowed(ctor_obj) as d, d.query(IObjectConstructString) as p:
-        return str(p.get_ConstructString())
+        text: Any = p.get_ConstructString()  # type: ignore[attr-defined]  # (made from the declaration)
+        return str(text)
 
 
 def construct(obj: Any, text: str) -> None:

@@ -66,7 +66,7 @@ def current() -> ObjectContext | None:
 def object_context() -> ObjectContext:
     """The context of the intercepted call running on this thread; CONTEXT_E_NOCONTEXT outside one (a class
     without JIT or synchronization has no interceptor, hence no context)."""
-    ctx = getattr(_tls, "ctx", None)
+    ctx: ObjectContext | None = getattr(_tls, "ctx", None)
     if ctx is None:
         raise ComError(CONTEXT_E_NOCONTEXT, "no object context: not inside a call of a JIT or synchronized object")
     return ctx
