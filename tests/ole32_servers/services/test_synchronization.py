@@ -372,6 +372,8 @@ def serviced_probe_classes():
             counter = None  # set by the test
             children = []  # (pointer, activity) of objects made inside a call, for the test to check and release
             factory = None  # the class object, for creating inside a call
+            next = None  # a client pointer the object calls out to (callback test)
+            seen = []  # (OS thread, causality) per call (callback test)
 
             def Call(self, n):
                 inside = type(self).counter.enter()
@@ -379,7 +381,11 @@ def serviced_probe_classes():
                     if n == 99:  # make an object of this class inside the call: which activity does it join?
                         p = type(self).factory.CreateInstance(None, IActivityProbe.iid)
                         type(self).children.append((p, current_activity(), causality()))
+                    elif n > 0 and type(self).next is not None:  # call out (the callback test)
+                        type(self).seen.append((threading.get_ident(), causality()))
+                        type(self).next.Call(n - 1)
                     else:
+                        type(self).seen.append((threading.get_ident(), causality()))
                         time.sleep(0.0005)
                     return inside
                 finally:
@@ -473,3 +479,57 @@ def test_an_object_made_inside_a_call_joins_the_creators_activity_unless_require
         cls.children = []
         cls.factory = None
         cf.release()
+
+
+def test_a_serviced_object_called_back_through_proxies_re_enters_its_activity(mta, probe_typelib):
+    """X (Synchronization) calls C in an STA through a proxy; C calls X back through a proxy into the MTA: the
+    callback arrives on an RPC thread while X's first call holds the activity, with the same causality, and is let
+    through. Then a call from another client thread, after the chain, enters normally."""
+    from ole32_marshalling.sta import StaThread
+    from ole32_servers.services import ServicedClassFactory
+    from vtables.interfaces import IClassFactory
+
+    Probe = probe_class()
+    X = serviced_probe_classes()["required"]
+    X.counter, X.seen = Counter(), []
+    cf = ServicedClassFactory(X).as_ptr(IClassFactory)
+    x = cf.CreateInstance(None, IActivityProbe.iid)
+    activity = _object_of(x)._svc_activity
+    with StaThread("callee") as sta:
+        c = sta.call(lambda: Probe(None, Counter()).as_ptr(IActivityProbe))
+        c_obj = sta.call(lambda: _object_of(c))
+        c_obj.next = _marshal_to(sta, x, IActivityProbe)  # X's proxy in the STA
+        X.next = _marshal_from(sta, c, IActivityProbe)  # C's proxy in the MTA
+        outcome = {}
+
+        def client():
+            try:
+                outcome["inside"] = x.Call(2)  # X -> C (STA) -> X again (an RPC thread of the MTA)
+            except BaseException as e:
+                outcome["error"] = e
+
+        try:
+            _run_threads([client])
+        finally:
+            X.next.release()
+            X.next = None
+            sta.call(c_obj.next.release)
+            c_obj.next = None
+            sta.call(c.release)
+    assert "error" not in outcome, outcome
+    (first_thread, first_cid), (again_thread, again_cid) = X.seen
+    assert again_thread != first_thread and again_cid == first_cid
+    assert X.counter.most == 2  # the callback nested inside the first call: one logical thread
+    stats = activity.statistics()
+    assert stats.calls == 2 and stats.reentries == 1 and stats.waits == 0 and not stats.busy
+    x.release()
+    cf.release()
+
+
+def _marshal_from(apartment_thread, ptr, iface):
+    """A client pointer here (a proxy) to the object ``ptr`` points at in ``apartment_thread``'s apartment."""
+    from ole32_bindings import marshaling
+    from vtables.client import client_class
+
+    stream = apartment_thread.call(lambda: marshaling.marshal_inter_thread_interface_in_stream(iface.iid, ptr.as_raw()))
+    return client_class(iface).from_raw(marshaling.get_interface_and_release_stream(stream, iface.iid))
