@@ -189,3 +189,34 @@ def test_activate_failure_fails_the_call_and_the_next_call_tries_again(mta):
         T.fail = set()
         assert p.Work(0) == 2
     assert _kinds(T.events, 1) == ["new", "Activate", "destroyed"]
+
+
+def test_a_dual_class_keeps_jit_through_idispatch(mta):
+    """The interceptor's IDispatch (vtables.dispatch, over the same forwarders): a late-bound caller gets the
+    services too (the article: unmanaged late-bound clients of managed components lose AutoComplete)."""
+    import vtables.dispatch  # noqa: F401 - IDispatch for Python classes
+    from ole32_servers.services import JustInTimeActivation, ServicedComponent, auto_complete
+    from vtables import method
+    from vtables.interfaces import IDispatch
+    from vtables.latebound import Dispatch
+
+    class IDualProbe(IDispatch):
+        iid = "{1C0B7D50-7E7B-4E55-9E55-0A3A2E6A0002}"
+        Serial = method("[id(1)] HRESULT Serial([out, retval] LONG *serial)")
+
+    made = []
+
+    class Dual(ServicedComponent, implements=[IDualProbe], services=[JustInTimeActivation()]):
+        def __init__(self):
+            made.append(self)
+
+        @auto_complete
+        def Serial(self):
+            return len(made)
+
+    _factory, cf = _factory_ptr(Dual)
+    with cf, cf.CreateInstance(None, IDualProbe.iid) as p:
+        assert (p.Serial(), p.Serial()) == (1, 2)  # vtable: a new object per call
+        with p.query(IDispatch) as d, Dispatch(d) as late:
+            assert (late.Serial(), late.Serial()) == (3, 4)  # IDispatch::Invoke: the same
+    assert all(o.com_destroyed for o in made)
