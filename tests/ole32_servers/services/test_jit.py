@@ -220,3 +220,66 @@ def test_a_dual_class_keeps_jit_through_idispatch(mta):
         with p.query(IDispatch) as d, Dispatch(d) as late:
             assert (late.Serial(), late.Serial()) == (3, 4)  # IDispatch::Invoke: the same
     assert all(o.com_destroyed for o in made)
+
+
+def test_calls_into_one_interceptor_from_threads_run_one_at_a_time(mta):
+    """Without Synchronization an interceptor still serialises its calls (COM+ forces Synchronization=Required on
+    JIT): 4 MTA threads x 50 calls, deactivating every third, never overlap and never activate twice at once."""
+    import threading
+
+    from ole32_servers.services import JustInTimeActivation, ObjectPooling, ServicedComponent, set_complete
+
+    inside = [0]
+    peak = [0]
+    calls = [0]
+    guard = threading.Lock()
+
+    class Busy(
+        ServicedComponent, implements=[IBenchTarget], services=[JustInTimeActivation(), ObjectPooling(0, 4, 5000)]
+    ):
+        def Nothing(self):
+            return None
+
+        def Work(self, n):
+            with guard:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+                calls[0] += 1
+                done = calls[0] % 3 == 0
+            for _ in range(200):  # long enough for the others to try
+                pass
+            with guard:
+                inside[0] -= 1
+            if done:
+                set_complete()
+            return n
+
+        def CanBePooled(self):
+            return True
+
+    factory, cf = _factory_ptr(Busy)
+    errors = []
+    with cf, _new(cf) as p:
+        raw = p.as_raw()
+        ffi, lib = load()
+
+        def client():
+            from ole32_bindings import apartments
+
+            apartments.co_initialize()
+            try:
+                out = ffi.new("LONG *")
+                for i in range(50):
+                    if lib.TL_CallWork(raw, i, out) != 0 or out[0] != i:
+                        errors.append(i)
+            finally:
+                apartments.co_uninitialize()
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors and calls[0] == 200 and peak[0] == 1
+        s = factory.pool.statistics()
+        assert s.made == 1 and s.in_use == 1 and s.activations == 1 + 200 // 3  # one object, reused in turn
