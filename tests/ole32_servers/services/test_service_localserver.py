@@ -151,3 +151,30 @@ def test_registered_services_are_read_by_the_started_server(mta, server_pid_file
         assert unregister(reg) == 3  # CLSID (its Services with it), ProgID, AppID
     assert read_services(clsid) == {}
     assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{clsid}")
+
+
+def test_a_comtypes_client_sees_the_same_pool_and_jit(mta, server_pid_file, clsid):
+    """A client no one here wrote: comtypes, with IBenchTarget as a comtypes user declares it (bench/cttarget.py)."""
+    sys.coinit_flags = 0  # comtypes initialises COM on import: the MTA, like this test thread
+    import gc
+
+    import comtypes
+    import comtypes.client
+
+    from bench.cttarget import CtBenchTarget
+
+    ensure_type_libraries()
+    proc = _start(server_pid_file, clsid, "jit")
+    try:
+        keep = activate_local(clsid, IBenchTarget)  # waits until it serves, and keeps it serving
+        ct = comtypes.client.CreateObject(
+            comtypes.GUID(str(clsid)), clsctx=comtypes.CLSCTX_LOCAL_SERVER, interface=CtBenchTarget
+        )
+        first = ct.Work(0)
+        assert ct.Work(0) == first and keep.Work(0) == first  # @auto_complete: one warm pooled object serves all
+        assert _stats(keep) == (2, 1, 1)
+        del ct
+        gc.collect()
+        keep.release()
+    finally:
+        _finish(proc)
