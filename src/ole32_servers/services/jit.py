@@ -6,10 +6,12 @@ and the class's interfaces (less IObjectControl and IObjectConstruct, which are 
 IObjectDispose. The real object is never handed to the client.
 
 * The real object is made (or taken from the pool) at the first call, and Activate runs; the call then runs on
-  it with its :class:`~ole32_servers.services.context.ObjectContext` current.
+  it with its :class:`~ole32_servers.services.context.ObjectContext` current (Activate, Deactivate and
+  CanBePooled run in that context too: ``object_context().my_transaction_vote`` tells Deactivate the outcome).
 * When a call returns with the doneness bit set (``set_complete()``, ``set_abort()``,
-  ``object_context().deactivate_on_return = True``, or an ``@auto_complete`` method, which sets it on return and
-  aborts when the method raises) the real object is deactivated: Deactivate, then back to the pool when
+  ``object_context().deactivate_on_return = True``, or an ``@auto_complete`` method, which sets it on return,
+  keeping the vote the method left, commit by default, and aborts when the method raises) the real object is
+  deactivated: Deactivate, then back to the pool when
   CanBePooled says so, else destroyed. The next call gets a fresh real object (Activate again).
 * ``IObjectDispose::Dispose`` (:func:`dispose`) deactivates the real object if one is attached (it never makes
   one) and ends the interceptor: every later call fails with RPC_E_DISCONNECTED (0x80010108, "the object invoked
@@ -88,9 +90,15 @@ class Interceptor(ComObject, implements=[IObjectDispose]):
             raise error_from_hresult(
                 RPC_E_DISCONNECTED, f"{self._svc_real_class.__name__} was disposed: make a new object"
             )
-        obj = self._svc_factory.acquire()
+        ctx = ObjectContext(None, self._svc_activity)
+        prev = getattr(_tls, "ctx", None)
+        _tls.ctx = ctx  # Activate (and Construct) run in the new activation's context
+        try:
+            obj = self._svc_factory.acquire()
+        finally:
+            _tls.ctx = prev
         obj._com_addref()  # the interceptor's reference; its release is the object's return
-        ctx = ObjectContext(obj, self._svc_activity)
+        ctx.component = obj
         self._svc_ctx = ctx
         return ctx
 
@@ -98,7 +106,12 @@ class Interceptor(ComObject, implements=[IObjectDispose]):
         ctx = self._svc_ctx
         if ctx is not None:
             self._svc_ctx = None
-            ctx.component._com_release()  # 1 -> 0: the class object takes it back (Deactivate, CanBePooled)
+            prev = getattr(_tls, "ctx", None)
+            _tls.ctx = ctx  # Deactivate and CanBePooled still see the activation's context (its vote)
+            try:
+                ctx.component._com_release()  # 1 -> 0: the class object takes it back (Deactivate, CanBePooled)
+            finally:
+                _tls.ctx = prev
 
     def _svc_end(self) -> None:
         activity = self._svc_activity
@@ -155,7 +168,7 @@ def _forwarder(impl: Callable[..., Any], auto: bool, jit: bool, synced: bool, na
                 raise
             _tls.ctx = prev
             if auto:
-                ctx.set_complete()
+                ctx.deactivate_on_return = True  # (the vote stays as the method left it: commit unless it aborted)
             if ctx.deactivate_on_return:
                 self._svc_deactivate()
             return result
@@ -206,7 +219,7 @@ def _forwarder(impl: Callable[..., Any], auto: bool, jit: bool, synced: bool, na
                     raise
                 _tls.ctx = prev
                 if auto:
-                    ctx.set_complete()
+                    ctx.deactivate_on_return = True  # (the vote stays as the method left it)
                 if ctx.deactivate_on_return:
                     self._svc_deactivate()
                 return result

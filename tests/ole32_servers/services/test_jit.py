@@ -283,3 +283,49 @@ def test_calls_into_one_interceptor_from_threads_run_one_at_a_time(mta):
         assert not errors and calls[0] == 200 and peak[0] == 1
         s = factory.pool.statistics()
         assert s.made == 1 and s.in_use == 1 and s.activations == 1 + 200 // 3  # one object, reused in turn
+
+
+def test_activate_and_deactivate_see_the_activation_context_and_its_vote(mta):
+    from ole32_bindings.hresult import InvalidArgError
+    from ole32_servers.services import (
+        JustInTimeActivation,
+        ServicedComponent,
+        auto_complete,
+        object_context,
+        set_abort,
+    )
+    from ole32_servers.services.context import TX_ABORT, TX_COMMIT
+
+    seen = []
+
+    class Voter(ServicedComponent, implements=[IBenchTarget], services=[JustInTimeActivation()]):
+        def Activate(self):
+            seen.append(("Activate", object_context().deactivate_on_return))
+
+        def Deactivate(self):
+            seen.append(("Deactivate", object_context().my_transaction_vote))
+
+        def Nothing(self):
+            return None
+
+        @auto_complete
+        def Work(self, n):
+            if n == 1:
+                set_abort()  # an explicit vote survives AutoComplete's doneness
+            if n == 2:
+                raise ValueError("abort by raising")
+            return n
+
+    _factory, cf = _factory_ptr(Voter)
+    with cf, _new(cf) as p:
+        assert p.Work(0) == 0 and p.Work(1) == 1
+        with pytest.raises(InvalidArgError):
+            p.Work(2)
+    assert seen == [
+        ("Activate", False),
+        ("Deactivate", TX_COMMIT),
+        ("Activate", False),
+        ("Deactivate", TX_ABORT),
+        ("Activate", False),
+        ("Deactivate", TX_ABORT),
+    ]
