@@ -36,8 +36,9 @@ fails with CONTEXT_E_SYNCH_TIMEOUT (0x8004E006), the HRESULT COM+ defines for it
 **Which activity a new object joins** (``activity_for_new_object``, called once per object by the interceptor): as
 COM+'s SynchronizationOption says: Disabled and NotSupported: none; Supported: the creator's if the creating code
 runs inside an activity, else none; Required: the creator's, else a new one; RequiresNew: always a new one. "The
-creator's" is the innermost activity held by the creating call's causality (:func:`current_activity`), so an
-object made inside a callback joins too.
+creator's" is the innermost activity the creating thread is inside (:func:`current_activity`): the creating code is
+a call of one of its objects, a callback that re-entered it included; code that merely runs on the chain of calls
+without having entered the activity (a callee outside it) is not inside it, as in COM+.
 """
 
 from __future__ import annotations
@@ -90,17 +91,11 @@ def causality() -> bytes:
     return who
 
 
-#: causality -> the activities it holds, innermost last (for current_activity and Required/Supported)
-_held: dict[bytes, list[Activity]] = {}
-_held_guard = threading.Lock()
-
-
 def current_activity() -> Activity | None:
-    """The innermost activity the calling chain of calls (its causality) is inside, or None."""
-    me = causality()
-    with _held_guard:
-        stack = _held.get(me)
-        return stack[-1] if stack else None
+    """The innermost activity the calling thread is inside (a call of one of its objects is running here), or
+    None."""
+    stack = getattr(_tls, "held", None)
+    return stack[-1] if stack else None
 
 
 @dataclass(frozen=True)
@@ -175,12 +170,12 @@ class Activity:
             if owner is None:
                 self._owner = me
                 self._depth = 1
-                _push(me, self)
+                _push(self)
                 return me
             if owner == me:
                 self._depth += 1
                 self._reentries += 1
-                _push(me, self)
+                _push(self)
                 return me
             waiter = _Waiter(me)
             waiter.event = win32.create_event(manual_reset=True, initial=False)
@@ -193,6 +188,7 @@ class Activity:
         finally:
             win32.close_handle(waiter.event)
             waiter.event = None
+        _push(self)
         return me
 
     def _wait(self, waiter: _Waiter) -> None:
@@ -228,7 +224,7 @@ class Activity:
         with self._guard:
             if self._owner != token or self._depth <= 0:
                 raise RuntimeError(f"{self!r}: leave() without a matching enter() by this causality")
-            _pop(token, self)
+            _pop(self)
             self._depth -= 1
             if self._depth:
                 return
@@ -246,7 +242,6 @@ class Activity:
             self._depth = len(granted)
             for w in granted:
                 w.granted = True
-                _push(first.who, self)
                 win32.set_event(w.event)
 
     @contextmanager
@@ -272,26 +267,27 @@ class Activity:
             )
 
 
-def _push(who: bytes, activity: Activity) -> None:
-    with _held_guard:
-        stack = _held.get(who)
-        if stack is None:
-            _held[who] = [activity]
-        else:
-            stack.append(activity)
+def _push(activity: Activity) -> None:
+    """Record on the calling thread that it entered ``activity`` (for current_activity)."""
+    stack = getattr(_tls, "held", None)
+    if stack is None:
+        _tls.held = [activity]
+    else:
+        stack.append(activity)
 
 
-def _pop(who: bytes, activity: Activity) -> None:
-    with _held_guard:
-        stack = _held.get(who)
-        if stack:
-            # the innermost entry of this activity (entries of one causality nest, so it is normally the last)
-            for i in range(len(stack) - 1, -1, -1):
-                if stack[i] is activity:
-                    del stack[i]
-                    break
-            if not stack:
-                del _held[who]
+def _pop(activity: Activity) -> None:
+    """Forget the calling thread's innermost entry of ``activity`` (a leave on another thread than its enter finds
+    none here: nothing to forget)."""
+    stack = getattr(_tls, "held", None)
+    if stack:
+        if stack[-1] is activity:
+            del stack[-1]
+            return
+        for i in range(len(stack) - 2, -1, -1):
+            if stack[i] is activity:
+                del stack[i]
+                return
 
 
 def _wait_handle(handle: Any, timeout_ms: int) -> bool:
