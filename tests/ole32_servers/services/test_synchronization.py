@@ -533,3 +533,39 @@ def _marshal_from(apartment_thread, ptr, iface):
 
     stream = apartment_thread.call(lambda: marshaling.marshal_inter_thread_interface_in_stream(iface.iid, ptr.as_raw()))
     return client_class(iface).from_raw(marshaling.get_interface_and_release_stream(stream, iface.iid))
+
+
+def test_native_callers_on_several_threads_run_one_at_a_time(mta):
+    """A client we did not write in Python: the C++ test library's loop (TL_LoopNothing, plain vtable calls) on 4
+    threads at once into one Synchronization object (its interceptor): never two calls inside, all counted."""
+    from testlib import load
+
+    from bench.benchtarget import IBenchTarget
+    from ole32_servers.services import ServicedClassFactory, ServicedComponent, Synchronization
+    from vtables.interfaces import IClassFactory
+
+    counter = Counter()
+
+    class Synced(ServicedComponent, implements=[IBenchTarget], services=[Synchronization()]):
+        def Nothing(self):
+            counter.enter()
+            try:
+                time.sleep(0.0002)  # the GIL is released: another thread would come in, if anything let it
+            finally:
+                counter.leave()
+
+        def Work(self, n):
+            return n
+
+    tl_ffi, lib = load()
+    cf = ServicedClassFactory(Synced).as_ptr(IClassFactory)
+    p = cf.CreateInstance(None, IBenchTarget.iid)
+    raw = tl_ffi.cast("void *", p.address())
+    results = []
+    _run_threads([(lambda: results.append(lib.TL_LoopNothing(raw, 200))) for _ in range(4)])
+    assert results == [0, 0, 0, 0]
+    assert counter.calls == 800 and counter.most == 1
+    stats = _object_of(p)._svc_activity.statistics()
+    assert stats.calls == 800 and stats.waits > 0 and not stats.busy
+    p.release()
+    cf.release()
