@@ -1,13 +1,15 @@
 """The LocalServer32 of the services fault tests (test_service_faults.py): one serviced IBenchTarget class
 (servicedtargets.build; ``Work(5)`` reads the pool's counts as ``made*10000 + in_use*100 + idle``).
 
-python faultserver.py -Embedding -Clsid {...} -Kind pooled|jit|failactivate|construct|causality -PidFile PATH
-                      [-Linger SECONDS] [-Idle SECONDS] [-Log PATH]
+python faultserver.py -Embedding -Clsid {...} -Kind KIND -PidFile PATH [-Linger SECONDS] [-Idle SECONDS] [-Log PATH]
+
+KIND: pooled, jit, failactivate, construct, causality, synced or unsynced.
 
 pooled: ObjectPooling(1, 2, 500 ms); jit: the same plus JustInTimeActivation, Work @auto_complete; failactivate:
 pooled, Activate raises; construct: ObjectPooling(0, 2, 500 ms) with ConstructionEnabled("refuse: bad DSN"),
 which the class refuses; causality: no services, ``Work(n)`` returns the first 4 bytes (a LONG) of the causality
-id the call is served with.
+id the call is served with; synced / unsynced: ``Work(n)`` spends n ms inside the object and returns the most
+calls ever inside at once, with and without Synchronization.
 """
 
 import os
@@ -57,6 +59,32 @@ def served(kind):
                 return struct.unpack("<i", causality()[:4])[0]
 
         return CausalityTarget
+    if kind in ("synced", "unsynced"):  # Work(n): n > 0: a call of n ms inside the object; returns the most calls
+        import threading  # ever inside at once (synced: Synchronization; unsynced: no services)
+        import time
+
+        from bench.benchtarget import IBenchTarget
+        from ole32_servers.services import ServicedComponent, Synchronization
+
+        guard = threading.Lock()
+        state = {"inside": 0, "most": 0}
+
+        class Counted(
+            ServicedComponent, implements=[IBenchTarget], services=[Synchronization()] if kind == "synced" else []
+        ):
+            def Nothing(self):
+                return None
+
+            def Work(self, n):
+                with guard:
+                    state["inside"] += 1
+                    state["most"] = max(state["most"], state["inside"])
+                time.sleep(n / 1000)
+                with guard:
+                    state["inside"] -= 1
+                return state["most"]
+
+        return Counted
     raise SystemExit(f"unknown -Kind {kind}")
 
 

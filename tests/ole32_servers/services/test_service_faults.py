@@ -225,3 +225,34 @@ def test_a_call_across_processes_carries_the_callers_causality_id(mta, server):
         t.join(60)
         assert seen["served"] == seen["caller"] != mine
     assert _exits_by_itself(proc)
+
+
+@pytest.mark.parametrize("kind", ["synced", "unsynced"])
+def test_client_threads_calling_one_object_in_another_process(mta, server, kind):
+    """6 client threads x 15 calls of 2 ms on one object in a LocalServer32 (its MTA serves them on RPC threads):
+    with Synchronization never two inside at once; without it they overlap (the count can fail). No deadlock."""
+    import threading
+
+    from bench.benchtarget import IBenchTarget
+
+    clsid, proc = server(kind)
+    with activate_local(clsid, IBenchTarget) as p:
+        errors = []
+
+        def caller():
+            try:
+                for _ in range(15):
+                    p.Work(2)
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=caller) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not any(t.is_alive() for t in threads), "a deadlock"
+        assert not errors, errors
+        most = p.Work(0)
+        assert most == 1 if kind == "synced" else most > 1, most
+    assert _exits_by_itself(proc)
