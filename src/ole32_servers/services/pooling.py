@@ -20,7 +20,8 @@ The rules, as enforced here:
   objects in use are destroyed when they come back. A take after close fails with CO_E_SERVER_STOPPING.
 
 COM+ keeps ``min_pool_size`` objects even after it destroys some; this pool makes new objects only on demand
-after that (the statistics show how many were made).
+after that (the statistics show how many were made). A wait in an STA pumps (CoWaitForMultipleHandles), so the
+Release that ends it, a call into that apartment, can arrive during it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ log = logging.getLogger("ole32_servers")
 CO_E_ACTIVATIONFAILED = 0x8004E021
 CO_E_ACTIVATIONFAILED_TIMEOUT = 0x8004E024
 CO_E_SERVER_STOPPING = 0x80080008
+
+RPC_S_CALLPENDING = 0x80010115
+
+
+def _in_sta() -> bool:
+    """Whether the calling thread is in a single-threaded apartment (where a wait must pump)."""
+    from ole32_bindings import apartments
+    from ole32_bindings.constants import APTTYPE
+    from ole32_bindings.hresult import ComError
+
+    try:
+        return apartments.get_apartment_type()[0] in (APTTYPE.STA, APTTYPE.MAINSTA)
+    except ComError:
+        return False
+
 
 _pools: weakref.WeakValueDictionary[type, ObjectPool] = weakref.WeakValueDictionary()
 
@@ -104,6 +120,7 @@ class ObjectPool:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._waiting = 0
+        self._sta_events: list[Any] = []  # the events of waiters in an STA (see _wait)
         self._idle: list[Any] = []
         self._in_use = 0
         self._creating = 0
@@ -151,7 +168,7 @@ class ObjectPool:
                 self._activations -= 1
                 self._destroyed += 1
                 if self._waiting:
-                    self._cond.notify()
+                    self._wake()
             destroy(obj)
             description = f"{self.cls.__name__}.Activate raised: {e}"
             raise error_from_hresult(CO_E_ACTIVATIONFAILED, description) from e
@@ -188,7 +205,7 @@ class ObjectPool:
                     )
                 self._waiting += 1
                 try:
-                    cond.wait(remaining)
+                    self._wait(remaining)
                 finally:
                     self._waiting -= 1
         try:
@@ -197,7 +214,7 @@ class ObjectPool:
             with cond:
                 self._creating -= 1
                 if self._waiting:
-                    cond.notify()
+                    self._wake()
             raise
         with cond:
             self._creating -= 1
@@ -222,7 +239,7 @@ class ObjectPool:
                 keep = False
                 self._destroyed += 1
             if self._waiting:
-                self._cond.notify()
+                self._wake()
         if not keep:
             destroy(obj)
         hook = self._on_return
@@ -231,6 +248,36 @@ class ObjectPool:
                 hook(obj)
             except Exception:
                 log.exception("%s: the pool's return hook raised", self.cls.__name__)
+
+    def _wait(self, seconds: float) -> None:
+        """Wait (holding the lock, which the wait gives up meanwhile) until ``_wake`` or ``seconds``. In an STA
+        the wait pumps (CoWaitForMultipleHandles), so the Release that would end it, a call into this apartment,
+        can arrive during it; elsewhere it is the condition's wait."""
+        if not _in_sta():
+            self._cond.wait(seconds)
+            return
+        from ole32_bindings import apartments
+        from ole32_bindings.hresult import ComError
+        from ole32_bindings.win32 import Event
+
+        event = Event()
+        self._sta_events.append(event)
+        self._lock.release()
+        try:
+            apartments.wait_for_handles([event.handle], max(0, int(seconds * 1000)))
+        except ComError as e:
+            if e.hresult & 0xFFFFFFFF != RPC_S_CALLPENDING:  # (a timeout: the caller re-checks the deadline)
+                raise
+        finally:
+            self._lock.acquire()
+            self._sta_events.remove(event)
+            event.close()
+
+    def _wake(self) -> None:
+        """Wake the waiters (holding the lock): one condition waiter, every pumping (STA) waiter (they re-check)."""
+        self._cond.notify()
+        for event in self._sta_events:
+            event.set()
 
     # ---- the application's view ------------------------------------------------------------------------------
 
@@ -255,6 +302,8 @@ class ObjectPool:
             idle, self._idle = self._idle, []
             self._destroyed += len(idle)
             self._cond.notify_all()
+            for event in self._sta_events:
+                event.set()
         for obj in idle:
             destroy(obj)
         return len(idle)

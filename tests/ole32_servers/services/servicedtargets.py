@@ -4,7 +4,7 @@ the bench can call them): ``Work(n)`` is a small command language, every lifecyc
 ``Work(n)``: 0 → the serving real object's serial; 1 → set_complete(), serial; 2 → set_abort(), serial;
 3 → object_context().deactivate_on_return = True, serial; 4 → the length of the construction string the object
 received (-1: none); 5 → the pool's statistics as ``made*10000 + in_use*100 + idle`` (for out-of-process
-clients); -1 → raises ValueError. ``Nothing()`` does nothing (the benchmark's call).
+clients); 6 → ``waits*100 + timeouts``; -1 → raises ValueError. ``Nothing()`` does nothing (the benchmark's call).
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def build(name, services, *, auto_complete_work=False, auto_complete_nothing=Fal
         elif n == 5:
             s = pool_of(type(self)).statistics()
             return s.made * 10000 + s.in_use * 100 + s.idle
+        elif n == 6:
+            s = pool_of(type(self)).statistics()
+            return s.waits * 100 + s.timeouts
         log("Work", self.serial)
         return self.serial
 
@@ -117,7 +120,8 @@ def served_class(kind):
     """One class per ``kind``, made once per process: what an InprocServer32 registration names
     (``servicedtargets:pooled_class`` ...) and what the test LocalServer32 serves (``pyserver.py -Services``).
     ``pooled``: ObjectPooling(2, 3, 300); ``jit``: that plus JIT with an @auto_complete Work; ``construct``:
-    ObjectPooling(1, 2, 300) with construction enabled (default "default-string")."""
+    ObjectPooling(1, 2, 300) with construction enabled (default "default-string"); ``onlyone``: ObjectPooling(0, 1,
+    20000)."""
     cls = _made.get(kind)
     if cls is None:
         from ole32_servers.services import ConstructionEnabled, JustInTimeActivation, ObjectPooling
@@ -126,6 +130,8 @@ def served_class(kind):
             cls = build("ServedPooled", [ObjectPooling(2, 3, 300)])
         elif kind == "jit":
             cls = build("ServedJit", [ObjectPooling(2, 3, 300), JustInTimeActivation()], auto_complete_work=True)
+        elif kind == "onlyone":
+            cls = build("ServedOnlyOne", [ObjectPooling(0, 1, 20_000)])
         elif kind == "construct":
             cls = build(
                 "ServedConstruct", [ObjectPooling(1, 2, 300), ConstructionEnabled("default-string")], construct=True

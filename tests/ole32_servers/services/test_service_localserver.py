@@ -178,3 +178,22 @@ def test_a_comtypes_client_sees_the_same_pool_and_jit(mta, server_pid_file, clsi
         keep.release()
     finally:
         _finish(proc)
+
+
+def test_a_wait_in_an_sta_server_lets_the_release_that_ends_it_arrive(mta, server_pid_file, clsid):
+    """An STA server: the activation waiting for an exhausted pool runs on the apartment's thread, and the Release
+    that frees an object is a call into that same apartment. The pool's wait pumps, so the Release arrives during
+    the wait and serves the waiter (a plain wait would block it until CreationTimeOut, 20 s, then fail)."""
+    import threading
+
+    ensure_type_libraries()
+    proc = _start(server_pid_file, clsid, "onlyone", "-Apartment", "STA")
+    try:
+        held = activate_local(clsid, IBenchTarget)  # MaxPoolSize 1: in use
+        timer = threading.Timer(0.2, held.release)  # from another MTA thread, during the wait
+        timer.start()
+        with activate_local(clsid, IBenchTarget, timeout=0) as late:
+            timer.join()
+            assert late.Work(6) == 1 * 100 + 0  # it waited once and did not time out
+    finally:
+        _finish(proc)
