@@ -569,3 +569,52 @@ def test_native_callers_on_several_threads_run_one_at_a_time(mta):
     assert stats.calls == 800 and stats.waits > 0 and not stats.busy
     p.release()
     cf.release()
+
+
+def test_a_waiter_in_an_sta_keeps_serving_its_apartment(mta, probe_typelib):
+    """The activity's owner (MTA) calls an object in an STA whose thread is itself waiting to enter the activity:
+    the wait pumps (CoWaitForMultipleHandles), so the owner's call is served there, the owner leaves, and the STA
+    thread enters. A wait that did not pump would deadlock the three (bounded joins fail the test instead)."""
+    from ole32_marshalling.sta import StaThread
+    from ole32_servers.services.synchronization import Activity
+
+    Probe = probe_class()
+    activity = Activity("sta waiter", timeout=30)
+    held = threading.Event()
+    order = []
+    with StaThread("waiter") as sta:
+        c = sta.call(lambda: Probe(None, Counter()).as_ptr(IActivityProbe))
+        c_obj = sta.call(lambda: _object_of(c))
+        c_proxy = _marshal_from(sta, c, IActivityProbe)
+
+        def owner():
+            with activity.entered():
+                held.set()
+                deadline = time.monotonic() + JOIN
+                while activity.statistics().waiting == 0 and time.monotonic() < deadline:
+                    time.sleep(0.005)  # the STA thread is queued now
+                c_proxy.Call(0)  # served on the STA thread, which is waiting for the activity
+                order.append("owner done")
+
+        def sta_waiter():
+            assert held.wait(JOIN)
+            token = activity.enter()  # waits, pumping
+            order.append("sta entered")
+            activity.leave(token)
+
+        box = {}
+        t = threading.Thread(target=owner)
+        t.start()
+        try:
+            sta.call(sta_waiter, timeout=JOIN)
+        except BaseException as e:
+            box["error"] = e
+        t.join(JOIN)
+        assert not t.is_alive(), "the owner never finished: a deadlock"
+        assert "error" not in box, box
+        c_proxy.release()
+        sta.call(c.release)
+    assert order == ["owner done", "sta entered"]
+    assert [thread for thread, _ in c_obj.seen] == [sta.thread_id]
+    stats = activity.statistics()
+    assert stats.waits == 1 and stats.timeouts == 0 and not stats.busy
