@@ -152,9 +152,11 @@ CLIENT = (
 )
 
 
-def _client_that_dies_holding(clsid):
+def _client_that_dies_holding(clsid, release_first=False):
+    """A client process that activates ``clsid``, calls it, (releases it, with ``release_first``) and is killed."""
+    code = CLIENT.replace("p.Work(0)\n", "p.Work(0)\np.release()\n") if release_first else CLIENT
     client = subprocess.Popen(
-        [sys.executable, "-c", CLIENT, str(clsid), os.path.join(ROOT, "tests"), ROOT],
+        [sys.executable, "-c", code, str(clsid), os.path.join(ROOT, "tests"), ROOT],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -255,4 +257,22 @@ def test_client_threads_calling_one_object_in_another_process(mta, server, kind)
         assert not errors, errors
         most = p.Work(0)
         assert most == 1 if kind == "synced" else most > 1, most
+    assert _exits_by_itself(proc)
+
+
+def test_an_object_a_dead_client_gave_back_is_not_taken_from_its_next_client(mta, server):
+    """The watch ends with the object's return: a client that released its pooled object and then died must not
+    cut off the next client of that same object."""
+    from bench.benchtarget import IBenchTarget
+
+    clsid, proc = server("pooled")
+    with activate_local(clsid, IBenchTarget) as keep_alive:  # holds the server while the client comes and goes
+        serial = keep_alive.Work(0)
+        _client_that_dies_holding(clsid, release_first=True)  # it used the other object and gave it back
+        with activate_local(clsid, IBenchTarget) as p:  # that object again (the pool's only idle one)
+            other = p.Work(0)
+            assert other != serial
+            time.sleep(2.0)  # the watcher has seen the client's exit by now
+            assert p.Work(0) == other  # still connected, still the same object
+            assert _counts(p) == (2, 2, 0)
     assert _exits_by_itself(proc)
