@@ -204,24 +204,32 @@ class LocalServer:
         log_path: str | None = None,
     ) -> int:
         """``-RegServer`` | ``-UnregServer`` | ``-Embedding`` (or nothing). ``typelib``: an object with
-        ``register()``/``unregister()`` (see ole32_servers.typelib) registered alongside."""
+        ``register()``/``unregister()`` (see ole32_servers.typelib) registered alongside, or a list of them (e.g.
+        the server's own and ``services.jit.services_type_library(path)`` for a JIT class's Dispose)."""
         args = [a.lower().lstrip("-/") for a in argv]
         if "regserver" in args:
             if registration is None:
                 raise SystemExit("no registration given")
             register(registration)
-            if typelib is not None:
-                typelib.register()
+            for lib in _typelibs(typelib):
+                lib.register()
             return 0
         if "unregserver" in args:
             if registration is None:
                 raise SystemExit("no registration given")
             unregister(registration)
-            if typelib is not None:
-                typelib.unregister()
+            for lib in _typelibs(typelib):
+                lib.unregister()
             return 0
         detach_std_handles(log_path)
         return self.run()
+
+
+def _typelibs(typelib: Any) -> list[Any]:
+    """``main``'s ``typelib`` as a list (None: none; one object; or a list or tuple of them)."""
+    if typelib is None:
+        return []
+    return list(typelib) if isinstance(typelib, (list, tuple)) else [typelib]
 
 
 def _pin(obj: ComObject, iid: Guid) -> Any:

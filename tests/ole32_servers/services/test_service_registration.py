@@ -125,3 +125,39 @@ def test_inproc_server_with_services_pools_in_the_clients_process(mta):
         assert release_class_objects(clsid) == 1
     assert pool_of(T) is None  # the class object is gone, its pool closed
     assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{clsid}")
+
+
+def test_localserver_regserver_writes_the_record_and_every_type_library(mta):
+    """``LocalServer.main(-RegServer / -UnregServer)`` with a class's services and a list of type libraries (the
+    server's own and IObjectDispose's): everything registered, then everything removed."""
+    from servicedtargets import served_class
+
+    from ole32_bindings import registry
+    from ole32_bindings.guid import Guid
+    from ole32_servers.localserver import LocalServer
+    from ole32_servers.registration import ServerRegistration, read_services
+    from ole32_servers.services import services_of
+
+    class FakeLib:
+        def __init__(self):
+            self.calls = []
+
+        def register(self):
+            self.calls.append("register")
+
+        def unregister(self):
+            self.calls.append("unregister")
+
+    T = served_class("jit")
+    clsid = Guid.new()
+    reg = ServerRegistration(clsid, "jit server", "server.exe", services=services_of(T))
+    libs = [FakeLib(), FakeLib()]
+    server = LocalServer([(clsid, T)])
+    assert server.main(["-RegServer"], reg, typelib=libs) == 0
+    try:
+        assert read_services(clsid)["JustInTimeActivation"] == 1
+        assert [lib.calls for lib in libs] == [["register"], ["register"]]
+    finally:
+        assert server.main(["-UnregServer"], reg, typelib=libs) == 0
+    assert [lib.calls for lib in libs] == [["register", "unregister"]] * 2
+    assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{clsid}")
