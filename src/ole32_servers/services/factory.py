@@ -54,6 +54,10 @@ class ServicedClassFactory(ComObject, implements=[IClassFactory]):
         construction_string: str | None = None,
         lock: ServerLockLike | None = None,
     ) -> None:
+        from .component import ServicedComponent
+
+        if not (isinstance(cls, type) and issubclass(cls, ServicedComponent)):
+            raise TypeError(f"ServicedClassFactory serves ServicedComponent subclasses, not {cls!r}")
         self.cls = cls
         self.services = services if services is not None else services_of(cls)
         s = self.services

@@ -329,3 +329,24 @@ def test_activate_and_deactivate_see_the_activation_context_and_its_vote(mta):
         ("Activate", False),
         ("Deactivate", TX_ABORT),
     ]
+
+
+def test_refused_interface_aggregation_and_a_plain_class_make_nothing(mta):
+    from bench.benchtarget import py_target_class
+    from ole32_bindings.hresult import NoAggregationError, NoInterfaceError
+    from ole32_servers.services import ServicedClassFactory
+    from vtables.interfaces import IPersist, IUnknown
+
+    T = _jit(pool=(0, 1, 100))
+    factory, cf = _factory_ptr(T)
+    with cf:
+        with pytest.raises(NoInterfaceError):
+            cf.CreateInstance(None, IPersist.iid)  # the interceptor does not answer it: nothing was activated
+        outer = py_target_class()()  # any object of ours as the would-be outer
+        with outer.as_ptr(IUnknown) as o, pytest.raises(NoAggregationError):
+            cf.CreateInstance(o, IUnknown.iid)
+        assert T.events == []
+        s = factory.pool.statistics()
+        assert (s.made, s.in_use, s.activations) == (0, 0, 0)
+    with pytest.raises(TypeError, match="ServicedComponent subclasses"):
+        ServicedClassFactory(py_target_class())
