@@ -171,6 +171,9 @@ class Activity:
         the calls queued before this one (CONTEXT_E_SYNCH_TIMEOUT after ``timeout``). Returns the token for
         ``leave``."""
         me = causality()
+        spare = _spare_events()
+        if not spare and self._owner is not None and self._owner != me:  # likely to wait: make the event unguarded
+            spare.append(win32.create_event(manual_reset=True, initial=False))
         with self._guard:
             self._calls += 1
             owner = self._owner
@@ -185,7 +188,7 @@ class Activity:
                 _push(self)
                 return me
             waiter = _Waiter(me)
-            waiter.event = win32.create_event(manual_reset=True, initial=False)
+            waiter.event = spare.pop() if spare else win32.create_event(manual_reset=True, initial=False)
             self._queue.append(waiter)
             self._waits += 1
             if len(self._queue) > self._max_queue:
@@ -193,8 +196,9 @@ class Activity:
         try:
             self._wait(waiter)
         finally:
-            win32.close_handle(waiter.event)
-            waiter.event = None
+            event, waiter.event = waiter.event, None
+            win32.reset_event(event)  # nobody sets it any more: granted (set), or out of the queue
+            spare.append(event)
         _push(self)
         return me
 
@@ -272,6 +276,25 @@ class Activity:
                 self._owner is not None,
                 len(self._queue),
             )
+
+
+class _SpareEvents(list):  # type: ignore[type-arg]
+    """A thread's wait events, kept for its next waits (making an event is a kernel call); closed with the thread's
+    local data when the thread ends."""
+
+    def __del__(self) -> None:
+        for handle in self:
+            try:
+                win32.close_handle(handle)
+            except OSError:
+                pass
+
+
+def _spare_events() -> list[Any]:
+    spare: list[Any] | None = getattr(_tls, "events", None)
+    if spare is None:
+        spare = _tls.events = _SpareEvents()
+    return spare
 
 
 def _push(activity: Activity) -> None:
