@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .factory import ServicedClassFactory
     from .jit import Interceptor, dispose, interceptor_class
     from .pooling import ObjectPool, PoolStatistics, pool_of
+    from .synchronization import Activity, ActivityStatistics, current_activity
 
 __all__ = [
     "ObjectPooling",
@@ -54,6 +55,9 @@ __all__ = [
     "ConstructString",
     "construct_string",
     "ServicedClassFactory",
+    "Activity",
+    "ActivityStatistics",
+    "current_activity",
 ]
 
 _WHERE = {
@@ -79,6 +83,9 @@ _WHERE = {
     "ConstructString": "construction",
     "construct_string": "construction",
     "ServicedClassFactory": "factory",
+    "Activity": "synchronization",
+    "ActivityStatistics": "synchronization",
+    "current_activity": "synchronization",
 }
 
 
