@@ -18,10 +18,10 @@ The rules, as enforced here:
   (``vtables.object.live_objects``), like a new one. The client's last Release never destroys a pooled object.
 * :meth:`ObjectPool.close` (the class object was released, or the server is ending) destroys the idle objects;
   objects in use are destroyed when they come back. A take after close fails with CO_E_SERVER_STOPPING.
-
-COM+ keeps ``min_pool_size`` objects even after it destroys some; this pool makes new objects only on demand
-after that (the statistics show how many were made). A wait in an STA pumps (CoWaitForMultipleHandles), so the
-Release that ends it, a call into that apartment, can arrive during it.
+* Like COM+, the pool keeps ``min_pool_size`` objects: after it destroys one (refused, failed), it makes
+  replacements on that thread until the minimum exists again (a construction that fails there is logged).
+* A wait in an STA pumps (CoWaitForMultipleHandles), so the Release that ends it, a call into that apartment, can
+  arrive during it.
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ class ObjectPool:
                 if self._waiting:
                     self._wake()
             destroy(obj)
+            self._replenish()
             description = f"{self.cls.__name__}.Activate raised: {e}"
             raise error_from_hresult(CO_E_ACTIVATIONFAILED, description) from e
         return obj
@@ -242,12 +243,43 @@ class ObjectPool:
                 self._wake()
         if not keep:
             destroy(obj)
+            self._replenish()
         hook = self._on_return
         if hook is not None:
             try:
                 hook(obj)
             except Exception:
                 log.exception("%s: the pool's return hook raised", self.cls.__name__)
+
+    def _replenish(self) -> None:
+        """After a destruction: make objects until ``min_pool_size`` exist again (COM+ keeps the minimum), on this
+        thread. A construction that fails is logged and ends the attempt (the next destruction tries again)."""
+        while True:
+            with self._lock:
+                if self.closed or self._in_use + len(self._idle) + self._creating >= self.config.min_pool_size:
+                    return
+                self._creating += 1
+            try:
+                obj = self._new()
+            except Exception:
+                log.exception("%s: making an object to keep MinPoolSize failed", self.cls.__name__)
+                with self._lock:
+                    self._creating -= 1
+                    if self._waiting:
+                        self._wake()
+                return
+            with self._lock:
+                self._creating -= 1
+                closed = self.closed
+                if not closed:
+                    self._idle.append(obj)
+                    if self._waiting:
+                        self._wake()
+                else:
+                    self._destroyed += 1
+            if closed:
+                destroy(obj)
+                return
 
     def _wait(self, seconds: float) -> None:
         """Wait (holding the lock, which the wait gives up meanwhile) until ``_wake`` or ``seconds``. In an STA

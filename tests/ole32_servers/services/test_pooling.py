@@ -110,17 +110,18 @@ def test_refused_or_failing_objects_are_destroyed_not_reused(mta):
         with _create(clsid) as p:
             assert p.Work(0) == 1
         assert ("destroyed", 1) in T.events  # CanBePooled said no
-        assert _stats(factory) == (1, 0, 0, 0, 0, 1, 1)
+        assert T.events[-1] == ("new", 2)  # MinPoolSize kept: a replacement, made on the releasing thread
+        assert _stats(factory) == (2, 0, 1, 0, 0, 1, 1)
         T.poolable = True
         T.fail = {"Deactivate"}
         with _create(clsid) as p:
-            assert p.Work(0) == 2  # a new object: 1 is gone
+            assert p.Work(0) == 2  # the replacement: 1 is gone
         assert ("destroyed", 2) in T.events and ("CanBePooled", 2) not in T.events  # Deactivate raised
         T.fail = {"CanBePooled"}
         with _create(clsid) as p:
             assert p.Work(0) == 3
         assert ("destroyed", 3) in T.events
-        assert _stats(factory) == (3, 0, 0, 0, 0, 3, 3)
+        assert _stats(factory) == (4, 0, 1, 0, 0, 3, 3)
     finally:
         reg.revoke_all()
 
@@ -136,7 +137,7 @@ def test_activate_that_raises_fails_the_activation_and_restores_the_counts(mta):
             _create(clsid)
         assert e.value.hresult == CO_E_ACTIVATIONFAILED
         assert ("destroyed", 1) in T.events
-        assert _stats(factory) == (1, 0, 0, 0, 0, 1, 0)  # nothing in use: the one slot is free again
+        assert _stats(factory) == (2, 0, 1, 0, 0, 1, 0)  # nothing in use; MinPoolSize kept with a replacement
         T.fail = set()
         with _create(clsid) as p:
             assert p.Work(0) == 2
