@@ -2,13 +2,15 @@
 administrable part back (pool sizes, construction string), unregistration removes it; an InprocServer32 class
 with services gets its pool in the client's process."""
 
+import os
+
 import pytest
 from servicedtargets import IBenchTarget
 from testlib import ROOT
 
 pytestmark = pytest.mark.runtime
 
-HERE = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def test_register_writes_the_services_and_unregister_removes_them(mta):
@@ -161,3 +163,32 @@ def test_localserver_regserver_writes_the_record_and_every_type_library(mta):
         assert server.main(["-UnregServer"], reg, typelib=libs) == 0
     assert [lib.calls for lib in libs] == [["register", "unregister"]] * 2
     assert not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"CLSID\\{clsid}")
+
+
+def test_a_cpp_client_process_activates_a_pooled_jit_inproc_class(mta):
+    """bench_cpp_client.exe, a plain C++ process: COM loads python_inproc.dll, which starts Python there; the class
+    object it makes is the serviced one (the registered record says so), and 200 activations + calls succeed."""
+    import json
+    import subprocess
+
+    from servicedtargets import jit_class
+
+    from ole32_bindings.guid import Guid
+    from ole32_servers.inproc import register_inproc, unregister_inproc
+    from ole32_servers.services import services_of
+
+    clsid = Guid.new()
+    register_inproc(clsid, "servicedtargets:jit_class", python_path=[ROOT, HERE], services=services_of(jit_class()))
+    try:
+        r = subprocess.run(
+            [os.path.join(ROOT, "build", "native", "bench_cpp_client.exe"), "activate_inproc", str(clsid), "200"],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            cwd=ROOT,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert json.loads(r.stdout)["check"] == "work=4950"
+    finally:
+        assert unregister_inproc(clsid)
