@@ -86,7 +86,7 @@ src/ole32_servers/python_inproc.dll: native/inproc/python_inproc.c
 WIDL := widl
 WINDRES := x86_64-w64-mingw32-windres
 BENCH_IDL := native/bench/benchtarget.idl
-BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h native/common/bench_work.h \
+BENCH_DEPS := $(NATIVE)/benchtarget.h native/bench/bench_object.h native/bench/services.h native/common/bench_work.h \
 	$(NATIVE)/benchdual.h native/common/bench_dual.h native/common/typeinfo_dispatch.h $(NATIVE)/benchdual_res.o
 
 $(NATIVE)/benchtarget.tlb: $(BENCH_IDL)

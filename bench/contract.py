@@ -27,3 +27,9 @@ CLSID_CppBenchDualTarget = "{7782D954-1218-4973-A2D7-3791F94773C4}"  # C++, in-p
 CLSID_PyBenchDualServer = "{E9198F84-39AE-4C67-AD85-D71955BEB301}"  # ours, LocalServer32 (bench/pyserver.py)
 CLSID_CtBenchDualServer = "{E9198F84-39AE-4C67-AD85-D71955BEB302}"  # comtypes, LocalServer32 (bench/ctserver.py)
 CLSID_PwBenchDualServer = "{E9198F84-39AE-4C67-AD85-D71955BEB303}"  # pywin32, LocalServer32 (bench/pwserver.py)
+
+#: Issue 17's services rows (11a pooled activation, 11b JIT call): IBenchTarget classes with ObjectPooling (and
+#: JustInTimeActivation), registered in the client's process (bench/pooled.py; native/bench/services.h for C++).
+CLSID_PyPooledTarget = "{2F3C8E51-6B7A-4D2E-9C1F-0A5B4E3D2C11}"  # ours, pooled (ObjectPooling)
+CLSID_PyJitTarget = "{2F3C8E51-6B7A-4D2E-9C1F-0A5B4E3D2C12}"  # ours, pooled + JustInTimeActivation, AutoComplete
+CLSID_CppPooledTarget = "{2F3C8E51-6B7A-4D2E-9C1F-0A5B4E3D2C13}"  # C++, pooled (bench_cpp_client.exe's own)

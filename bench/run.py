@@ -98,6 +98,18 @@ ROWS = [
     Row("11d", "in-process dispinterface event to 10 sinks", None, None, 0.05),
     Row("12a", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
     Row("12b", "out-of-process event to 10 sinks", None, None, 0.2),
+    # Issue 17's services rows (bench/pooled.py, native/bench/services.h): pooled activation must also beat our own
+    # unpooled row 1a (the pair ours -> ours-unpooled, timed in this row); the article's ratio is its JIT-style
+    # cross-context call (2x)
+    Row(
+        "11a",
+        "in-process pooled activation, warm pool (CoCreateInstance + Release)",
+        None,
+        1.2,
+        0.05,
+        ("ours-unpooled",),
+    ),
+    Row("11b", "JIT call through the interceptor of a pooled class: activate + Nothing + deactivate", 2.0, 2.0, 0.05),
 ]
 
 CPP = "cpp"
@@ -138,11 +150,22 @@ def _registry_inproc_ours(state: dict) -> None:
     state["registry_ours"] = CLSID_PyInprocTarget
 
 
+def _services_setup(state: dict) -> Any:
+    """Rows 11a, 11b: the serviced class objects (bench/pooled.py) registered in this process, once."""
+    if "services" not in state:
+        from bench.pooled import ServiceRegistrations
+
+        state["services"] = ServiceRegistrations()
+    return state["services"]
+
+
 def close_state(state: dict) -> None:
     """Undo what the pairs set up on first use (in-process class objects, InprocServer32 registrations); each
     entry is removed from ``state`` as it is undone."""
     if "inproc" in state:
         state.pop("inproc").close()
+    if "services" in state:
+        state.pop("services").close()
     if "registry" in state:
         from ole32_bindings import registry
 
@@ -368,6 +391,23 @@ def pair_table(state: dict) -> list[P.Pair]:
             for sinks in (CPP, "ours", "comtypes", "pywin32"):
                 kind = sinks + "-disp" if sinks in (CPP, "ours") else sinks
                 add(row, source, sinks, lambda s=source, t=kind, k=k: E.fire_measure(s, t, k))
+    # 11a, 11b: issue 17's services (pooled activation; a JIT call on a pooled AutoComplete class), the C++ pool and
+    # interceptor in bench_cpp_client.exe's own process, ours registered here; 11a also times our unpooled 1a
+    from bench import pooled as S
+
+    add("11a", CPP, CPP, lambda: P.cpp_exe_measure("activate_pooled", S.CLSID_CppPooledTarget, 20000))
+    add("11a", "ours", "ours", lambda: S.activate_pooled_ours(_services_setup(state), P.activate_ours))
+    add("11a", CPP, "ours", lambda: S.activate_pooled_ours(_services_setup(state), P.activate_cpp_loop))
+    add(
+        "11a",
+        "ours",
+        "ours-unpooled",
+        lambda: (_inproc_setup(state), P.activate_ours(CLSID_PyTarget, inproc))[1],
+        "row 1a's ours -> ours (no pool), in this row's rounds",
+    )
+    add("11b", CPP, CPP, lambda: P.cpp_exe_measure("jit_call_pooled", S.CLSID_CppPooledTarget, 200_000))
+    add("11b", "ours", "ours", lambda: S.jit_call(_services_setup(state), P.call_ours))
+    add("11b", CPP, "ours", lambda: S.jit_call(_services_setup(state), P.call_cpp_loop))
     return L
 
 

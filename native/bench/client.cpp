@@ -10,6 +10,7 @@
 //   cross_apartment_nothing_sta_to_mta  cross_apartment_work_sta_to_mta  (STA client, object in the MTA)
 //   dispatch_nothing_inproc  dispatch_work_inproc  dispatch_mix_inproc      (late-bound: IDispatch::Invoke on
 //   dispatch_nothing_local   dispatch_work_local   dispatch_mix_local        an IBenchDual object)
+//   activate_pooled  jit_call_pooled         (issue 17: a pooled class object, a JIT interceptor; services.h)
 // n: Work's argument for the *_work_* rows (default 100; Work(100) must return 4950).
 //
 // Success: exit code 0 and {"row":..., "clsid":..., "iterations":..., "total_seconds":..., "seconds_per_op":...,
@@ -17,6 +18,7 @@
 // Timing: QueryPerformanceCounter around the whole timed loop (total_seconds); rows whose operation takes
 // microseconds or more also time each operation and report min/median/max of those.
 #include "bench_object.h"
+#include "services.h"
 #include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,6 +433,48 @@ int RowActivateInproc(const CLSID &clsid, long long iters, LONG n) {
     return 0;
 }
 
+// Row 11a: CoCreateInstance + Release of a pooled class (services.h) whose class object is registered in this
+// process; the pool (min 1, max 4) is warm, so every activation reuses the one object made up front.
+int RowActivatePooled(const CLSID &clsid, long long iters) {
+    Com com(COINIT_MULTITHREADED);
+    svc::Pool pool(1, 4, 20000);
+    svc::PooledFactory *f = new svc::PooledFactory(&pool);
+    DWORD cookie = 0;
+    Check(CoRegisterClassObject(clsid, f, CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie),
+          "CoRegisterClassObject(CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE)");
+    const long long warmup = 100;
+    Timing t = Measure(iters, warmup, true, "CoCreateInstance(CLSCTX_INPROC_SERVER) + Release (pooled)",
+                       [&]() -> HRESULT { return CreateAndRelease(clsid, CLSCTX_INPROC_SERVER); });
+    CoRevokeClassObject(cookie);
+    f->Release();
+    if (pool.Made() != 1 || pool.InUse() != 0 || pool.Idle() != 1) Fail("the pool did not reuse its one object", E_UNEXPECTED);
+    char check[64];
+    snprintf(check, sizeof check, "pool made=1 reused=%lld", iters + warmup);
+    Json j = Report(t, warmup, check);
+    j.Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+// Row 11b: Nothing() through a JIT interceptor of a pooled AutoComplete class (services.h): each call takes the
+// object from the pool (Activate), calls it, and gives it back (Deactivate, CanBePooled).
+int RowJitCallPooled(long long iters, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    svc::Pool pool(1, 4, 20000);
+    IBenchTarget *volatile jit = new svc::JitTarget(&pool);
+    std::string check = WorkCheck(jit, n);
+    const long long warmup = 1000;
+    Timing t = Measure(iters, warmup, false, "IBenchTarget::Nothing through the JIT interceptor (pooled)",
+                       [&]() -> HRESULT { return jit->Nothing(); });
+    jit->Release();
+    if (pool.Made() != 1 || pool.InUse() != 0) Fail("the JIT calls did not reuse the pool's one object", E_UNEXPECTED);
+    check += " pool made=1";
+    Json j = Report(t, warmup, check);
+    j.Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
 int RowCreateInstanceFactory(long long iters) {
     Com com(COINIT_MULTITHREADED);
     IClassFactory *volatile f = new BenchFactory();
@@ -667,7 +711,7 @@ void Usage() {
           "rows: activate_local call_nothing_local call_work_local activate_cold activate_inproc_registered\n"
           "      createinstance_factory call_nothing_inproc call_work_inproc cross_apartment_nothing\n"
           "      cross_apartment_work cross_apartment_{nothing,work}_{mta_to_sta,sta_to_mta}\n"
-          "      dispatch_{nothing,work,mix}_{inproc,local}\n",
+          "      dispatch_{nothing,work,mix}_{inproc,local} activate_pooled jit_call_pooled\n",
           stderr);
 }
 
@@ -726,6 +770,8 @@ int main(int argc, char **argv) {
     if (row == "dispatch_nothing_local") return RowDispatchLocal(clsid, DualOp::Nothing, iters, n);
     if (row == "dispatch_work_local") return RowDispatchLocal(clsid, DualOp::Work, iters, n);
     if (row == "dispatch_mix_local") return RowDispatchLocal(clsid, DualOp::Mix, iters, n);
+    if (row == "activate_pooled") return RowActivatePooled(clsid, iters);
+    if (row == "jit_call_pooled") return RowJitCallPooled(iters, n);
     Usage();
     Fail("unknown row", E_INVALIDARG, 2);
 }

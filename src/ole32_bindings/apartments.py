@@ -21,6 +21,7 @@ __all__ = [
     "get_apartment_type",
     "get_current_process",
     "get_context_token",
+    "get_current_logical_thread_id",
     "get_object_context",
     "wait_for_handles",
 ]
@@ -32,6 +33,7 @@ _OleUninitialize = function("OleUninitialize")
 _CoGetApartmentType = function("CoGetApartmentType")
 _CoGetCurrentProcess = function("CoGetCurrentProcess")
 _CoGetContextToken = function("CoGetContextToken")
+_CoGetCurrentLogicalThreadId = function("CoGetCurrentLogicalThreadId")
 _CoGetObjectContext = function("CoGetObjectContext")
 _CoWaitForMultipleHandles = function("CoWaitForMultipleHandles")
 
@@ -86,6 +88,16 @@ def get_context_token() -> int:
     out = ffi.new("ULONG_PTR *")
     check(_CoGetContextToken(out))
     return int(out[0])
+
+
+def get_current_logical_thread_id() -> Guid:
+    """CoGetCurrentLogicalThreadId: the causality id of the calling thread. A thread has its own until it serves a
+    call through a proxy; while it serves one it carries the caller's (the ORPCTHIS ``cid`` COM sends with every
+    call), so a callback on the same chain of calls has the same id whatever thread it arrives on. Needs no
+    apartment."""
+    out = ffi.new("GUID *")
+    check(_CoGetCurrentLogicalThreadId(out))
+    return Guid.from_bytes_le(bytes(ffi.buffer(out)))
 
 
 def get_object_context(iid: Guid) -> Any:

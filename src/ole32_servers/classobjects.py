@@ -17,7 +17,29 @@ from ole32_bindings.constants import REGCLS
 from ole32_bindings.guid import Guid
 from vtables.interfaces import IUnknown
 
-__all__ = ["ClassObjects"]
+__all__ = ["ClassObjects", "class_object_for"]
+
+
+def class_object_for(cls: type, *, clsid: Guid | None = None, lock: Any = None) -> Any:
+    """The class object of ``cls`` (a new one): a ``vtables.factory.ClassFactory``, or for a class that declares
+    services a ``services.factory.ServicedClassFactory`` (its pool made now). With ``clsid``, what registration
+    recorded for it (``registration.read_services``, read from HKEY_CLASSES_ROOT) replaces the declared pool sizes
+    and construction string. ``lock``: a LocalServer's process lock."""
+    from .services.declaration import from_registry, services_of
+
+    declared = services_of(cls)
+    if declared.empty:
+        from vtables.factory import ClassFactory
+
+        return ClassFactory(cls, lock=lock)
+    from .services.factory import ServicedClassFactory
+
+    services, text = declared, None
+    if clsid is not None:
+        from .registration import read_services
+
+        services, text = from_registry(declared, read_services(clsid))
+    return ServicedClassFactory(cls, services=services, construction_string=text, lock=lock)
 
 
 class ClassObjects:

@@ -13,9 +13,11 @@ the GIL and calls ``class_object`` below, which imports the class once and hands
 
 COM's rules, as enforced here:
 
-* The class object is a ``vtables.factory.ClassFactory`` made once per CLSID and kept for the life of the process
-  (an in-process server's class objects may be asked for at any time; a Python started by the DLL is never
-  finalized, so DllCanUnloadNow says S_FALSE). Each DllGetClassObject returns a new reference (QueryInterface).
+* The class object is a ``vtables.factory.ClassFactory`` (a ``ServicedClassFactory`` for a class with services,
+  whose pool is made then, with the pool sizes and construction string registered) made once per CLSID and kept
+  for the life of the process (an in-process server's class objects may be asked for at any time; a Python
+  started by the DLL is never finalized, so DllCanUnloadNow says S_FALSE). Each DllGetClassObject returns a new
+  reference (QueryInterface).
 * A failure becomes the HRESULT COM expects: an unregistered or unimportable class CLASS_E_CLASSNOTAVAILABLE, an
   IID the class object lacks E_NOINTERFACE; the Python traceback goes to the log, never to a MessageBox.
 * ThreadingModel "Both" (the default): objects live in the apartment of the thread that creates them, so a
@@ -37,10 +39,10 @@ from ole32_bindings import registry
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, to_signed
-from vtables.factory import ClassFactory
 from vtables.interfaces import IUnknown
 
-from .registration import HKCR, remove_class_identity, write_class_identity
+from .classobjects import class_object_for
+from .registration import HKCR, remove_class_identity, write_class_identity, write_services
 
 __all__ = [
     "HOST_DLL",
@@ -58,8 +60,8 @@ HOST_DLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_inpr
 """The path of ``python_inproc.dll``, next to this module: the InprocServer32 that ``register_inproc`` names."""
 CLASS_E_CLASSNOTAVAILABLE = 0x80040111
 
-_factories: dict[Guid, tuple[ClassFactory, Any]] = {}  # clsid -> (class object, the reference we keep)
-_by_text: dict[str, tuple[ClassFactory, Any]] = {}  # the same, by the text the DLL passes
+_factories: dict[Guid, tuple[Any, Any]] = {}  # clsid -> (class object, the reference we keep)
+_by_text: dict[str, tuple[Any, Any]] = {}  # the same, by the text the DLL passes
 _iids: dict[str, Guid] = {}
 _guard = threading.Lock()
 
@@ -91,10 +93,14 @@ def register_inproc(
     version_independent_progid: str | None = None,
     typelib: Guid | None = None,
     typelib_version: tuple[int, int] = (1, 0),
+    services: Any = None,
+    construction_string: str | None = None,
 ) -> None:
     """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
     (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only), with its ProgIDs and
-    type library reference if given (:func:`ole32_servers.registration.write_class_identity`). Idempotent."""
+    type library reference if given (:func:`ole32_servers.registration.write_class_identity`), and the class's
+    ``services`` (a ``ServiceSet``: ``services_of(cls)``) with its ``construction_string``
+    (:func:`ole32_servers.registration.write_services`). Idempotent."""
     if ":" not in python_class:
         raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
     if not os.path.exists(host_dll):
@@ -116,6 +122,8 @@ def register_inproc(
         typelib_version=typelib_version,
         place=place,
     )
+    if services is not None:
+        write_services(clsid, services, construction_string=construction_string, place=place)
 
 
 def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
@@ -168,7 +176,7 @@ def class_object(clsid_text: str, iid_text: str) -> int:
             with _guard:
                 entry = _factories.get(clsid)
                 if entry is None:
-                    factory = ClassFactory(_load_class(clsid))
+                    factory = class_object_for(_load_class(clsid), clsid=clsid)  # a class's services included
                     entry = (factory, factory.query_raw(IUnknown.iid))  # ours until release_class_objects()
                     _factories[clsid] = entry
                 _by_text[clsid_text] = entry

@@ -13,6 +13,9 @@ at all while it runs). Serving follows COM's rules for out-of-process servers, a
   seconds with the count still 0 the class objects are revoked and the process exits (ATL waits 5 s; tests set
   it short). If an object arrives during the linger, the class objects are resumed and the server goes on;
 * a server that no client ever used exits after ``idle_timeout`` seconds;
+* a class with services (``ole32_servers.services``) gets a ``ServicedClassFactory``: its pool lives here, made
+  when the class objects are registered (with the sizes and construction string registration recorded), and
+  only objects handed out hold the process lock (idle pooled objects do not keep the server alive);
 * an STA server pumps messages while it waits (calls arrive as messages); an MTA server just waits;
 * ``pin_stubs`` (default on) keeps a table-strong marshal of each class object (as IClassFactory and IUnknown)
   for the server's life, released before the class objects are revoked. Windows' SCM keeps a class object's stub
@@ -36,11 +39,10 @@ from ole32_bindings import activation, apartments
 from ole32_bindings.constants import CLSCTX, COINIT, REGCLS
 from ole32_bindings.guid import Guid
 from ole32_bindings.hresult import ComError, ServerStoppingError
-from vtables.factory import ClassFactory
 from vtables.interfaces import IClassFactory, IUnknown
 from vtables.object import ComObject
 
-from .classobjects import ClassObjects
+from .classobjects import ClassObjects, class_object_for
 from .registration import ServerRegistration, register, unregister
 
 __all__ = ["LocalServer", "ServerLock"]
@@ -111,7 +113,7 @@ class LocalServer:
         self.flags = flags
         self.pin_stubs = pin_stubs
         self.lock = ServerLock()
-        self.factories: list[ClassFactory] = []
+        self.factories: list[Any] = []  # ClassFactory, or ServicedClassFactory for a class with services
         self.stop_requested = threading.Event()
 
     # ---- serving ------------------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ class LocalServer:
             with ClassObjects(suspended=True) as objs:
                 try:
                     for clsid, cls in self.classes:
-                        factory = ClassFactory(cls, lock=self.lock)
+                        factory = class_object_for(cls, clsid=clsid, lock=self.lock)  # services: pool made now
                         self.factories.append(factory)
                         objs.register(clsid, factory, CLSCTX.LOCAL_SERVER, self.flags)
                         if self.pin_stubs:
@@ -202,24 +204,32 @@ class LocalServer:
         log_path: str | None = None,
     ) -> int:
         """``-RegServer`` | ``-UnregServer`` | ``-Embedding`` (or nothing). ``typelib``: an object with
-        ``register()``/``unregister()`` (see ole32_servers.typelib) registered alongside."""
+        ``register()``/``unregister()`` (see ole32_servers.typelib) registered alongside, or a list of them (e.g.
+        the server's own and ``services.jit.services_type_library(path)`` for a JIT class's Dispose)."""
         args = [a.lower().lstrip("-/") for a in argv]
         if "regserver" in args:
             if registration is None:
                 raise SystemExit("no registration given")
             register(registration)
-            if typelib is not None:
-                typelib.register()
+            for lib in _typelibs(typelib):
+                lib.register()
             return 0
         if "unregserver" in args:
             if registration is None:
                 raise SystemExit("no registration given")
             unregister(registration)
-            if typelib is not None:
-                typelib.unregister()
+            for lib in _typelibs(typelib):
+                lib.unregister()
             return 0
         detach_std_handles(log_path)
         return self.run()
+
+
+def _typelibs(typelib: Any) -> list[Any]:
+    """``main``'s ``typelib`` as a list (None: none; one object; or a list or tuple of them)."""
+    if typelib is None:
+        return []
+    return list(typelib) if isinstance(typelib, (list, tuple)) else [typelib]
 
 
 def _pin(obj: ComObject, iid: Guid) -> Any:

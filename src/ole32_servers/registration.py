@@ -19,6 +19,8 @@ from typing import Any
 from ole32_bindings import registry
 from ole32_bindings.guid import Guid
 
+from .services.declaration import ServiceSet, to_registry
+
 __all__ = [
     "ServerRegistration",
     "register",
@@ -26,6 +28,8 @@ __all__ = [
     "python_command",
     "write_class_identity",
     "remove_class_identity",
+    "write_services",
+    "read_services",
     "HKCR",
     "HKCU_CLASSES",
 ]
@@ -48,7 +52,9 @@ class ServerRegistration:
     line (without ``-Embedding``), an optional ``progid`` and ``appid``, and ``place``, the ``(hive, root)`` to
     write under (:data:`HKCR` or :data:`HKCU_CLASSES`). A scriptable class adds ``version_independent_progid``
     (``Vendor.Class``, whose ``CurVer`` names ``progid``: what ``CreateObject`` usually gets) and ``typelib`` /
-    ``typelib_version``, the LIBID that ``CLSID\\{clsid}\\TypeLib`` names (:func:`write_class_identity`)."""
+    ``typelib_version``, the LIBID that ``CLSID\\{clsid}\\TypeLib`` names (:func:`write_class_identity`). A class
+    with services (``ole32_servers.services``) records them with ``services`` (``services_of(cls)``) and its
+    ``construction_string`` (:func:`write_services`)."""
 
     clsid: Guid
     name: str
@@ -59,6 +65,8 @@ class ServerRegistration:
     version_independent_progid: str | None = None
     typelib: Guid | None = None
     typelib_version: tuple[int, int] = (1, 0)
+    services: ServiceSet | None = None
+    construction_string: str | None = None
 
     def _key(self, *parts: str) -> str:
         root = self.place[1]
@@ -95,6 +103,8 @@ def register(reg: ServerRegistration) -> None:
     if reg.appid is not None:
         registry.set_value(hive, clsid_key, "AppID", str(reg.appid))
         registry.set_value(hive, reg._key("AppID", str(reg.appid)), None, reg.name)
+    if reg.services is not None:
+        write_services(reg.clsid, reg.services, construction_string=reg.construction_string, place=reg.place)
 
 
 def unregister(reg: ServerRegistration) -> int:
@@ -153,3 +163,43 @@ def remove_class_identity(clsid: Guid, place: tuple[Any, str] = HKCR) -> int:
             if registry.delete_tree(hive, _place_key(place, name)):
                 removed += 1
     return removed
+
+
+#: the values ``write_services`` may write under ``CLSID\\{clsid}\\Services`` (declaration.to_registry's names)
+_SERVICE_VALUES = (
+    "ObjectPooling",
+    "MinPoolSize",
+    "MaxPoolSize",
+    "CreationTimeout",
+    "JustInTimeActivation",
+    "Synchronization",
+    "ConstructionEnabled",
+    "ConstructorString",
+)
+
+
+def write_services(
+    clsid: Guid, services: ServiceSet, *, construction_string: str | None = None, place: tuple[Any, str] = HKCR
+) -> None:
+    """Record the services a class declares with its CLSID, under ``CLSID\\{clsid}\\Services`` (one value per
+    service, named after the article's attribute: ``services.declaration.to_registry``), replacing any earlier
+    record. ``construction_string`` (else the declared default) is what the class object delivers through
+    IObjectConstruct; the pool sizes and the string are the administrable part (what the class object reads back,
+    :func:`read_services`). Removed with the CLSID key (``unregister``, ``unregister_inproc``)."""
+    values = to_registry(services, construction_string)
+    key = _place_key(place, "CLSID", str(clsid), "Services")
+    registry.delete_tree(place[0], key)
+    registry.set_value(place[0], key, None, "COM+ services (ole32_servers.services)")
+    for name, value in values.items():
+        registry.set_value(place[0], key, name, value)
+
+
+def read_services(clsid: Guid, place: tuple[Any, str] = HKCR) -> dict[str, int | str]:
+    """The values recorded by :func:`write_services` for ``clsid`` (empty when none)."""
+    key = _place_key(place, "CLSID", str(clsid), "Services")
+    found: dict[str, int | str] = {}
+    for name in _SERVICE_VALUES:
+        value = registry.query_value(place[0], key, name)
+        if value is not None:
+            found[name] = value
+    return found

@@ -28,7 +28,8 @@ Lifetime, COM's rules, stated where this code enforces them:
   which AddRefs; whoever receives a pointer owns that reference and Releases it.
 * While the count is above 0 the object is kept alive here, whatever Python references exist; on the
   transition to 0 (exactly once) ``final_release()`` runs, the native block is retired and the Python object
-  becomes an ordinary object, freed when Python drops it.
+  becomes an ordinary object, freed when Python drops it. An object with a keeper (``_com_keeper``: object
+  pooling) is handed to it at that transition instead, as good as new, and may be given out again.
 * AddRef/Release are exact and thread-safe (a lock, not the GIL's bytecode granularity), and return the new count.
 * An extra Release (count already 0) does not crash: it is logged and returns 0. A call through a stale pointer
   to a destroyed object is refused with CO_E_OBJNOTCONNECTED and logged: retired blocks point at a tombstone
@@ -503,6 +504,7 @@ class ComObject:
         "_com_on_destroy",
         "_com_ftm",
         "_com_traced",
+        "_com_keeper",
         "__weakref__",
         "__dict__",
     )
@@ -588,6 +590,7 @@ class ComObject:
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
         self._com_inner = None
         self._com_on_destroy = None
+        self._com_keeper: Callable[[ComObject], None] | None = None
         self._com_ftm = None
         # False: never traced; True: traced once it is asked for IMarshal; else the traced IMarshal's inner
         self._com_traced: Any = traced
@@ -636,7 +639,7 @@ class ComObject:
             if n == 0:
                 del _live[id(self)]
         if n == 0:
-            self._com_destroy()
+            self._com_zero()
         return n
 
     def __del__(self) -> None:
@@ -654,10 +657,19 @@ class ComObject:
                 pass
 
     def _com_zero(self) -> None:
-        """The count reached 0 (seen exactly once): unregister and destroy."""
+        """The count reached 0 (once per span of references): unregister, then destroy the object, unless
+        ``_com_keeper`` is set (object pooling, ``ole32_servers.services``). The keeper then owns it, back in the
+        state of a new object (count 0, its handle its own, not live): it keeps it for a later first reference or
+        calls ``_com_destroy()``. No pointer to it is outstanding at count 0, so no native call can race with this."""
+        keeper = self._com_keeper
         with _lock:
             _live.pop(id(self), None)
-        self._com_destroy()
+            if keeper is not None:
+                self._com_handle = _handles.pop(id(self))
+        if keeper is None:
+            self._com_destroy()
+        else:
+            keeper(self)
 
     def _com_destroy(self) -> None:
         if self._com_final_release:

@@ -1,7 +1,7 @@
 """A LocalServer32 written with ole32_servers, for the tests: PyTarget (IBenchTarget, IPersist) under CLSID_PyServer.
 
 python pyserver.py [-RegServer | -UnregServer | -Embedding] [-Apartment STA|MTA] [-Linger SECONDS]
-                   [-Idle SECONDS] [-PidFile PATH] [-Log PATH]
+                   [-Idle SECONDS] [-PidFile PATH] [-Log PATH] [-Services pooled|jit|construct]
 """
 
 import os
@@ -24,7 +24,7 @@ def option(argv, name, default=None):
     return default
 
 
-def registration(command_args=(), clsid=CLSID_PyServer):
+def registration(command_args=(), clsid=CLSID_PyServer, services=None):
     from ole32_servers.registration import ServerRegistration, python_command
 
     return ServerRegistration(
@@ -33,6 +33,7 @@ def registration(command_args=(), clsid=CLSID_PyServer):
         python_command(os.path.abspath(__file__), *command_args),
         progid="Ole32Bindings.TestServer.1",
         appid=clsid,
+        services=services,
     )
 
 
@@ -68,6 +69,11 @@ def main(argv):
                 super().__init__(x, 7)
 
         served = ServedPoint
+    if option(argv, "Services"):  # a class with services (tests/ole32_servers/services/servicedtargets.py)
+        sys.path.insert(0, os.path.join(HERE, "services"))
+        from servicedtargets import served_class
+
+        served = served_class(option(argv, "Services"))
     clsid = Guid(option(argv, "Clsid", str(CLSID_PyServer)))
     server = LocalServer(
         [(clsid, served)],
@@ -76,11 +82,16 @@ def main(argv):
         idle_timeout=float(option(argv, "Idle", "20")),
     )
     extra = []
-    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid", "ByValue"):
+    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid", "ByValue", "Services"):
         value = option(argv, name)
         if value is not None:
             extra += ["-" + name, value]
-    return server.main(argv, registration(extra, clsid), log_path=option(argv, "Log"))
+    services = None
+    if option(argv, "Services"):
+        from ole32_servers.services import services_of
+
+        services = services_of(served)
+    return server.main(argv, registration(extra, clsid, services), log_path=option(argv, "Log"))
 
 
 if __name__ == "__main__":

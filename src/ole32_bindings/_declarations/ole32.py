@@ -11,6 +11,7 @@ void OleUninitialize(void);
 HRESULT CoGetApartmentType(APTTYPE *pAptType, APTTYPEQUALIFIER *pAptQualifier);
 DWORD CoGetCurrentProcess(void);
 HRESULT CoGetContextToken(ULONG_PTR *pToken);
+HRESULT CoGetCurrentLogicalThreadId(GUID *pguid);
 HRESULT CoGetObjectContext(const IID *riid, void **ppv);
 HRESULT CoCreateInstance(const CLSID *rclsid, void *pUnkOuter, DWORD dwClsContext, const IID *riid, void **ppv);
 HRESULT CoCreateInstanceEx(const CLSID *rclsid, void *punkOuter, DWORD dwClsCtx, COSERVERINFO *pServerInfo, DWORD dwCount, MULTI_QI *pResults);

@@ -24,6 +24,14 @@ from .events import (
 from .marshal import IExternalConnection, IMarshal
 from .memory import IMalloc, IMallocSpy
 from .objects import IClassFactory, IPersist
+from .services import (
+    IContextState,
+    IObjectConstruct,
+    IObjectConstructString,
+    IObjectContext,
+    IObjectControl,
+    IObjectDispose,
+)
 from .streams import ISequentialStream, IStream
 from .unknown import IUnknown
 
@@ -58,4 +66,10 @@ __all__ = [
     "ICreateTypeInfo",
     "IMalloc",
     "IMallocSpy",
+    "IObjectControl",
+    "IObjectConstruct",
+    "IObjectConstructString",
+    "IObjectContext",
+    "IContextState",
+    "IObjectDispose",
 ]
