@@ -51,6 +51,11 @@ HRESULT CoSetProxyBlanket(void *pProxy, DWORD dwAuthnSvc, DWORD dwAuthzSvc, LPOL
 HRESULT CoQueryClientBlanket(DWORD *pAuthnSvc, DWORD *pAuthzSvc, LPOLESTR *pServerPrincName, DWORD *pAuthnLevel, DWORD *pImpLevel, void **pPrivs, DWORD *pCapabilities);
 HRESULT CoImpersonateClient(void);
 HRESULT CoRevertToSelf(void);
+HRESULT CoEnableCallCancellation(void *pReserved);
+HRESULT CoDisableCallCancellation(void *pReserved);
+HRESULT CoCancelCall(DWORD dwThreadId, ULONG ulTimeout);
+HRESULT CoTestCancel(void);
+HRESULT CoRegisterMessageFilter(void *lpMessageFilter, void **lplpMessageFilter);
 HRESULT CoGetPSClsid(const IID *riid, CLSID *pClsid);
 void CoFreeUnusedLibraries(void);
 HRESULT CoGetCallContext(const IID *riid, void **ppInterface);
