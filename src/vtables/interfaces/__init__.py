@@ -10,7 +10,7 @@ from .automation import (
     ITypeInfo,
     ITypeLib,
 )
-from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable
+from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable, IMessageFilter
 from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
 from .marshal import IExternalConnection, IMarshal
 from .memory import IMalloc, IMallocSpy
@@ -29,6 +29,7 @@ __all__ = [
     "IGlobalInterfaceTable",
     "IContextCallback",
     "IComThreadingInfo",
+    "IMessageFilter",
     "ISupportErrorInfo",
     "IErrorInfo",
     "ICreateErrorInfo",
