@@ -85,6 +85,75 @@ def test_server_killed_mid_call_gives_the_client_an_rpc_error_in_bounded_time(mt
         proc.wait(10)
 
 
+#: A client that activates the server's class (IPersist: ole32's own proxy, no type library needed), prints
+#: "holding", calls GetClassID every 0.3 s for argv[2] seconds, prints "quiet", then holds its reference silently
+#: until it is killed.
+HOLDING_CLIENT = (
+    "import sys, time\n"
+    "from ole32_bindings import activation, apartments\n"
+    "from ole32_bindings.constants import CLSCTX\n"
+    "from ole32_bindings.guid import Guid\n"
+    "from vtables.client import client_class\n"
+    "from vtables.interfaces import IPersist\n"
+    "apartments.co_initialize()\n"
+    "deadline = time.monotonic() + 30\n"
+    "while True:\n"
+    "    try:\n"
+    "        raw = activation.create_instance(Guid(sys.argv[1]), IPersist.iid, CLSCTX.LOCAL_SERVER); break\n"
+    "    except Exception:\n"
+    "        if time.monotonic() > deadline: raise\n"
+    "        time.sleep(0.05)\n"
+    "p = client_class(IPersist).from_raw(raw)\n"
+    "print('holding', flush=True)\n"
+    "until = time.monotonic() + float(sys.argv[2])\n"
+    "while time.monotonic() < until:\n"
+    "    p.GetClassID(); time.sleep(0.3)\n"
+    "print('quiet', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+def _holding_client(clsid, calling_seconds=0.0):
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLDING_CLIENT, str(clsid), str(calling_seconds)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_orphan_timeout_ends_a_server_whose_client_was_killed_and_spares_one_whose_client_calls(mta, tmp_path):
+    """The opt-in orphan timeout (LocalServer(orphan_timeout=...), -Orphan here): a client calling every 0.3 s
+    for 4 s keeps a 1.5 s-timeout server alive; once that client is killed holding its reference, the server
+    exits by itself (code 0) about 1.5 s after the last call, where the server without the option (the test
+    below) runs on."""
+    from ole32_bindings import win32
+    from ole32_bindings.guid import Guid
+
+    clsid = Guid.new()
+    server = _start(clsid, str(tmp_path / "pid"), "-Linger", "0.2", "-Idle", "60", "-Orphan", "1.5")
+    client = _holding_client(clsid, calling_seconds=4.0)
+    try:
+        assert client.stdout.readline().strip() == "holding"
+        assert client.stdout.readline().strip() == "quiet"  # 4 s of calls: more than twice the orphan timeout
+        assert server.poll() is None, "the server exited while its client was calling"
+        client.kill()  # dies holding its reference
+        client.wait(10)
+        killed_at = time.monotonic()
+        code = win32.wait_process(server.pid, 30_000)
+        after = time.monotonic() - killed_at
+        print(f"server exited ({code}) {after:.2f} s after its client was killed (orphan timeout 1.5 s)")
+        assert code == 0
+        assert after < 15
+    finally:
+        for proc in (client, server):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(10)
+
+
 def test_client_killed_without_releasing_leaves_the_server_running(mta, tmp_path):
     """Wine does not ping clients (no OXID rundown): a server whose client died holding an object lives on. The
     test watches it for a bounded time, records that, and ends it by pid."""

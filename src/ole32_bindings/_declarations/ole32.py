@@ -56,6 +56,7 @@ HRESULT CoDisableCallCancellation(void *pReserved);
 HRESULT CoCancelCall(DWORD dwThreadId, ULONG ulTimeout);
 HRESULT CoTestCancel(void);
 HRESULT CoRegisterMessageFilter(void *lpMessageFilter, void **lplpMessageFilter);
+HRESULT CoRegisterChannelHook(const GUID *ExtensionUuid, void *pChannelHook);
 HRESULT CoGetPSClsid(const IID *riid, CLSID *pClsid);
 void CoFreeUnusedLibraries(void);
 HRESULT CoGetCallContext(const IID *riid, void **ppInterface);
