@@ -40,7 +40,7 @@ from ole32_bindings.hresult import ComError, to_signed
 from vtables.factory import ClassFactory
 from vtables.interfaces import IUnknown
 
-from .registration import HKCR, remove_class_identity, write_class_identity
+from .registration import default_place, remove_class_identity, write_class_identity
 
 __all__ = [
     "HOST_DLL",
@@ -85,7 +85,7 @@ def register_inproc(
     description: str | None = None,
     python_path: Iterable[str] = (),
     threading_model: str = "Both",
-    place: tuple[Any, str] = HKCR,
+    place: tuple[Any, str] | None = None,
     host_dll: str = HOST_DLL,
     progid: str | None = None,
     version_independent_progid: str | None = None,
@@ -93,8 +93,11 @@ def register_inproc(
     typelib_version: tuple[int, int] = (1, 0),
 ) -> None:
     """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
-    (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only), with its ProgIDs and
-    type library reference if given (:func:`ole32_servers.registration.write_class_identity`). Idempotent."""
+    (``ole32_servers.registration.HKCU_CLASSES`` or ``HKCR``; None: ``registration.default_place()``, per user
+    unless ``OLE32_BINDINGS_REGISTRATION=machine``; Wine 8 reads HKCR only), with its ProgIDs and type library
+    reference if given (:func:`ole32_servers.registration.write_class_identity`). Idempotent."""
+    if place is None:
+        place = default_place()
     if ":" not in python_class:
         raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
     if not os.path.exists(host_dll):
@@ -118,9 +121,11 @@ def register_inproc(
     )
 
 
-def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
-    """Remove ``CLSID\\{clsid}`` entirely from ``place``, and the ProgID keys it names that still point to it;
-    False if the CLSID was not there."""
+def unregister_inproc(clsid: Guid, place: tuple[Any, str] | None = None) -> bool:
+    """Remove ``CLSID\\{clsid}`` entirely from ``place`` (None: ``registration.default_place()``), and the ProgID
+    keys it names that still point to it; False if the CLSID was not there."""
+    if place is None:
+        place = default_place()
     hive, root = place
     remove_class_identity(clsid, place)
     return registry.delete_tree(hive, _key(clsid, root).rsplit("\\", 1)[0])
@@ -128,10 +133,12 @@ def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
 
 @contextlib.contextmanager
 def registered_inproc(
-    clsid: Guid, python_class: str, *, place: tuple[Any, str] = HKCR, **kwargs: Any
+    clsid: Guid, python_class: str, *, place: tuple[Any, str] | None = None, **kwargs: Any
 ) -> Iterator[None]:
     """``register_inproc`` for the block; on exit the registration is removed and the class object this process
     made for it (if any) released."""
+    if place is None:
+        place = default_place()
     register_inproc(clsid, python_class, place=place, **kwargs)
     try:
         yield

@@ -97,7 +97,10 @@ class LocalServer:
     whose objects and server locks hold the process lock (see the module doc for the rules). ``apartment`` is
     ``"MTA"`` or ``"STA"``; ``linger``, ``idle_timeout`` and ``orphan_timeout`` are in seconds (``orphan_timeout``
     None, the default, keeps COM's rule: see the module doc); ``flags`` are the REGCLS flags (REGCLS_SUSPENDED is
-    always added); ``pin_stubs`` keeps a table-strong marshal of each class object."""
+    always added); ``pin_stubs`` keeps a table-strong marshal of each class object. ``security``: keyword arguments
+    of ``ole32_bindings.security.initialize_security`` (``authn_level``, ``imp_level``, ``capabilities``,
+    ``access_sddl``), called right after the apartment is entered, before any class object is marshaled; None
+    leaves COM's defaults (the AppID's ``AccessPermission``, else the machine's)."""
 
     def __init__(
         self,
@@ -108,6 +111,7 @@ class LocalServer:
         flags: int = REGCLS.MULTIPLEUSE,
         pin_stubs: bool = True,
         orphan_timeout: float | None = None,
+        security: dict[str, Any] | None = None,
     ) -> None:
         if apartment not in ("MTA", "STA"):
             raise ValueError("apartment is 'MTA' or 'STA'")
@@ -118,6 +122,7 @@ class LocalServer:
         self.flags = flags
         self.pin_stubs = pin_stubs
         self.orphan_timeout = orphan_timeout
+        self.security = security
         #: set when the server exited because its objects were orphaned (orphan_timeout)
         self.orphaned = False
         self.activity: Any = None
@@ -132,6 +137,10 @@ class LocalServer:
         coinit = COINIT.APARTMENTTHREADED if self.apartment == "STA" else COINIT.MULTITHREADED
         apartments.co_initialize(coinit)
         try:
+            if self.security is not None:
+                from ole32_bindings.security import initialize_security
+
+                initialize_security(**self.security)
             if self.orphan_timeout is not None:
                 from .activity import call_activity
 

@@ -6,16 +6,16 @@ Two ways to give up on a call that does not return, chosen once per process:
   (``CoEnableCallCancellation``), a watchdog timer calls ``CoCancelCall(thread, 0)`` when the time is up, and the
   runtime ends the call with RPC_E_CALL_CANCELED; the server is told (``CoTestCancel`` in the server method).
   The call is made on the caller's own thread, in any apartment.
-* **Abandonment** (where it does not: Wine 8's CoEnableCallCancellation returns S_OK and does nothing, and its
-  CoCancelCall is an unimplemented stub that aborts the process, see docs/wine.md; chosen by :func:`set_mode` or
-  ``OLE32_BINDINGS_CALL_TIMEOUT=abandon``): the call runs on a helper thread in the MTA, with a reference of its own on the object; the
-  caller waits at most ``seconds`` and then raises :class:`CallTimeoutError` (RPC_E_CALL_CANCELED). The call is
-  *not* stopped: the server goes on running it, and the helper thread stays blocked until it returns, then drops
-  the results (interface pointers in them are released) and its reference. What that costs: one thread per
-  timed call (about a thread start-up of latency), one thread and the object's reference per abandoned call
-  until the server answers (:func:`abandoned_calls` counts them), and no side effect of the call is undone. The
-  caller must be in the MTA (an STA's pointers cannot be called from the helper thread); an STA caller gets
-  :class:`~ole32_bindings.hresult.WrongThreadError` naming the limit.
+* **Abandonment** (where it does not: Wine 8's CoEnableCallCancellation returns S_OK, and its CoCancelCall is an
+  unimplemented stub that aborts the process, see docs/wine.md; chosen by :func:`set_mode` or
+  ``OLE32_BINDINGS_CALL_TIMEOUT=abandon``): the call runs on a helper thread in the MTA, with a reference of its
+  own on the object; the caller waits at most ``seconds`` and then raises :class:`CallTimeoutError`
+  (RPC_E_CALL_CANCELED). The call is *not* stopped: the server goes on running it, and the helper thread stays
+  blocked until it returns, then drops the results (interface pointers in them are released) and its reference.
+  What that costs: one thread per timed call (a thread start-up of latency), one blocked thread and one reference
+  on the object per abandoned call until the server answers (:func:`abandoned_calls` counts them), and no side
+  effect of the call is undone. The caller must be in the MTA (an STA's pointers cannot be called from the helper
+  thread); an STA caller gets :class:`~ole32_bindings.hresult.WrongThreadError` naming the limit.
 
 Calls without a timeout are untouched: the generated callers of ``vtables.client`` have no timeout code at all.
 """

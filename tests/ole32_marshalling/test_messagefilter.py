@@ -63,7 +63,6 @@ def _end(sta, reg, owner):
 
 def _rejecting_first(n, answer):
     from ole32_marshalling.messagefilter import SERVERCALL, MessageFilter
-
     from vtables.interfaces import IPersist
 
     class RejectFirst(MessageFilter):
@@ -163,7 +162,7 @@ def test_message_pending_is_asked_while_the_sta_waits(sta, target):
 
     outer, inner = Counting(), Counting()
     with StaThread("slow server") as server:
-        reg, obj, owner, proxy = _serve(server, None, lambda: target(delay=0.3))
+        reg, _, owner, proxy = _serve(server, None, lambda: target(delay=0.3))
         with message_filter(outer), proxy:
             with message_filter(inner):
                 win32.post_thread_message(threading.get_native_id(), 0x0400)  # WM_USER, arriving mid-call
@@ -205,7 +204,7 @@ def test_a_filter_hook_that_raises_gets_the_safe_answer(sta, target, caplog):
     assert "broken client filter" in caplog.text and "broken pending" in caplog.text
     refusing = _rejecting_first(1, SERVERCALL.REJECTED)
     with StaThread("server") as server:
-        reg, obj, owner, proxy = _serve(server, refusing, lambda: target())
+        reg, _, owner, proxy = _serve(server, refusing, lambda: target())
         with proxy:
             with pytest.raises(CallRejectedError):
                 retrying(proxy, broken_client).GetClassID()
@@ -228,7 +227,7 @@ def test_the_interface_info_names_the_call(sta, target):
 
     rec = Recording()
     with StaThread("server") as server:
-        reg, obj, owner, proxy = _serve(server, rec, lambda: target())
+        reg, _, owner, proxy = _serve(server, rec, lambda: target())
         with proxy:
             proxy.GetClassID()
         _end(server, reg, owner)

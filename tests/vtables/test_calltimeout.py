@@ -122,7 +122,7 @@ def test_a_call_in_time_returns_its_value_and_its_errors(mta, classes):
             assert timed.GetClassID() == IPersist.iid
             assert obj.calls == 1
             with pytest.raises(AttributeError):
-                timed.NoSuchMethod
+                getattr(timed, "NoSuchMethod")  # noqa: B009
         assert sta.call(owner.release) == 0
 
 
