@@ -168,7 +168,9 @@ class MessageFilter(ComObject, implements=[IMessageFilter]):
         with self._count_lock:
             self.incoming += 1
         try:
-            answer = SERVERCALL(self.handle_incoming_call(CALLTYPE(dwCallType), dwTickCount, _interface_info(lpInterfaceInfo)))
+            answer = SERVERCALL(
+                self.handle_incoming_call(CALLTYPE(dwCallType), dwTickCount, _interface_info(lpInterfaceInfo))
+            )
         except Exception:
             log.exception("%s.handle_incoming_call raised: the call is handled", type(self).__name__)
             return SERVERCALL.ISHANDLED
