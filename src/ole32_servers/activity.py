@@ -23,8 +23,8 @@ from ole32_bindings.hresult import check
 
 __all__ = ["CallActivity", "call_activity", "EXTENSION_ID"]
 
-#: the extension GUID this hook registers under (it never sends data under it)
 EXTENSION_ID = Guid("{5E1B1C7A-2D3E-4F50-9A61-7B8C9DA0B1C2}")
+"""The extension GUID the hook registers under (it never sends data under it)."""
 _IID_IUnknown = Guid("{00000000-0000-0000-C000-000000000046}").bytes_le
 _IID_IChannelHook = Guid("{1008C4A0-7613-11CF-9AF1-0020AF6E72F4}").bytes_le
 _E_NOINTERFACE = -2147467262
