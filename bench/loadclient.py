@@ -111,7 +111,10 @@ class Target:
             from vtables.latebound import Dispatch
 
             ctx = CLSCTX.LOCAL_SERVER if kind == "local-dispatch" else CLSCTX.INPROC_SERVER
-            d = Dispatch(Guid(clsid), clsctx=ctx)
+            from bench.pairs import _retry_stopping
+
+            # a server that was exiting when the activation reached it refuses or drops it: try again (bench/pairs)
+            d = _retry_stopping(lambda: Dispatch(Guid(clsid), clsctx=ctx))
             self._closers.insert(0, d.release)
             add = d.Add
 
