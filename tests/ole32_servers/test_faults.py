@@ -85,37 +85,13 @@ def test_server_killed_mid_call_gives_the_client_an_rpc_error_in_bounded_time(mt
         proc.wait(10)
 
 
-#: A client that activates the server's class (IPersist: ole32's own proxy, no type library needed), prints
-#: "holding", calls GetClassID every 0.3 s for argv[2] seconds, prints "quiet", then holds its reference silently
-#: until it is killed.
-HOLDING_CLIENT = (
-    "import sys, time\n"
-    "from ole32_bindings import activation, apartments\n"
-    "from ole32_bindings.constants import CLSCTX\n"
-    "from ole32_bindings.guid import Guid\n"
-    "from vtables.client import client_class\n"
-    "from vtables.interfaces import IPersist\n"
-    "apartments.co_initialize()\n"
-    "deadline = time.monotonic() + 30\n"
-    "while True:\n"
-    "    try:\n"
-    "        raw = activation.create_instance(Guid(sys.argv[1]), IPersist.iid, CLSCTX.LOCAL_SERVER); break\n"
-    "    except Exception:\n"
-    "        if time.monotonic() > deadline: raise\n"
-    "        time.sleep(0.05)\n"
-    "p = client_class(IPersist).from_raw(raw)\n"
-    "print('holding', flush=True)\n"
-    "until = time.monotonic() + float(sys.argv[2])\n"
-    "while time.monotonic() < until:\n"
-    "    p.GetClassID(); time.sleep(0.3)\n"
-    "print('quiet', flush=True)\n"
-    "time.sleep(600)\n"
-)
+#: A client that dies holding a reference: stress/holder.py (make stress's faults section runs the same one).
+HOLDER = os.path.join(ROOT, "stress", "holder.py")
 
 
 def _holding_client(clsid, calling_seconds=0.0):
     return subprocess.Popen(
-        [sys.executable, "-c", HOLDING_CLIENT, str(clsid), str(calling_seconds)],
+        [sys.executable, HOLDER, str(clsid), str(calling_seconds)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
