@@ -1,5 +1,6 @@
 """Soak (issue 15): many activations and calls against one long-lived server and in process, with the resource
-counts sampled as it goes.
+counts sampled as it goes (out of process once the server's counts settle after each chunk's client exits:
+``settled_metrics``).
 
 Out of process: our LocalServer32 (stress/server.py, which also reports its live objects, held references and
 server locks through IDispatch) and, beside it, the C++ bench server; the traffic is bench_cpp_client.exe
@@ -49,13 +50,29 @@ def within_bounds(g: dict[str, int]) -> list[str]:
     return [f"{m} grew {g[m]:,} > {LIMITS[m]:,}" for m in METRICS if g[m] > LIMITS[m]]
 
 
+def settled_metrics(pid: int, settle: float = 2.0) -> dict[str, int]:
+    """process_metrics(pid) once the counts stop moving: the RPC threads serving a client that just exited end a
+    moment after it (Wine starts one per connection), so a sample taken at once can catch them. Read every 0.1 s
+    until two reads agree on threads and handles, for at most ``settle`` seconds."""
+    from ole32_bindings import win32
+
+    last = win32.process_metrics(pid)
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = win32.process_metrics(pid)
+        if (now["threads"], now["handles"]) == (last["threads"], last["handles"]):
+            return now
+        last = now
+    return last
+
+
 def _chunks(total: int, chunks: int) -> list[int]:
     return [total // chunks + (1 if i < total % chunks else 0) for i in range(chunks)]
 
 
 def _soak_server(label: str, clsid: Any, pid: int, plan: tuple[int, int, int], stats: Any) -> dict[str, Any]:
     from bench.pairs import cpp_client_row
-    from ole32_bindings import win32
 
     activations, calls, chunks = plan
     samples: list[dict[str, int]] = []
@@ -65,7 +82,7 @@ def _soak_server(label: str, clsid: Any, pid: int, plan: tuple[int, int, int], s
         cpp_client_row("activate_local", clsid, a)  # raises on any failed activation
         cpp_client_row("call_nothing_local", clsid, c)  # raises on any failed call
         done_a, done_c = done_a + a, done_c + c
-        s = dict(win32.process_metrics(pid), activations=done_a, calls=done_c)
+        s = dict(settled_metrics(pid), activations=done_a, calls=done_c)
         if stats is not None:
             s.update(live_objects=stats.LiveObjects, held_references=stats.HeldReferences)
         samples.append(s)
