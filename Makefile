@@ -10,7 +10,7 @@ FFI_OUT := src/ole32_bindings/_ffi.py
 METADATA := src/ole32_bindings.egg-info/entry_points.txt
 FFI_SRC := build_ffi.py $(wildcard ffi_src/*.py) $(wildcard src/ole32_bindings/_declarations/*.py)
 
-.PHONY: all provision generated native wheel installed test test-linux lint test-wine bench bench-micro bench-marshalling docs clean
+.PHONY: all provision generated native wheel installed test test-linux lint test-wine bench bench-micro bench-marshalling stress docs clean
 
 all: test
 
@@ -168,7 +168,7 @@ test: provision
 	@$(MAKE) -s test-wine
 
 test-linux:
-	cd $(ROOT) && PYTHONPATH=src $(VENV_PY) -m pytest -q -m "not runtime" -p no:cacheprovider tests bench
+	cd $(ROOT) && PYTHONPATH=src $(VENV_PY) -m pytest -q -m "not runtime" -p no:cacheprovider tests bench stress
 
 # Static checks: ruff (lint, format) on the whole tree, mypy on the COM-free code ([tool.mypy] in pyproject.toml).
 lint:
@@ -185,7 +185,7 @@ test-wine:
 	@mkdir -p $(dir $(WINE_REPORT)); rm -f $(WINE_REPORT)
 	OLE32B_WINPY_HOME=$(INSTALLED) OLE32B_EXPECT_INSTALLED=1 \
 	  $(WINPY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=300 --benchmark-disable \
-	  --junitxml=$(WINE_REPORT) tests bench; \
+	  --junitxml=$(WINE_REPORT) tests bench stress; \
 	  rc=$$?; tools/wineserver-restart; $(VENV_PY) tools/check_junit.py $(WINE_REPORT) || rc=1; exit $$rc
 
 # The main job: the Enterprise Services comparison (bench/README.md). `make bench QUICK=1` is the quick mode.
@@ -201,6 +201,12 @@ bench: provision
 bench-micro: provision
 	$(WINPY) -m pytest -q -p no:cacheprovider $(MICRO_FILES) --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds --benchmark-sort=name
+
+# Issue 15's reliability figures (docs/reliability.md): load, soak, faults, hostile input; quick by default (a few
+# minutes), `make stress SOAK=1` the long mode (100,000 activations and 1,000,000 calls per server, 100,000 fuzz
+# cases). Writes bench/results/reliability.{json,md} and refreshes README.md's Reliability block.
+stress: provision
+	$(WINPY) stress/run.py $(if $(SOAK),--soak,)
 
 # Issue 7's marshalling benchmarks: Python and C++ in one run, then the ratios to C++ (tools/bench_ratios.py).
 MARSHAL_JSON := build/bench-marshalling.json

@@ -1,5 +1,6 @@
 """Draw bench/results/latest.png from latest.json: per row, each client -> server pair's ratio to C++ -> C++
-(log scale), with the article's managed/unmanaged ratio and the issue's target beside them. Runs on the Linux
+(log scale), with the article's managed/unmanaged ratio and the issue's target beside them; under them the load
+row's curves (calls/s against concurrent client processes, one per server). Runs on the Linux
 side (matplotlib), after the runner: `make bench` does both.
 
     .winenv/venv/bin/python bench/chart.py [bench/results/latest.json]
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 import matplotlib
 
@@ -17,6 +19,27 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 COLORS = {"ours": "#1f77b4", "cpp": "#7f7f7f", "comtypes": "#ff7f0e", "pywin32": "#2ca02c"}
+
+
+def draw_load(ax: Any, load: dict[str, Any]) -> None:
+    """Row L: one curve per server, total calls/s by number of concurrent client processes (log-2 x axis)."""
+    for server, color in COLORS.items():
+        pts = sorted(
+            (p["processes"], p["calls_per_s"])
+            for p in load["points"]
+            if p.get("server") == server and "calls_per_s" in p
+        )
+        if pts:
+            ax.plot([n for n, _ in pts], [r for _, r in pts], marker="o", color=color, label=f"server: {server}")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(load["processes"])
+    ax.set_xticklabels([str(n) for n in load["processes"]])
+    ax.set_xlabel("concurrent C++ client processes (each M checked Work(50) calls)")
+    ax.set_ylabel("total calls/s")
+    met = {True: "met", False: "missed", None: "-"}[load.get("target_met")]
+    ax.set_title(f"L: load on each LocalServer32 (target ours ≥ {load['target']}x C++ at every N: {met})", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
 
 
 def main(argv: list[str]) -> int:
@@ -35,7 +58,15 @@ def main(argv: list[str]) -> int:
             colors.append(COLORS.get(p["client"], "#999999"))
             article.append(row["article_ratio"])
             target.append(row["target"] if p["client"] == "ours" and p["server"] == "ours" else None)
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(labels) + 1.5))
+    load = data.get("load")
+    height = 0.32 * len(labels) + 1.5
+    if load:  # the load row (L) as a curve under the bars: total calls/s against N client processes, per server
+        fig, (ax, ax_load) = plt.subplots(
+            2, 1, figsize=(10, height + 4.0), gridspec_kw={"height_ratios": [height, 4.0]}
+        )
+        draw_load(ax_load, load)
+    else:
+        fig, ax = plt.subplots(figsize=(10, height))
     y = range(len(labels))
     ax.barh(list(y), values, color=colors)
     for i, (a, t) in enumerate(zip(article, target, strict=False)):

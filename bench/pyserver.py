@@ -61,6 +61,8 @@ def main(argv):
     PyTarget, _ = make_classes()
     classes = [(CLSID_PyBenchServer, PyTarget), (CLSID_PyBenchDualServer, py_dual_class())]
     linger = float(os.environ.get("OLE32B_BENCH_LINGER", "0.5"))
+    if os.environ.get("OLE32B_BENCH_SWITCH_INTERVAL"):  # bench/load_breakdown.py's GIL experiment
+        sys.setswitchinterval(float(os.environ["OLE32B_BENCH_SWITCH_INTERVAL"]))
     server = LocalServer(classes, apartment="MTA", linger=linger, idle_timeout=30)
     # OLE32B_BENCH_SERVER_LOG=path: the server's log (each refused or failed call with its traceback) goes there
     return server.main(argv, registration(), typelib=typelib(), log_path=os.environ.get("OLE32B_BENCH_SERVER_LOG"))

@@ -749,6 +749,10 @@ def render_markdown(data: dict[str, Any]) -> str:
             else:
                 lines.append(f"| {p['client']} → {p['server']} | | | | | {p['error']} |")
         lines.append("")
+    if "load" in data:
+        from bench.load import render_load_markdown
+
+        lines += render_load_markdown(data["load"])
     return "\n".join(lines)
 
 
@@ -803,21 +807,42 @@ def register_servers() -> None:
     events.register()  # the event rows' LocalServer32s (events_host.exe, bench/eventserver.py) and NativeEventsLib
 
 
+def run_load_row(quick: bool) -> dict[str, Any]:
+    """Row L (bench/load.py, the driver `make stress` shares): N concurrent C++ client processes on each
+    LocalServer32; then no server may outlive its keeper (ended by pid, and reported, if one does)."""
+    from bench.load import load_row
+
+    t0 = time.monotonic()
+    row = load_row(quick, say=progress)
+    try:
+        P.wait_servers_gone()
+        row["servers_left_running"] = []
+    except RuntimeError as e:
+        progress(f"ERROR: {e}")
+        row["servers_left_running"] = P.end_servers()
+        row["clean"] = False
+    progress(f"[bench] load row: {time.monotonic() - t0:.1f} s")
+    return row
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--quick", action="store_true", help="2 rounds in process, 1 out of process; quarter-length samples"
     )
     ap.add_argument("--rounds", type=int, default=None)
-    ap.add_argument("--rows", default=None, help="comma-separated row ids (default: all)")
+    ap.add_argument("--rows", default=None, help="comma-separated row ids (default: all; L is the load row)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = ap.parse_args(argv)
     rows = [r for r in ROWS if args.rows is None or r.id in args.rows.split(",")]
+    want_load = args.rows is None or "L" in args.rows.split(",")  # the load row (bench/load.py), after the others
     rounds = args.rounds or (2 if args.quick else 5)
     apartments.co_initialize()
     try:
         register_servers()
         data = run(rows, rounds, args.quick)
+        if want_load:
+            data["load"] = run_load_row(args.quick)
     finally:
         apartments.co_uninitialize()
     os.makedirs(args.out, exist_ok=True)
@@ -827,6 +852,9 @@ def main(argv: list[str]) -> int:
         f.write(render_markdown(data) + "\n")
     progress(render_terminal(data))
     failed = [p for r in data["rows"] for p in r["pairs"] if p.get("error", "").startswith("failed")]
+    if "load" in data and not data["load"]["clean"]:
+        progress("the load row had wrong results, errors or failed client processes (latest.md)")
+        return 1
     leaks = data["leaks_after_run"]
     if data["servers_left_running"]:
         progress(f"servers outlived their clients: {data['servers_left_running']}")

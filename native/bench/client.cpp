@@ -11,6 +11,7 @@
 //   dispatch_nothing_inproc  dispatch_work_inproc  dispatch_mix_inproc      (late-bound: IDispatch::Invoke on
 //   dispatch_nothing_local   dispatch_work_local   dispatch_mix_local        an IBenchDual object)
 //   activate_pooled  jit_call_pooled         (issue 17: a pooled class object, a JIT interceptor; services.h)
+//   load_work_local  (one client of the load row: every Work result checked, start on a shared event; bench/load.py)
 // n: Work's argument for the *_work_* rows (default 100; Work(100) must return 4950).
 //
 // Success: exit code 0 and {"row":..., "clsid":..., "iterations":..., "total_seconds":..., "seconds_per_op":...,
@@ -331,6 +332,52 @@ int RowCallLocal(const CLSID &clsid, long long iters, bool work, LONG n) {
     Json j = Report(r.timing, r.warmup, r.check);
     if (work) j.Int("n", n);
     j.Num("activation_seconds", activation).Bool("proxy", r.proxy).Str("client_apartment", "MTA");
+    j.Print();
+    return 0;
+}
+
+// The load row (bench/load.py, shared by `make bench` and `make stress`): one of N client processes started at
+// once. It activates, checks Work(n), signals the ready semaphore named by OLE32B_LOAD_READY, waits for the start
+// event named by OLE32B_LOAD_START (both optional), then makes `iters` Work(n) calls checking EVERY result: a wrong
+// sum or a failed call is counted, never fatal (the figures are calls, wrong, errors). start/end are QPC seconds
+// (one clock for every process on the machine), so the runner computes the load's wall time across processes.
+int RowLoadWorkLocal(const CLSID &clsid, long long iters, LONG n) {
+    Com com(COINIT_MULTITHREADED);
+    IBenchTarget *t = CreateLocal(clsid);
+    std::string check = WorkCheck(t, n);
+    const LONG want = bench::ExpectedWork(n);
+    char name[256];
+    if (GetEnvironmentVariableA("OLE32B_LOAD_READY", name, sizeof name) && name[0]) {
+        HANDLE ready = OpenSemaphoreA(SEMAPHORE_MODIFY_STATE, FALSE, name);
+        if (!ready) Fail("OpenSemaphore(OLE32B_LOAD_READY)", HRESULT_FROM_WIN32(GetLastError()));
+        ReleaseSemaphore(ready, 1, nullptr);
+        CloseHandle(ready);
+    }
+    if (GetEnvironmentVariableA("OLE32B_LOAD_START", name, sizeof name) && name[0]) {
+        HANDLE start = OpenEventA(SYNCHRONIZE, FALSE, name);
+        if (!start) Fail("OpenEvent(OLE32B_LOAD_START)", HRESULT_FROM_WIN32(GetLastError()));
+        if (WaitForSingleObject(start, 120000) != WAIT_OBJECT_0) Fail("the start event never came", E_FAIL);
+        CloseHandle(start);
+    }
+    long long wrong = 0, errors = 0;
+    HRESULT firstError = S_OK;
+    LONGLONG a = Now();
+    for (long long i = 0; i < iters; ++i) {
+        LONG sum = -1;
+        HRESULT hr = t->Work(n, &sum);
+        if (FAILED(hr)) {
+            if (!errors++) firstError = hr;
+        } else if (sum != want) {
+            ++wrong;
+        }
+    }
+    LONGLONG b = Now();
+    t->Release();
+    Json j;
+    j.Str("row", g_row).Str("clsid", g_clsid).Str("client", "cpp").Int("calls", iters).Int("wrong", wrong);
+    j.Int("errors", errors).Hr("first_error", firstError).Int("n", n).Str("check", check);
+    j.Num("start", Seconds(a)).Num("end", Seconds(b)).Num("total_seconds", Seconds(b - a));
+    j.Int("client_pid", (long long)GetCurrentProcessId());
     j.Print();
     return 0;
 }
@@ -711,7 +758,7 @@ void Usage() {
           "rows: activate_local call_nothing_local call_work_local activate_cold activate_inproc_registered\n"
           "      createinstance_factory call_nothing_inproc call_work_inproc cross_apartment_nothing\n"
           "      cross_apartment_work cross_apartment_{nothing,work}_{mta_to_sta,sta_to_mta}\n"
-          "      dispatch_{nothing,work,mix}_{inproc,local} activate_pooled jit_call_pooled\n",
+          "      dispatch_{nothing,work,mix}_{inproc,local} activate_pooled jit_call_pooled load_work_local\n",
           stderr);
 }
 
@@ -753,6 +800,7 @@ int main(int argc, char **argv) {
     if (row == "call_nothing_local") return RowCallLocal(clsid, iters, false, n);
     if (row == "call_work_local") return RowCallLocal(clsid, iters, true, n);
     if (row == "activate_cold") return RowActivateCold(clsid);
+    if (row == "load_work_local") return RowLoadWorkLocal(clsid, iters, n);
     if (row == "activate_inproc_registered") return RowActivateInprocRegistered(clsid, iters);
     if (row == "createinstance_factory") return RowCreateInstanceFactory(iters);
     if (row == "activate_inproc") return RowActivateInproc(clsid, iters, n);

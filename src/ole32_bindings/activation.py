@@ -28,6 +28,8 @@ __all__ = [
     "release_server_process",
     "clsid_from_progid",
     "progid_from_clsid",
+    "activation_error",
+    "local_server_diagnosis",
 ]
 
 _CoCreateInstance = function("CoCreateInstance")
@@ -54,8 +56,72 @@ def create_instance(clsid: Guid, iid: Guid, clsctx: int = CLSCTX.ALL, outer: Any
         out = ffi.new("void **")
     else:
         require(out, "ppv", "CoCreateInstance")
-    check(_CoCreateInstance(guid_ptr(clsid), outer, clsctx, guid_ptr(iid), out))
+    hr = _CoCreateInstance(guid_ptr(clsid), outer, clsctx, guid_ptr(iid), out)
+    if hr < 0:
+        raise activation_error(hr, clsid, clsctx)
     return out[0]
+
+
+#: what a LocalServer32 whose executable is missing, crashes or never registers its class object gets: Windows'
+#: CO_E_SERVER_EXEC_FAILURE (and the Win32 errors of CreateProcess); Wine 8's REGDB_E_CLASSNOTREG (missing exe, at
+#: once) and E_NOINTERFACE (a server that exits before registering, at its exit; one that never registers, after
+#: 30 s): docs/wine.md
+_SERVER_START_FAILURES = {
+    0x80080005: "CO_E_SERVER_EXEC_FAILURE",
+    0x80040154: "REGDB_E_CLASSNOTREG",
+    0x80004002: "E_NOINTERFACE",
+    0x80070002: "ERROR_FILE_NOT_FOUND",
+    0x80070003: "ERROR_PATH_NOT_FOUND",
+    0x800700C1: "ERROR_BAD_EXE_FORMAT",
+    0x80070005: "E_ACCESSDENIED",
+}
+
+
+def _executable(command: str) -> str:
+    """The program of a LocalServer32 command line (quoted, or up to the first space)."""
+    command = command.strip()
+    if command.startswith('"'):
+        return command[1:].split('"', 1)[0]
+    return command.split(" ", 1)[0]
+
+
+def local_server_diagnosis(clsid: Guid) -> str | None:
+    """What the registry says about ``clsid``'s LocalServer32, for an activation that failed: the key, its command
+    line and whether its executable exists; None when there is no LocalServer32 key for it."""
+    import os
+
+    from . import registry
+
+    key = f"CLSID\\{clsid}\\LocalServer32"
+    command = registry.query_value(registry.HKEY_CLASSES_ROOT, key)
+    if command is None:
+        return None
+    exe = _executable(str(command))
+    state = "exists" if os.path.isfile(exe) else "DOES NOT EXIST"
+    return f"HKCR\\{key} = {command!r}: its executable {exe!r} {state}"
+
+
+def activation_error(hr: int, clsid: Guid, clsctx: int) -> Exception:
+    """The typed error of a failed activation of ``clsid``. When a local server could have been meant (``clsctx``
+    has CLSCTX_LOCAL_SERVER) and the code is one a server that cannot start gives, its description names the
+    registry key and command line COM used, and whether the executable exists (a missing, crashing or
+    non-registering server is otherwise an anonymous REGDB_E_CLASSNOTREG or E_NOINTERFACE under Wine)."""
+    from .hresult import error_from_hresult
+
+    u = hr & 0xFFFFFFFF
+    if clsctx & CLSCTX.LOCAL_SERVER and u in _SERVER_START_FAILURES:
+        try:
+            where = local_server_diagnosis(clsid)
+        except OSError:
+            where = None
+        if where is not None:
+            return error_from_hresult(
+                hr,
+                f"activating {clsid} as a local server failed with {_SERVER_START_FAILURES[u]}: {where}. A missing "
+                "or crashing server, or one that never registers its class object, fails this way (or the server "
+                "ran and the class lacks the interface asked for)",
+            )
+    return error_from_hresult(hr)
 
 
 def create_instance_ex(
@@ -84,7 +150,9 @@ def create_instance_ex(
 def get_class_object(clsid: Guid, iid: Guid, clsctx: int = CLSCTX.ALL) -> Any:
     """CoGetClassObject: a new reference to the class object (usually IClassFactory) of ``clsid``."""
     out = ffi.new("void **")
-    check(_CoGetClassObject(guid_ptr(clsid), clsctx, NULL, guid_ptr(iid), out))
+    hr = _CoGetClassObject(guid_ptr(clsid), clsctx, NULL, guid_ptr(iid), out)
+    if hr < 0:
+        raise activation_error(hr, clsid, clsctx)
     return out[0]
 
 

@@ -311,6 +311,21 @@ class CallRejectedError(ComError):
 
 
 @_typed
+class CallCanceledError(ComError):
+    """RPC_E_CALL_CANCELED: the call was cancelled (CoCancelCall, or a client ``timeout`` that gave up on it)."""
+
+    HRESULT = 0x80010002
+
+
+@_typed
+class RetryLaterError(ComError):
+    """RPC_E_SERVERCALL_RETRYLATER: the callee's STA was busy (its message filter said SERVERCALL_RETRYLATER) and
+    the caller's message filter did not retry, or retried until it gave up."""
+
+    HRESULT = 0x8001010A
+
+
+@_typed
 class InvalidObjrefError(ComError):
     """RPC_E_INVALID_OBJREF: the marshalled interface data (OBJREF) is invalid."""
 
@@ -372,6 +387,8 @@ __all__ += [
     "DisconnectedError",
     "ServerFaultError",
     "CallRejectedError",
+    "CallCanceledError",
+    "RetryLaterError",
     "InvalidObjrefError",
     "ObjectNotConnectedError",
     "ServerExecFailureError",

@@ -38,6 +38,7 @@ _RegCloseKey = function("RegCloseKey")
 KEY_READ = 0x20019
 KEY_ALL_ACCESS = 0xF003F
 REG_SZ = 1
+REG_BINARY = 3
 REG_DWORD = 4
 ERROR_FILE_NOT_FOUND = 2
 
@@ -61,11 +62,16 @@ def _open(hive: Any, path: str, create: bool) -> Any:
     return out[0]
 
 
-def set_value(hive: Any, path: str, name: str | None, value: str | int) -> None:
-    """Create ``path`` if needed and set ``name`` (None: the default value) to a REG_SZ or REG_DWORD."""
+def set_value(hive: Any, path: str, name: str | None, value: str | int | bytes) -> None:
+    """Create ``path`` if needed and set ``name`` (None: the default value) to a REG_SZ (str), REG_DWORD (int) or
+    REG_BINARY (bytes)."""
     key = _open(hive, path, create=True)
     try:
-        if isinstance(value, int):
+        if isinstance(value, bytes):
+            blob = ffi.new("BYTE[]", max(len(value), 1))
+            ffi.memmove(blob, value, len(value))
+            rc = _RegSetValueExW(key, name if name is not None else ffi.NULL, 0, REG_BINARY, blob, len(value))
+        elif isinstance(value, int):
             data = ffi.new("DWORD *", value)
             rc = _RegSetValueExW(key, name if name is not None else ffi.NULL, 0, REG_DWORD, ffi.cast("BYTE *", data), 4)
         else:
@@ -79,8 +85,9 @@ def set_value(hive: Any, path: str, name: str | None, value: str | int) -> None:
         _RegCloseKey(key)
 
 
-def query_value(hive: Any, path: str, name: str | None = None) -> str | int | None:
-    """The REG_SZ/REG_DWORD value ``name`` of ``path``; None when the key or value is absent."""
+def query_value(hive: Any, path: str, name: str | None = None) -> str | int | bytes | None:
+    """The REG_SZ/REG_DWORD/REG_BINARY value ``name`` of ``path`` (str, int, bytes); None when the key or value is
+    absent."""
     try:
         key = _open(hive, path, create=False)
     except RegistryError as e:
@@ -102,6 +109,8 @@ def query_value(hive: Any, path: str, name: str | None = None) -> str | int | No
             raise RegistryError(f"query {path!r} {name!r}", rc)
         if kind[0] == REG_DWORD:
             return ffi.cast("DWORD *", buf)[0]
+        if kind[0] == REG_BINARY:
+            return bytes(ffi.buffer(buf, size[0]))
         return ffi.string(ffi.cast("wchar_t *", buf), size[0] // 2)
     finally:
         _RegCloseKey(key)

@@ -29,6 +29,7 @@ __all__ = [
     "wait_process",
     "terminate_process",
     "processes",
+    "process_metrics",
 ]
 
 _CreateEventW = function("CreateEventW")
@@ -228,3 +229,67 @@ def pump_messages() -> int:
             raise _win32_error("GetMessageW")
         _TranslateMessage(msg)
         _DispatchMessageW(msg)
+
+
+_PROCESS_QUERY_INFORMATION = 0x0400
+_PROCESS_VM_READ = 0x0010
+
+
+def process_metrics(pid: int) -> dict[str, int]:
+    """Resource counts of process ``pid``: ``working_set`` and ``private_bytes`` (GetProcessMemoryInfo's
+    WorkingSetSize and PrivateUsage, bytes), ``handles`` (GetProcessHandleCount) and ``threads`` (the threads a
+    Toolhelp32 snapshot lists for it). OSError when the process cannot be opened (gone, or no access).
+
+    Where the runtime leaves a counter empty (Wine 8: PrivateUsage 0, GetProcessHandleCount 0; docs/wine.md) the
+    same figure comes from its other source: PagefileUsage (the same commit charge, documented as equal) and the
+    entries of the system handle table (NtQuerySystemInformation(SystemHandleInformation)) owned by ``pid``."""
+    h = _OpenProcess(_PROCESS_QUERY_INFORMATION | _PROCESS_VM_READ, 0, pid)
+    if h == ffi.NULL:
+        raise _win32_error(f"OpenProcess({pid})")
+    try:
+        pmc = ffi.new("PROCESS_MEMORY_COUNTERS_EX *")
+        pmc.cb = ffi.sizeof("PROCESS_MEMORY_COUNTERS_EX")
+        if not function("K32GetProcessMemoryInfo")(h, pmc, pmc.cb):
+            raise _win32_error("GetProcessMemoryInfo")
+        handles = ffi.new("DWORD *")
+        if not function("GetProcessHandleCount")(h, handles):
+            raise _win32_error("GetProcessHandleCount")
+    finally:
+        _CloseHandle(h)
+    snap = function("CreateToolhelp32Snapshot")(0x4, 0)  # TH32CS_SNAPTHREAD
+    if snap == ffi.cast("HANDLE", -1):
+        raise _win32_error("CreateToolhelp32Snapshot")
+    try:
+        entry = ffi.new("THREADENTRY32 *")
+        entry.dwSize = ffi.sizeof("THREADENTRY32")
+        threads = 0
+        ok = function("Thread32First")(snap, entry)
+        while ok:
+            threads += entry.th32OwnerProcessID == pid
+            ok = function("Thread32Next")(snap, entry)
+    finally:
+        _CloseHandle(snap)
+    return {
+        "working_set": int(pmc.WorkingSetSize),
+        "private_bytes": int(pmc.PrivateUsage or pmc.PagefileUsage),
+        "handles": int(handles[0]) or _handles_in_system_table(pid),
+        "threads": threads,
+    }
+
+
+def _handles_in_system_table(pid: int) -> int:
+    """How many entries of the system handle table belong to ``pid`` (SystemHandleInformation, class 16)."""
+    query = function("NtQuerySystemInformation")
+    size = 1 << 18
+    while True:
+        buf = ffi.new("char[]", size)
+        needed = ffi.new("ULONG *")
+        status = query(16, buf, size, needed) & 0xFFFFFFFF
+        if status != 0xC0000004:  # STATUS_INFO_LENGTH_MISMATCH: grow and ask again
+            break
+        size = max(size * 2, needed[0] + 4096)
+    if status != 0:
+        raise OSError(f"NtQuerySystemInformation(SystemHandleInformation) failed: NTSTATUS 0x{status:08X}")
+    count = ffi.cast("SYSTEM_HANDLE_INFORMATION *", buf).Count
+    entries = ffi.cast("SYSTEM_HANDLE_ENTRY *", buf + ffi.offsetof("SYSTEM_HANDLE_INFORMATION", "Handle"))
+    return sum(1 for i in range(count) if entries[i].OwnerPid == pid)

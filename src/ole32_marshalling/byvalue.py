@@ -238,25 +238,25 @@ class ByValueUnmarshaler(ComObject, implements=[IMarshal]):
     def registered(cls, place: Any = None) -> Iterator[None]:
         """Register the unmarshaler as an InprocServer32 (ole32_servers.inproc's host DLL) for the block: every
         apartment, and every process that can import the by-value classes, then finds it. ``place``:
-        ole32_servers.registration.HKCR (the default; the only place Wine 8 reads) or HKCU_CLASSES."""
+        ole32_servers.registration.HKCU_CLASSES or HKCR; None: ``registration.default_place()``."""
         with registered_everywhere(CLSID_PyMarshalByValue, "ole32_marshalling.byvalue:ByValueUnmarshaler", place):
             yield
 
 
 def registered_everywhere(clsid: Guid, python_class: str, place: Any = None) -> Any:
     """An unmarshal class of this package as an InprocServer32 for a ``with`` block (ole32_servers.inproc), with the
-    directory holding this package on the host's sys.path. ``place``: ole32_servers.registration.HKCR (default)."""
+    directory holding this package on the host's sys.path. ``place``: ole32_servers.registration.HKCU_CLASSES or
+    HKCR; None: ``registration.default_place()``."""
     import os
 
     import ole32_marshalling
     from ole32_servers.inproc import registered_inproc
-    from ole32_servers.registration import HKCR
 
     src = os.path.dirname(os.path.dirname(os.path.abspath(ole32_marshalling.__file__)))
     return registered_inproc(
         clsid,
         python_class,
         python_path=[src],
-        place=HKCR if place is None else place,
+        place=place,
         description=f"ole32-bindings unmarshaler ({python_class})",
     )

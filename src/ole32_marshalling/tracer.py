@@ -365,7 +365,7 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
     def registered(cls, trace: MarshalTrace, place: Any = None) -> Iterator[None]:
         """Like ``installed``, and also as an InprocServer32 (ole32_servers.inproc) for the block, so apartments other
         than the registering one (Wine 8 looks up class objects per apartment) and other processes find it.
-        ``place``: ole32_servers.registration.HKCR (default) or HKCU_CLASSES."""
+        ``place``: ole32_servers.registration.HKCU_CLASSES or HKCR; None: ``registration.default_place()``."""
         from .byvalue import registered_everywhere
 
         with (

@@ -42,7 +42,7 @@ from ole32_bindings.hresult import ComError, to_signed
 from vtables.interfaces import IUnknown
 
 from .classobjects import class_object_for
-from .registration import HKCR, remove_class_identity, write_class_identity, write_services
+from .registration import HKCR, default_place, remove_class_identity, write_class_identity, write_services
 
 __all__ = [
     "HOST_DLL",
@@ -87,7 +87,7 @@ def register_inproc(
     description: str | None = None,
     python_path: Iterable[str] = (),
     threading_model: str = "Both",
-    place: tuple[Any, str] = HKCR,
+    place: tuple[Any, str] | None = None,
     host_dll: str = HOST_DLL,
     progid: str | None = None,
     version_independent_progid: str | None = None,
@@ -97,10 +97,13 @@ def register_inproc(
     construction_string: str | None = None,
 ) -> None:
     """Register ``python_class`` (``"module:attribute"``) as the InprocServer32 of ``clsid`` under ``place``
-    (``ole32_servers.registration.HKCR`` or ``HKCU_CLASSES``; Wine 8 reads HKCR only), with its ProgIDs and
-    type library reference if given (:func:`ole32_servers.registration.write_class_identity`), and the class's
-    ``services`` (a ``ServiceSet``: ``services_of(cls)``) with its ``construction_string``
+    (``ole32_servers.registration.HKCU_CLASSES`` or ``HKCR``; None: ``registration.default_place()``, per user
+    unless ``OLE32_BINDINGS_REGISTRATION=machine``; Wine 8 reads HKCR only), with its ProgIDs and type library
+    reference if given (:func:`ole32_servers.registration.write_class_identity`), and the class's ``services`` (a
+    ``ServiceSet``: ``services_of(cls)``) with its ``construction_string``
     (:func:`ole32_servers.registration.write_services`). Idempotent."""
+    if place is None:
+        place = default_place()
     if ":" not in python_class:
         raise ValueError(f"python_class must be 'module:attribute', got {python_class!r}")
     if not os.path.exists(host_dll):
@@ -126,9 +129,11 @@ def register_inproc(
         write_services(clsid, services, construction_string=construction_string, place=place)
 
 
-def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
-    """Remove ``CLSID\\{clsid}`` entirely from ``place``, and the ProgID keys it names that still point to it;
-    False if the CLSID was not there."""
+def unregister_inproc(clsid: Guid, place: tuple[Any, str] | None = None) -> bool:
+    """Remove ``CLSID\\{clsid}`` entirely from ``place`` (None: ``registration.default_place()``), and the ProgID
+    keys it names that still point to it; False if the CLSID was not there."""
+    if place is None:
+        place = default_place()
     hive, root = place
     remove_class_identity(clsid, place)
     return registry.delete_tree(hive, _key(clsid, root).rsplit("\\", 1)[0])
@@ -136,10 +141,12 @@ def unregister_inproc(clsid: Guid, place: tuple[Any, str] = HKCR) -> bool:
 
 @contextlib.contextmanager
 def registered_inproc(
-    clsid: Guid, python_class: str, *, place: tuple[Any, str] = HKCR, **kwargs: Any
+    clsid: Guid, python_class: str, *, place: tuple[Any, str] | None = None, **kwargs: Any
 ) -> Iterator[None]:
     """``register_inproc`` for the block; on exit the registration is removed and the class object this process
     made for it (if any) released."""
+    if place is None:
+        place = default_place()
     register_inproc(clsid, python_class, place=place, **kwargs)
     try:
         yield

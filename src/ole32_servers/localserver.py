@@ -16,6 +16,11 @@ at all while it runs). Serving follows COM's rules for out-of-process servers, a
 * a class with services (``ole32_servers.services``) gets a ``ServicedClassFactory``: its pool lives here, made
   when the class objects are registered (with the sizes and construction string registration recorded), and
   only objects handed out hold the process lock (idle pooled objects do not keep the server alive);
+* ``orphan_timeout`` (opt-in, default None: COM's rule, objects live as long as their references): a server that
+  holds objects but has served no call for that many seconds treats them as orphaned and exits. Windows releases
+  a dead client's references itself (the OXID resolver's pinging, about 6 minutes); Wine 8 does not ping, so
+  without this a server whose client was killed runs forever (docs/reliability.md has the reproduction). Calls
+  are noticed by a channel hook (``ole32_servers.activity``): one Python callback per served call while it is on;
 * an STA server pumps messages while it waits (calls arrive as messages); an MTA server just waits;
 * ``pin_stubs`` (default on) keeps a table-strong marshal of each class object (as IClassFactory and IUnknown)
   for the server's life, released before the class objects are revoked. Windows' SCM keeps a class object's stub
@@ -92,8 +97,12 @@ class ServerLock:
 class LocalServer:
     """A LocalServer32 serving ``classes`` (``(clsid, ComObject subclass)`` pairs), each through a ClassFactory
     whose objects and server locks hold the process lock (see the module doc for the rules). ``apartment`` is
-    ``"MTA"`` or ``"STA"``; ``linger`` and ``idle_timeout`` are in seconds; ``flags`` are the REGCLS flags
-    (REGCLS_SUSPENDED is always added); ``pin_stubs`` keeps a table-strong marshal of each class object."""
+    ``"MTA"`` or ``"STA"``; ``linger``, ``idle_timeout`` and ``orphan_timeout`` are in seconds (``orphan_timeout``
+    None, the default, keeps COM's rule: see the module doc); ``flags`` are the REGCLS flags (REGCLS_SUSPENDED is
+    always added); ``pin_stubs`` keeps a table-strong marshal of each class object. ``security``: keyword arguments
+    of ``ole32_bindings.security.initialize_security`` (``authn_level``, ``imp_level``, ``capabilities``,
+    ``access_sddl``), called right after the apartment is entered, before any class object is marshaled; None
+    leaves COM's defaults (the AppID's ``AccessPermission``, else the machine's)."""
 
     def __init__(
         self,
@@ -103,6 +112,8 @@ class LocalServer:
         idle_timeout: float = 60.0,
         flags: int = REGCLS.MULTIPLEUSE,
         pin_stubs: bool = True,
+        orphan_timeout: float | None = None,
+        security: dict[str, Any] | None = None,
     ) -> None:
         if apartment not in ("MTA", "STA"):
             raise ValueError("apartment is 'MTA' or 'STA'")
@@ -112,6 +123,11 @@ class LocalServer:
         self.idle_timeout = idle_timeout
         self.flags = flags
         self.pin_stubs = pin_stubs
+        self.orphan_timeout = orphan_timeout
+        self.security = security
+        #: set when the server exited because its objects were orphaned (orphan_timeout)
+        self.orphaned = False
+        self.activity: Any = None
         self.lock = ServerLock()
         self.factories: list[Any] = []  # ClassFactory, or ServicedClassFactory for a class with services
         self.stop_requested = threading.Event()
@@ -123,6 +139,14 @@ class LocalServer:
         coinit = COINIT.APARTMENTTHREADED if self.apartment == "STA" else COINIT.MULTITHREADED
         apartments.co_initialize(coinit)
         try:
+            if self.security is not None:
+                from ole32_bindings.security import initialize_security
+
+                initialize_security(**self.security)
+            if self.orphan_timeout is not None:
+                from .activity import call_activity
+
+                self.activity = call_activity()
             pins: list[Any] = []
             with ClassObjects(suspended=True) as objs:
                 try:
@@ -140,8 +164,10 @@ class LocalServer:
                     for stream in pins:
                         _unpin(stream)
             # No new activation reaches us now; an object a request in flight created just before the
-            # suspension still has its client, so serve it to the end instead of cutting it off.
-            self._serve_remaining()
+            # suspension still has its client, so serve it to the end instead of cutting it off (orphans have none:
+            # CoUninitialize disconnects them).
+            if not self.orphaned:
+                self._serve_remaining()
             log.info("class objects revoked; exiting")
             return 0
         finally:
@@ -188,6 +214,18 @@ class LocalServer:
                         log.info("no client in %.1f s: exiting", self.idle_timeout)
                         return
                     continue
+                if (
+                    self.activity is not None and lock.count > 0 and self.activity.idle_seconds() >= self.orphan_timeout  # type: ignore[operator]
+                ):
+                    with lock._guard:
+                        lock.stopping = True
+                    self.orphaned = True
+                    log.warning(
+                        "%d object(s) held but no call served in %.1f s: treating them as orphaned; exiting",
+                        lock.count,
+                        self.orphan_timeout,
+                    )
+                    return
                 with lock._guard:
                     zero_since = lock.zero_since
                     if lock.count == 0 and zero_since is not None and now - zero_since >= self.linger:

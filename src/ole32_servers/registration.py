@@ -2,11 +2,17 @@
 
 What a class needs so COM can start its server: ``CLSID\\{clsid}`` (a name), ``CLSID\\{clsid}\\LocalServer32``
 (the command line, without ``-Embedding``: COM appends it, Wine included), optionally a ProgID (both directions),
-an AppID, and the type library that describes its custom interfaces (see ``ole32_servers.typelib``).
+an AppID, and the type library that describes its custom interfaces (see ``ole32_servers.typelib``). An AppID can
+carry who may start the server and who may call it (``launch_permission`` / ``access_permission``: SDDL, written
+as the binary descriptors COM reads from ``AppID\\{appid}``'s ``LaunchPermission`` and ``AccessPermission``).
 
-The hive is a parameter: per-user ``HKEY_CURRENT_USER\\Software\\Classes`` is the usual choice on Windows (no
-elevation); ``HKEY_CLASSES_ROOT`` writes where every user sees it, and it is the only place Wine 8 looks for
-CLSIDs (a class registered only under HKCU gives REGDB_E_CLASSNOTREG there).
+Where (the ``place``): per-user ``HKEY_CURRENT_USER\\Software\\Classes`` (:data:`HKCU_CLASSES`) is the default: no
+elevation, and on Windows COM merges it into HKEY_CLASSES_ROOT for that user's processes (not for elevated ones,
+which read the machine-wide classes only). Machine-wide ``HKEY_CLASSES_ROOT`` (:data:`HKCR`, written to
+``HKLM\\Software\\Classes``, needs an administrator) is the explicit choice: pass ``place=HKCR``, or set the
+environment variable ``OLE32_BINDINGS_REGISTRATION=machine`` for the process (:func:`default_place`). Wine 8 looks
+CLSIDs up in HKCR only (a class registered under HKCU gives REGDB_E_CLASSNOTREG there, docs/wine.md), so the dev
+harness (``tools/winpy``) sets ``machine``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 from ole32_bindings import registry
 from ole32_bindings.guid import Guid
+from ole32_bindings.security import security_descriptor_from_sddl
 
 from .services.declaration import ServiceSet, to_registry
 
@@ -32,12 +39,25 @@ __all__ = [
     "read_services",
     "HKCR",
     "HKCU_CLASSES",
+    "default_place",
 ]
 
 HKCR = (registry.HKEY_CLASSES_ROOT, "")
 """``(hive, root)`` of HKEY_CLASSES_ROOT: every user sees it, and it is the only place Wine 8 looks for CLSIDs."""
 HKCU_CLASSES = (registry.HKEY_CURRENT_USER, "Software\\Classes")
 """``(hive, root)`` of the per-user ``HKEY_CURRENT_USER\\Software\\Classes``: the usual choice on Windows."""
+
+
+def default_place() -> tuple[Any, str]:
+    """Where a registration goes when no ``place`` is given: :data:`HKCU_CLASSES` (per user), or :data:`HKCR` when
+    the environment variable ``OLE32_BINDINGS_REGISTRATION`` is ``machine`` (``user`` or unset: per user).
+    Read at each call, so a process can change it before registering."""
+    choice = os.environ.get("OLE32_BINDINGS_REGISTRATION", "user").strip().lower() or "user"
+    if choice == "user":
+        return HKCU_CLASSES
+    if choice == "machine":
+        return HKCR
+    raise ValueError(f"OLE32_BINDINGS_REGISTRATION must be 'user' or 'machine', not {choice!r}")
 
 
 def python_command(script: str, *args: str) -> str:
@@ -50,10 +70,14 @@ def python_command(script: str, *args: str) -> str:
 class ServerRegistration:
     """The registry entries of one LocalServer32 class: ``clsid``, its display ``name``, the server ``command``
     line (without ``-Embedding``), an optional ``progid`` and ``appid``, and ``place``, the ``(hive, root)`` to
-    write under (:data:`HKCR` or :data:`HKCU_CLASSES`). A scriptable class adds ``version_independent_progid``
-    (``Vendor.Class``, whose ``CurVer`` names ``progid``: what ``CreateObject`` usually gets) and ``typelib`` /
-    ``typelib_version``, the LIBID that ``CLSID\\{clsid}\\TypeLib`` names (:func:`write_class_identity`). A class
-    with services (``ole32_servers.services``) records them with ``services`` (``services_of(cls)``) and its
+    write under (:data:`HKCU_CLASSES` or :data:`HKCR`; :func:`default_place` when not given). A scriptable class
+    adds ``version_independent_progid`` (``Vendor.Class``, whose ``CurVer`` names ``progid``: what ``CreateObject``
+    usually gets) and ``typelib`` / ``typelib_version``, the LIBID that ``CLSID\\{clsid}\\TypeLib`` names
+    (:func:`write_class_identity`). ``access_permission`` and ``launch_permission`` (SDDL, e.g.
+    ``"O:BAG:BAD:(A;;0x3;;;IU)(A;;0x3;;;SY)"``; they need an ``appid``) become the AppID's binary
+    ``AccessPermission`` and ``LaunchPermission``: who may call the server's objects and who may have COM start it
+    (COM_RIGHTS_EXECUTE = 1, _LOCAL = 2, ACTIVATE_LOCAL = 8). Windows enforces them; Wine 8 does not read them. A
+    class with services (``ole32_servers.services``) records them with ``services`` (``services_of(cls)``) and its
     ``construction_string`` (:func:`write_services`)."""
 
     clsid: Guid
@@ -61,12 +85,18 @@ class ServerRegistration:
     command: str
     progid: str | None = None
     appid: Guid | None = None
-    place: tuple[Any, str] = field(default=HKCR)
+    place: tuple[Any, str] = field(default_factory=default_place)
     version_independent_progid: str | None = None
     typelib: Guid | None = None
     typelib_version: tuple[int, int] = (1, 0)
     services: ServiceSet | None = None
     construction_string: str | None = None
+    access_permission: str | None = None
+    launch_permission: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.access_permission or self.launch_permission) and self.appid is None:
+            raise ValueError(f"{self.clsid}: access_permission and launch_permission live under an AppID: give appid")
 
     def _key(self, *parts: str) -> str:
         root = self.place[1]
@@ -86,7 +116,11 @@ class ServerRegistration:
 
 
 def register(reg: ServerRegistration) -> None:
-    """Write the registration (idempotent: registering twice leaves the same keys)."""
+    """Write the registration (idempotent: registering twice leaves the same keys). ValueError names an SDDL
+    permission the system cannot parse, before anything is written."""
+    for sddl in (reg.access_permission, reg.launch_permission):
+        if sddl is not None:
+            security_descriptor_from_sddl(sddl)
     hive = reg.place[0]
     clsid_key = reg._key("CLSID", str(reg.clsid))
     registry.set_value(hive, clsid_key, None, reg.name)
@@ -101,8 +135,16 @@ def register(reg: ServerRegistration) -> None:
         place=reg.place,
     )
     if reg.appid is not None:
+        appid_key = reg._key("AppID", str(reg.appid))
+        permissions = {
+            name: security_descriptor_from_sddl(sddl)
+            for name, sddl in (("AccessPermission", reg.access_permission), ("LaunchPermission", reg.launch_permission))
+            if sddl is not None
+        }
         registry.set_value(hive, clsid_key, "AppID", str(reg.appid))
-        registry.set_value(hive, reg._key("AppID", str(reg.appid)), None, reg.name)
+        registry.set_value(hive, appid_key, None, reg.name)
+        for name, blob in permissions.items():
+            registry.set_value(hive, appid_key, name, blob)
     if reg.services is not None:
         write_services(reg.clsid, reg.services, construction_string=reg.construction_string, place=reg.place)
 
@@ -124,12 +166,15 @@ def write_class_identity(
     version_independent_progid: str | None = None,
     typelib: Guid | None = None,
     typelib_version: tuple[int, int] = (1, 0),
-    place: tuple[Any, str] = HKCR,
+    place: tuple[Any, str] | None = None,
 ) -> None:
     """Write what names a class besides its server, for a LocalServer32 or an InprocServer32 alike:
     ``CLSID\\{clsid}\\ProgID`` and ``VersionIndependentProgID``, the ProgID keys back to the CLSID (the
     version-independent one with ``CurVer``), and ``CLSID\\{clsid}\\TypeLib`` + ``Version``. The type library
-    itself is registered separately (``ole32_servers.typelib.register_type_library``). Idempotent."""
+    itself is registered separately (``ole32_servers.typelib.register_type_library``). Idempotent. ``place``:
+    :func:`default_place` when None."""
+    if place is None:
+        place = default_place()
     hive = place[0]
     clsid_key = _place_key(place, "CLSID", str(clsid))
     if progid:
@@ -147,10 +192,13 @@ def write_class_identity(
         registry.set_value(hive, clsid_key + "\\Version", None, f"{typelib_version[0]}.{typelib_version[1]}")
 
 
-def remove_class_identity(clsid: Guid, place: tuple[Any, str] = HKCR) -> int:
+def remove_class_identity(clsid: Guid, place: tuple[Any, str] | None = None) -> int:
     """Remove the ProgID keys that ``CLSID\\{clsid}`` names (``ProgID``, ``VersionIndependentProgID``), but only
     those whose ``CLSID`` still names ``clsid`` (another class's ProgID is left alone); returns how many were
-    removed. Call it before the CLSID key itself is deleted (it reads the names from there)."""
+    removed. Call it before the CLSID key itself is deleted (it reads the names from there). ``place``:
+    :func:`default_place` when None."""
+    if place is None:
+        place = default_place()
     hive = place[0]
     clsid_key = _place_key(place, "CLSID", str(clsid))
     removed = 0

@@ -299,6 +299,16 @@ class ComPtr:
             raise error_from_hresult(hr)
         return client_class(iface).from_raw(out[0])
 
+    def with_timeout(self, seconds: float) -> Any:
+        """This pointer's methods with a time limit: ``ptr.with_timeout(2.0).Work(100)`` raises
+        ``vtables.calltimeout.CallTimeoutError`` (RPC_E_CALL_CANCELED) when the call has not returned after
+        ``seconds``: cancelled by CoCancelCall where the runtime can, else abandoned (the module doc says what that
+        costs). Borrows this pointer; calls made without it pay nothing for the feature."""
+        from .calltimeout import TimedCalls
+
+        self.as_raw()
+        return TimedCalls(self, seconds)
+
     def address(self) -> int:
         return int(_cast(_ADDR, self.as_raw()))
 

@@ -169,7 +169,9 @@ def _qi(this: Any, riid: Any, ppv: Any) -> int:
 def _qi_miss(self: ComObject, key: bytes, riid: Any, ppv: Any) -> int:
     """QueryInterface for an IID outside the class's table: for IMarshal the traced IMarshal (an object created
     while ``marshal_hook`` was set), else the FTM's for an agile class; else what a blindly aggregated inner
-    answers; else E_NOINTERFACE."""
+    answers; else E_NOINTERFACE. ``*ppv`` is NULL first, so it stays NULL if the hook or the FTM's creation raises
+    (the callback then returns E_UNEXPECTED): a failed QueryInterface never leaves the caller's pointer as it was."""
+    ppv[0] = _NULL
     if key == _IMARSHAL_KEY:
         traced = self._com_traced_marshaler()
         if traced is not None:

@@ -59,3 +59,13 @@ def test_function_names_per_dll():
     assert "GetMessageW" in names["user32.dll"] and "RegDeleteTreeW" in names["advapi32.dll"]
     flat = [n for v in names.values() for n in v]
     assert len(flat) == len(set(flat)) and len(flat) > 90
+
+
+def test_process_metrics_structures_have_the_x64_layout():
+    f = cffi.FFI()
+    f.cdef(_declarations.full_cdef())
+    assert (
+        f.sizeof("PROCESS_MEMORY_COUNTERS_EX") == 80 and f.offsetof("PROCESS_MEMORY_COUNTERS_EX", "PrivateUsage") == 72
+    )
+    assert f.sizeof("THREADENTRY32") == 28
+    assert f.sizeof("SYSTEM_HANDLE_ENTRY") == 24 and f.offsetof("SYSTEM_HANDLE_INFORMATION", "Handle") == 8

@@ -1,7 +1,7 @@
 """A LocalServer32 written with ole32_servers, for the tests: PyTarget (IBenchTarget, IPersist) under CLSID_PyServer.
 
 python pyserver.py [-RegServer | -UnregServer | -Embedding] [-Apartment STA|MTA] [-Linger SECONDS]
-                   [-Idle SECONDS] [-PidFile PATH] [-Log PATH] [-Services pooled|jit|construct]
+                   [-Idle SECONDS] [-Orphan SECONDS] [-PidFile PATH] [-Log PATH] [-Services pooled|jit|construct]
 """
 
 import os
@@ -80,9 +80,10 @@ def main(argv):
         apartment=option(argv, "Apartment", "MTA"),
         linger=float(option(argv, "Linger", "0.2")),
         idle_timeout=float(option(argv, "Idle", "20")),
+        orphan_timeout=float(option(argv, "Orphan")) if option(argv, "Orphan") else None,
     )
     extra = []
-    for name in ("Apartment", "Linger", "Idle", "PidFile", "Log", "Fail", "Clsid", "ByValue", "Services"):
+    for name in ("Apartment", "Linger", "Idle", "Orphan", "PidFile", "Log", "Fail", "Clsid", "ByValue", "Services"):
         value = option(argv, name)
         if value is not None:
             extra += ["-" + name, value]

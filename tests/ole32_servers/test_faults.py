@@ -85,6 +85,51 @@ def test_server_killed_mid_call_gives_the_client_an_rpc_error_in_bounded_time(mt
         proc.wait(10)
 
 
+#: A client that dies holding a reference: stress/holder.py (make stress's faults section runs the same one).
+HOLDER = os.path.join(ROOT, "stress", "holder.py")
+
+
+def _holding_client(clsid, calling_seconds=0.0):
+    return subprocess.Popen(
+        [sys.executable, HOLDER, str(clsid), str(calling_seconds)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_orphan_timeout_ends_a_server_whose_client_was_killed_and_spares_one_whose_client_calls(mta, tmp_path):
+    """The opt-in orphan timeout (LocalServer(orphan_timeout=...), -Orphan here): a client calling every 0.3 s
+    for 4 s keeps a 1.5 s-timeout server alive; once that client is killed holding its reference, the server
+    exits by itself (code 0) about 1.5 s after the last call, where the server without the option (the test
+    below) runs on."""
+    from ole32_bindings import win32
+    from ole32_bindings.guid import Guid
+
+    clsid = Guid.new()
+    server = _start(clsid, str(tmp_path / "pid"), "-Linger", "0.2", "-Idle", "60", "-Orphan", "1.5")
+    client = _holding_client(clsid, calling_seconds=4.0)
+    try:
+        assert client.stdout.readline().strip() == "holding"
+        assert client.stdout.readline().strip() == "quiet"  # 4 s of calls: more than twice the orphan timeout
+        assert server.poll() is None, "the server exited while its client was calling"
+        client.kill()  # dies holding its reference
+        client.wait(10)
+        killed_at = time.monotonic()
+        code = win32.wait_process(server.pid, 30_000)
+        after = time.monotonic() - killed_at
+        print(f"server exited ({code}) {after:.2f} s after its client was killed (orphan timeout 1.5 s)")
+        assert code == 0
+        assert after < 15
+    finally:
+        for proc in (client, server):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(10)
+
+
 def test_client_killed_without_releasing_leaves_the_server_running(mta, tmp_path):
     """Wine does not ping clients (no OXID rundown): a server whose client died holding an object lives on. The
     test watches it for a bounded time, records that, and ends it by pid."""

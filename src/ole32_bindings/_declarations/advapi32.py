@@ -1,4 +1,5 @@
-"""advapi32.dll: the registry functions that class and type library registration need."""
+"""advapi32.dll: the registry functions that class and type library registration need, and the security
+descriptor conversions of per-AppID permissions (SDDL in, self-relative binary out)."""
 
 DLL = "advapi32.dll"
 FALLBACKS = ()
@@ -13,4 +14,8 @@ LSTATUS RegDeleteKeyW(HKEY hKey, LPCWSTR lpSubKey);
 LSTATUS RegDeleteTreeW(HKEY hKey, LPCWSTR lpSubKey);
 LSTATUS RegEnumKeyExW(HKEY hKey, DWORD dwIndex, LPWSTR lpName, DWORD *lpcchName, DWORD *lpReserved, LPWSTR lpClass, DWORD *lpcchClass, FILETIME *lpftLastWriteTime);
 LSTATUS RegCloseKey(HKEY hKey);
+BOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision, void **SecurityDescriptor, ULONG *SecurityDescriptorSize);
+BOOL ConvertSecurityDescriptorToStringSecurityDescriptorW(void *SecurityDescriptor, DWORD RequestedStringSDRevision, DWORD SecurityInformation, LPWSTR *StringSecurityDescriptor, ULONG *StringSecurityDescriptorLen);
+BOOL IsValidSecurityDescriptor(void *pSecurityDescriptor);
+BOOL GetUserNameW(LPWSTR lpBuffer, DWORD *pcbBuffer);
 """

@@ -1,4 +1,5 @@
-"""kernel32.dll: messages for error codes, events and waits, threads and processes, global memory."""
+"""kernel32.dll: messages for error codes, events and waits, threads and processes, global memory, a process's
+resource counts (memory, handles, threads: psapi's GetProcessMemoryInfo is kernel32's K32GetProcessMemoryInfo)."""
 
 DLL = "kernel32.dll"
 FALLBACKS = ()
@@ -37,4 +38,17 @@ void *GetProcAddress(HMODULE hModule, const char *lpProcName);
 DWORD GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWORD nSize);
 BOOL QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
 BOOL QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
+typedef struct tagTHREADENTRY32 {
+    DWORD dwSize; DWORD cntUsage; DWORD th32ThreadID; DWORD th32OwnerProcessID; LONG tpBasePri; LONG tpDeltaPri;
+    DWORD dwFlags;
+} THREADENTRY32;
+BOOL Thread32First(HANDLE hSnapshot, THREADENTRY32 *lpte);
+BOOL Thread32Next(HANDLE hSnapshot, THREADENTRY32 *lpte);
+typedef struct _PROCESS_MEMORY_COUNTERS_EX {
+    DWORD cb; DWORD PageFaultCount; SIZE_T PeakWorkingSetSize; SIZE_T WorkingSetSize;
+    SIZE_T QuotaPeakPagedPoolUsage; SIZE_T QuotaPagedPoolUsage; SIZE_T QuotaPeakNonPagedPoolUsage;
+    SIZE_T QuotaNonPagedPoolUsage; SIZE_T PagefileUsage; SIZE_T PeakPagefileUsage; SIZE_T PrivateUsage;
+} PROCESS_MEMORY_COUNTERS_EX;
+BOOL K32GetProcessMemoryInfo(HANDLE Process, PROCESS_MEMORY_COUNTERS_EX *ppsmemCounters, DWORD cb);
+BOOL GetProcessHandleCount(HANDLE hProcess, DWORD *pdwHandleCount);
 """

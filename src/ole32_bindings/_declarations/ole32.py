@@ -52,6 +52,12 @@ HRESULT CoSetProxyBlanket(void *pProxy, DWORD dwAuthnSvc, DWORD dwAuthzSvc, LPOL
 HRESULT CoQueryClientBlanket(DWORD *pAuthnSvc, DWORD *pAuthzSvc, LPOLESTR *pServerPrincName, DWORD *pAuthnLevel, DWORD *pImpLevel, void **pPrivs, DWORD *pCapabilities);
 HRESULT CoImpersonateClient(void);
 HRESULT CoRevertToSelf(void);
+HRESULT CoEnableCallCancellation(void *pReserved);
+HRESULT CoDisableCallCancellation(void *pReserved);
+HRESULT CoCancelCall(DWORD dwThreadId, ULONG ulTimeout);
+HRESULT CoTestCancel(void);
+HRESULT CoRegisterMessageFilter(void *lpMessageFilter, void **lplpMessageFilter);
+HRESULT CoRegisterChannelHook(const GUID *ExtensionUuid, void *pChannelHook);
 HRESULT CoGetPSClsid(const IID *riid, CLSID *pClsid);
 void CoFreeUnusedLibraries(void);
 HRESULT CoGetCallContext(const IID *riid, void **ppInterface);

@@ -10,7 +10,7 @@ from .automation import (
     ITypeInfo,
     ITypeLib,
 )
-from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable
+from .context import IComThreadingInfo, IContextCallback, IGlobalInterfaceTable, IMessageFilter
 from .errors import ICreateErrorInfo, IErrorInfo, ISupportErrorInfo
 from .events import (
     IConnectionPoint,
@@ -46,6 +46,7 @@ __all__ = [
     "IGlobalInterfaceTable",
     "IContextCallback",
     "IComThreadingInfo",
+    "IMessageFilter",
     "ISupportErrorInfo",
     "IErrorInfo",
     "ICreateErrorInfo",

@@ -1,0 +1,185 @@
+"""A Python exception in every kind of slot a Python COM object has, seen from a vtable caller: the HRESULT and the
+IErrorInfo (or EXCEPINFO) it gets, each against what COM's rules call for. Used by make stress's faults section and
+by stress/test_slots.py; every check runs in this process and leaves no object alive.
+
+Each check returns ``{"slot", "raised", "hresult", "error_info", "expected", "ok"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+E_INVALIDARG = 0x80070057
+E_ACCESSDENIED = 0x80070005
+E_UNEXPECTED = 0x8000FFFF
+DISP_E_EXCEPTION = 0x80020009
+
+
+def _result(slot: str, raised: str, hr: int | None, info: str, expected: str, ok: bool) -> dict[str, Any]:
+    from ole32_bindings.hresult import name_of
+
+    name = (name_of(hr) or f"0x{hr:08X}") if hr is not None else "no error"
+    return {"slot": slot, "raised": raised, "hresult": name, "error_info": info, "expected": expected, "ok": ok}
+
+
+def _vtable(ptr: Any) -> Any:
+    """A second pointer to the same interface that calls through the vtable (never the same-context shortcut)."""
+    return type(ptr).from_raw(ptr.query(ptr.interface).into_raw(), direct=False)
+
+
+def check_method() -> dict[str, Any]:
+    from bench.benchtarget import IBenchTarget, make_classes
+    from ole32_bindings.hresult import ComError
+
+    PyTarget, _ = make_classes()
+    with PyTarget.make() as unk, unk.query(IBenchTarget) as direct:
+        p = _vtable(direct)
+        try:
+            p.Work(-1)
+            hr, info = None, ""
+        except ComError as e:
+            hr, info = e.hresult, f"{e.source}: {e.description}"
+        finally:
+            p.release()
+    ok = hr == E_INVALIDARG and info == "PyTarget: n must be >= 0, got -1"
+    return _result("method (IBenchTarget.Work)", "ValueError", hr, info, "E_INVALIDARG + IErrorInfo", ok)
+
+
+def check_property() -> dict[str, Any]:
+    from vtables.dispatch import DispatchObject
+    from vtables.latebound import Dispatch, DispatchError
+
+    class Faulty(DispatchObject):
+        progid = "Ole32Bindings.StressFaulty"
+        _public_attrs_ = ["Broken"]
+        _readonly_attrs_ = ["Broken"]
+
+        @property
+        def Broken(self) -> int:
+            raise RuntimeError("the property broke")
+
+    obj = Faulty()
+    d = Dispatch(obj)
+    try:
+        _ = d.Broken
+        hr, info = None, ""
+    except DispatchError as e:
+        hr, info = e.hresult, f"{e.source}: {e.description}"
+    finally:
+        d.release()
+    ok = hr == DISP_E_EXCEPTION and info == "Ole32Bindings.StressFaulty: the property broke"
+    return _result("property get (IDispatch::Invoke)", "RuntimeError", hr, info, "DISP_E_EXCEPTION + EXCEPINFO", ok)
+
+
+def check_query_interface_imarshal() -> dict[str, Any]:
+    """The Python code QueryInterface(IMarshal) runs: the marshal hook (ole32_marshalling's tracer) raising. COM's
+    rule: a failed QueryInterface returns an error and sets ``*ppv`` to NULL."""
+    from bench.benchtarget import make_classes
+    from ole32_bindings.dlls import ffi
+    from ole32_bindings.wellknown import IID_IMarshal
+    from vtables import object as objmod
+    from vtables.interfaces import IUnknown
+
+    def hook(obj: Any) -> Any:
+        raise RuntimeError("the marshal hook broke")
+
+    PyTarget, _ = make_classes()
+    saved, objmod.marshal_hook = objmod.marshal_hook, hook  # read at creation and at the first QI(IMarshal)
+    try:
+        obj = PyTarget()
+        raw = ffi.cast("IUnknown *", obj.query_raw(IUnknown.iid))
+        try:
+            ppv = ffi.new("void **", ffi.cast("void *", 0xDEADBEEF))
+            iid = ffi.new("GUID *")
+            ffi.memmove(iid, IID_IMarshal.bytes_le, 16)
+            hr = raw.lpVtbl.QueryInterface(raw, iid, ppv) & 0xFFFFFFFF
+            null = ppv[0] == ffi.NULL
+        finally:
+            raw.lpVtbl.Release(raw)
+    finally:
+        objmod.marshal_hook = saved
+    ok = hr == E_UNEXPECTED and null
+    return _result(
+        "QueryInterface(IMarshal) through the marshal hook",
+        "RuntimeError",
+        hr,
+        f"*ppv {'NULL' if null else 'NOT NULL'}",
+        "E_UNEXPECTED, *ppv NULL",
+        ok,
+    )
+
+
+def check_class_factory() -> dict[str, Any]:
+    from bench.benchtarget import IBenchTarget, make_classes
+    from ole32_bindings.hresult import ComError
+    from vtables.client import client_class
+    from vtables.factory import ClassFactory
+    from vtables.interfaces import IClassFactory
+
+    PyTarget, _ = make_classes()
+
+    class Refusing(PyTarget):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            raise ValueError("no object today")
+
+    factory = ClassFactory(Refusing)
+    cf = client_class(IClassFactory).from_raw(factory.query_raw(IClassFactory.iid), direct=False)
+    try:
+        cf.CreateInstance(None, IBenchTarget.iid)
+        hr, info = None, ""
+    except ComError as e:
+        hr, info = e.hresult, f"{e.source}: {e.description}"
+    finally:
+        cf.release()
+    ok = hr == E_INVALIDARG and info.endswith("no object today")
+    return _result("IClassFactory::CreateInstance (__init__)", "ValueError", hr, info, "E_INVALIDARG + IErrorInfo", ok)
+
+
+def check_enumerator() -> dict[str, Any]:
+    """IEnumVARIANT::Next over a generator that raises after two items: an error HRESULT, and no VARIANT left
+    for the caller to clear (``*pCeltFetched`` 0)."""
+    from ole32_bindings.dlls import ffi
+    from vtables.dispatch import EnumVariant
+    from vtables.interfaces import IEnumVARIANT
+
+    def items() -> Any:
+        yield 1
+        yield 2
+        raise RuntimeError("the enumeration broke")
+
+    e = EnumVariant(items())
+    raw = ffi.cast("void **", e.query_raw(IEnumVARIANT.iid))
+    try:
+        vtbl = ffi.cast("void **", raw[0])
+        next_ = ffi.cast("HRESULT(*)(void *, ULONG, VARIANT *, ULONG *)", vtbl[3])
+        out = ffi.new("VARIANT[5]")
+        fetched = ffi.new("ULONG *", 99)
+        hr = next_(raw, 5, out, fetched) & 0xFFFFFFFF
+        got = fetched[0]
+        cleared = all(out[i].vt == 0 for i in range(5))
+    finally:
+        release = ffi.cast("ULONG(*)(void *)", ffi.cast("void **", raw[0])[2])
+        release(raw)
+    ok = hr >= 0x80000000 and got == 0 and cleared
+    return _result(
+        "IEnumVARIANT::Next (the iterable)",
+        "RuntimeError after 2 items",
+        hr,
+        f"fetched {got}, VARIANTs {'empty' if cleared else 'NOT EMPTY'}",
+        "a failure HRESULT, nothing fetched",
+        ok,
+    )
+
+
+CHECKS = (check_method, check_property, check_query_interface_imarshal, check_class_factory, check_enumerator)
+
+
+def run_all() -> list[dict[str, Any]]:
+    """Every check; one that raises is reported as failed with its exception."""
+    out = []
+    for check in CHECKS:
+        try:
+            out.append(check())
+        except Exception as e:  # a check that cannot even run is a failed check, with why
+            out.append(_result(check.__name__, "?", None, f"{type(e).__name__}: {e}", "", False))
+    return out

@@ -1,0 +1,196 @@
+"""``ptr.with_timeout(seconds)``: a call that hangs in its server raises CallTimeoutError (RPC_E_CALL_CANCELED)
+to the caller; what is left behind (the abandoned call, its references, its results) is accounted for exactly.
+
+The hanging server is one of our objects in an STA thread whose method waits on an event the test sets only after
+the caller got its error: the error provably came while the call was still running. Under Wine the harness
+chooses abandonment (``OLE32_BINDINGS_CALL_TIMEOUT=abandon``, tools/winpy): CoCancelCall is a stub there that
+ends the process (``test_cocancelcall_on_this_runtime`` shows it); on Windows the default, cancellation, runs."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.testlib import running_on_wine
+
+pytestmark = pytest.mark.runtime
+
+
+@pytest.fixture(scope="module")
+def classes():
+    from vtables.factory import ClassFactory
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    class Hanging(ComObject, implements=[IPersist]):
+        """GetClassID waits until ``release`` is set; ``calls`` counts the calls that returned."""
+
+        def __init__(self, release):
+            self.release = release
+            self.calls = 0
+
+        def GetClassID(self):
+            if not self.release.wait(30):
+                raise TimeoutError("the test never released the call")
+            self.calls += 1
+            return IPersist.iid
+
+    class Plain(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            return IPersist.iid
+
+    class HangingFactory(ClassFactory):
+        """CreateInstance (an [out] interface) waits until ``release`` is set."""
+
+        def __init__(self, release):
+            super().__init__(Plain)
+            self.release = release
+
+        def CreateInstance(self, outer, riid):
+            self.release.wait(30)
+            return super().CreateInstance(outer, riid)
+
+    return Hanging, Plain, HangingFactory
+
+
+@pytest.fixture
+def abandoning():
+    """Abandonment chosen for the test, whatever the runtime (it works on every one); the default restored."""
+    from vtables import calltimeout
+
+    calltimeout.set_mode("abandon")
+    yield
+    calltimeout.set_mode(None)
+
+
+def _served(sta, make, iface):
+    """An object made in ``sta`` (its owner reference kept there) and a proxy to it in the caller's apartment."""
+    from ole32_bindings import marshaling
+    from vtables.client import client_class
+
+    def setup():
+        obj = make()
+        owner = obj.as_ptr(iface)
+        return obj, owner, marshaling.marshal_inter_thread_interface_in_stream(iface.iid, owner.as_raw())
+
+    obj, owner, stream = sta.call(setup)
+    return obj, owner, client_class(iface).from_raw(marshaling.get_interface_and_release_stream(stream, iface.iid))
+
+
+def test_a_hanging_call_raises_while_it_still_runs_and_is_accounted_for(mta, classes):
+    from ole32_bindings.hresult import CallCanceledError
+    from ole32_marshalling.sta import StaThread
+    from vtables import calltimeout
+    from vtables.interfaces import IPersist
+
+    Hanging, _, _ = classes
+    release = threading.Event()
+    with StaThread("hanging server") as sta:
+        obj, owner, proxy = _served(sta, lambda: Hanging(release), IPersist)
+        with pytest.raises(calltimeout.CallTimeoutError) as info:
+            proxy.with_timeout(0.2).GetClassID()
+        assert isinstance(info.value, CallCanceledError) and info.value.hresult == 0x80010002
+        assert "GetClassID" in str(info.value) and "0.2 s" in str(info.value)
+        assert obj.calls == 0  # the server had not answered when the caller got its error
+        if calltimeout.cancellation_supported():
+            assert info.value.abandoned is False
+        else:
+            assert info.value.abandoned is True
+            assert calltimeout.abandoned_calls() == 1
+        proxy.release()  # the abandoned call holds its own reference: releasing ours is safe
+        release.set()
+        assert calltimeout.wait_abandoned(30)
+        assert calltimeout.abandoned_calls() == 0
+        if not calltimeout.cancellation_supported():
+            assert obj.calls == 1  # abandonment does not stop the call: it ran to its end in the server
+        assert sta.call(owner.release) == 0
+
+
+def test_a_call_in_time_returns_its_value_and_its_errors(mta, classes):
+    from ole32_marshalling.sta import StaThread
+    from vtables.interfaces import IPersist
+
+    Hanging, _, _ = classes
+    release = threading.Event()
+    release.set()
+    with StaThread("server") as sta:
+        obj, owner, proxy = _served(sta, lambda: Hanging(release), IPersist)
+        with proxy:
+            timed = proxy.with_timeout(10)
+            assert timed.GetClassID() == IPersist.iid
+            assert obj.calls == 1
+            with pytest.raises(AttributeError):
+                getattr(timed, "NoSuchMethod")  # noqa: B009
+        assert sta.call(owner.release) == 0
+
+
+def test_the_results_of_an_abandoned_call_are_released(mta, classes, abandoning):
+    from ole32_marshalling.sta import StaThread
+    from vtables import calltimeout, leaks
+    from vtables.interfaces import IClassFactory, IUnknown
+
+    _, _, HangingFactory = classes
+    release = threading.Event()
+    with StaThread("factory") as sta:
+        _, owner, proxy = _served(sta, lambda: HangingFactory(release), IClassFactory)
+        with proxy:
+            with pytest.raises(calltimeout.CallTimeoutError):
+                proxy.with_timeout(0.2).CreateInstance(None, IUnknown.iid)
+        release.set()
+        assert calltimeout.wait_abandoned(30)
+        sta.call(lambda: None)  # the STA has run the late Release of the new object's proxy
+        assert sta.call(owner.release) == 0
+        assert sta.call(leaks.snapshot)["live_objects"] == leaks.snapshot()["live_objects"]
+
+
+def test_abandonment_needs_an_mta_caller(sta, classes, abandoning):
+    from ole32_bindings.hresult import WrongThreadError
+    from vtables.interfaces import IPersist
+
+    _, Plain, _ = classes
+    with Plain().as_ptr(IPersist) as p:
+        with pytest.raises(WrongThreadError, match="needs the caller in the MTA"):
+            p.with_timeout(1).GetClassID()
+
+
+def test_bad_timeouts_and_modes_are_refused(mta, classes):
+    from vtables import calltimeout
+    from vtables.interfaces import IPersist
+
+    _, Plain, _ = classes
+    with Plain().as_ptr(IPersist) as p:
+        for bad in (0, -1, float("nan")):
+            with pytest.raises(ValueError, match="positive number of seconds"):
+                p.with_timeout(bad)
+    with pytest.raises(ValueError, match="call timeout mode"):
+        calltimeout.set_mode("sometimes")
+    calltimeout.set_mode("abandon")
+    try:
+        assert calltimeout.cancellation_supported() is False
+    finally:
+        calltimeout.set_mode(None)
+
+
+_PROBE = (
+    "from ole32_bindings import apartments; from ole32_bindings.dlls import ffi, function; "
+    "apartments.co_initialize(); "
+    "print('enable', hex(function('CoEnableCallCancellation')(ffi.NULL) & 0xFFFFFFFF), flush=True); "
+    "print('cancel', hex(function('CoCancelCall')(function('GetCurrentThreadId')(), 0) & 0xFFFFFFFF), flush=True)"
+)
+
+
+def test_cocancelcall_on_this_runtime():
+    """The runtime fact behind the harness's choice. Windows: with no call pending, CoCancelCall answers
+    CO_E_CANCEL_DISABLED or RPC_E_CALL_COMPLETE-like codes and returns. Wine 8: CoEnableCallCancellation says S_OK,
+    and CoCancelCall is an unimplemented stub that ends the process, Wine printing "Call from ... to unimplemented
+    function combase.dll.CoCancelCall, aborting" (docs/wine.md)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    r = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60, env=env)
+    assert "enable 0x0" in r.stdout, (r.stdout, r.stderr)
+    if running_on_wine():
+        # the process ends with EXCEPTION_WINE_STUB (0x80000100) before CoCancelCall returns
+        assert r.returncode == 0x80000100 and "cancel 0x" not in r.stdout, (r.returncode, r.stdout)
+    else:
+        assert r.returncode == 0 and "cancel 0x" in r.stdout, (r.stdout, r.stderr)
