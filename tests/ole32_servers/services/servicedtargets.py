@@ -178,3 +178,38 @@ def ensure_type_libraries():
     ):
         if not registry.key_exists(registry.HKEY_CLASSES_ROOT, f"TypeLib\\{libid}\\1.0\\0\\win64"):
             make().register()
+
+
+def dual_class():
+    """A dual (IDispatch-derived) JIT class without pooling, made once per process: ``Serial`` returns the serving
+    real object's serial and keeps it activated; ``Done`` returns it and sets the doneness bit (a new real object
+    serves the next call). For late-bound clients (``servicedtargets:dual_class`` as an InprocServer32)."""
+    cls = _made.get("dual")
+    if cls is None:
+        import vtables.dispatch  # noqa: F401 - IDispatch for Python classes, before the class is defined
+        from ole32_servers.services import JustInTimeActivation, ServicedComponent, set_complete
+        from vtables import method
+        from vtables.interfaces import IDispatch
+
+        class IServicedDual(IDispatch):
+            iid = "{1C0B7D50-7E7B-4E55-9E55-0A3A2E6A0003}"
+            Serial = method("[id(1)] HRESULT Serial([out, retval] LONG *serial)")
+            Done = method("[id(2)] HRESULT Done([out, retval] LONG *serial)")
+
+        counter = itertools.count(1)
+
+        class ServedDual(ServicedComponent, implements=[IServicedDual], services=[JustInTimeActivation()]):
+            progid = "Ole32Bindings.ServicedDual"
+
+            def __init__(self):
+                self.serial = next(counter)
+
+            def Serial(self):
+                return self.serial
+
+            def Done(self):
+                set_complete()
+                return self.serial
+
+        cls = _made["dual"] = ServedDual
+    return cls

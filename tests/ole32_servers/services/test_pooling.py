@@ -258,3 +258,41 @@ def test_statistics_readable_by_the_application(mta):
     finally:
         reg.revoke_all()
     assert pool_of(T) is None  # closed with its class object
+
+
+def test_a_class_listing_iobjectcontrol_answers_it_through_the_vtable(mta):
+    """IObjectControl's methods are the class's own: the pool calls them from Python, and a class that lists the
+    interface also answers them through its vtable (what a native caller of comsvcs' contract would use)."""
+    from ole32_servers.services import ObjectPooling, ServicedComponent
+    from vtables.client import client_class
+    from vtables.interfaces import IObjectControl
+
+    calls = []
+
+    class Controlled(ServicedComponent, implements=[IBenchTarget, IObjectControl], services=[ObjectPooling(1, 1, 100)]):
+        def Nothing(self):
+            return None
+
+        def Work(self, n):
+            return n
+
+        def Activate(self):
+            calls.append("Activate")
+
+        def Deactivate(self):
+            calls.append("Deactivate")
+
+        def CanBePooled(self):
+            calls.append("CanBePooled")
+            return True
+
+    clsid, _factory, reg = _registered(Controlled)
+    try:
+        with _create(clsid) as p, p.query(IObjectControl) as fast:
+            # through the vtable, not the same-process shortcut
+            with client_class(IObjectControl).from_borrowed(fast.as_raw(), direct=False) as oc:
+                assert oc.CanBePooled() == 1 and oc.Activate() == 0  # TRUE; S_OK
+                oc.Deactivate()  # void
+        assert calls == ["Activate", "CanBePooled", "Activate", "Deactivate", "Deactivate", "CanBePooled"]
+    finally:
+        reg.revoke_all()

@@ -3,6 +3,7 @@ administrable part back (pool sizes, construction string), unregistration remove
 with services gets its pool in the client's process."""
 
 import os
+import sys
 
 import pytest
 from servicedtargets import IBenchTarget
@@ -190,5 +191,88 @@ def test_a_cpp_client_process_activates_a_pooled_jit_inproc_class(mta):
         )
         assert r.returncode == 0, r.stdout + r.stderr
         assert json.loads(r.stdout)["check"] == "work=4950"
+    finally:
+        assert unregister_inproc(clsid)
+
+
+def test_pywin32_late_bound_client_gets_jit_through_idispatch(mta):
+    """A client no one here wrote: pywin32's dynamic dispatch, by ProgID, on a dual JIT class served in process
+    through python_inproc.dll: the real object stays for calls without doneness, a new one follows Done."""
+    sys.coinit_flags = 0  # pythoncom joins COM when imported: the MTA, like this test thread
+    import gc
+
+    import win32com.client.dynamic
+    from servicedtargets import dual_class
+
+    from ole32_bindings.guid import Guid
+    from ole32_servers.inproc import register_inproc, release_class_objects, unregister_inproc
+    from ole32_servers.services import services_of
+
+    clsid = Guid.new()
+    progid = f"Ole32Bindings.ServicedDual.{clsid.bytes_le.hex()[:8]}"
+    register_inproc(
+        clsid,
+        "servicedtargets:dual_class",
+        python_path=[ROOT, HERE],
+        services=services_of(dual_class()),
+        progid=progid,
+    )
+    try:
+        o = win32com.client.dynamic.Dispatch(progid)
+        first = o.Serial()
+        assert o.Serial() == first and o.Done() == first  # one activation until the doneness bit
+        assert o.Serial() == first + 1  # a fresh real object
+        del o
+        gc.collect()
+    finally:
+        assert unregister_inproc(clsid)
+        assert release_class_objects(clsid) == 1
+
+
+def test_vbscript_client_gets_jit_through_idispatch(tmp_path):
+    """VBScript through Wine's cscript: a separate process, where python_inproc.dll starts Python to serve the dual
+    JIT class; the script's calls show one activation until Done, then a fresh real object."""
+    import subprocess
+    import threading
+
+    from servicedtargets import dual_class
+
+    from ole32_bindings.guid import Guid
+    from ole32_servers.inproc import register_inproc, unregister_inproc
+    from ole32_servers.services import services_of
+
+    clsid = Guid.new()
+    progid = f"Ole32Bindings.ServicedDual.{clsid.bytes_le.hex()[:8]}"
+    register_inproc(
+        clsid, "servicedtargets:dual_class", python_path=[ROOT, HERE], services=services_of(dual_class()), progid=progid
+    )
+    script = tmp_path / "jit.vbs"
+    script.write_text(
+        "Set o = CreateObject(WScript.Arguments(0))\r\n"
+        "a = o.Serial() : b = o.Serial() : c = o.Done() : d = o.Serial()\r\n"
+        'WScript.Echo "serials " & a & " " & b & " " & c & " " & d\r\n'
+        "Set o = Nothing\r\n"
+    )
+    try:
+        # Not subprocess.run: Wine's desktop process, started for cscript's window, inherits its pipes (see
+        # test_automation_contract.py): read until cscript exits.
+        proc = subprocess.Popen(
+            ["cscript.exe", "//nologo", str(script), progid],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+        reader.start()
+        try:
+            assert proc.wait(timeout=120) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            reader.join(timeout=5)
+        assert [line.strip() for line in lines] == ["serials 1 1 1 2"]
     finally:
         assert unregister_inproc(clsid)
