@@ -29,7 +29,7 @@ $(FFI_OUT): $(FFI_SRC)
 	$(VENV_PY) build_ffi.py
 
 native: src/vtables/vtables_core.dll src/ole32_servers/python_inproc.dll $(NATIVE)/vtables_testlib.dll $(NATIVE)/benchtarget.tlb $(NATIVE)/bench_cpp_server.exe \
-	$(NATIVE)/bench_cpp_client.exe $(NATIVE)/benchdual.tlb
+	$(NATIVE)/bench_cpp_client.exe $(NATIVE)/benchdual.tlb $(NATIVE)/xapt.exe
 
 # The test DLL links its IDispatch objects' type libraries as TYPELIB resources (native/testlib/testlib.rc).
 $(NATIVE)/vtables_testlib.dll: $(wildcard native/testlib/*.cpp native/testlib/*.h native/testlib/*.def) \
@@ -116,6 +116,11 @@ $(NATIVE)/bench_cpp_server.exe: native/bench/server.cpp $(BENCH_DEPS) | $(NATIVE
 
 $(NATIVE)/bench_cpp_client.exe: native/bench/client.cpp $(BENCH_DEPS)
 	$(CXX_WIN) $(CXXFLAGS_WIN) -I$(NATIVE) -o $@ $< $(NATIVE)/benchdual_res.o -lole32 -loleaut32 -luuid -ladvapi32
+
+# Rows 3 and 3s written a second time, in C from the contract alone, to check the C++ column (bench/compare_3.py).
+$(NATIVE)/xapt.exe: native/bench/xapt.c
+	@mkdir -p $(NATIVE)
+	x86_64-w64-mingw32-gcc -O2 -Wall -o $@ $< -lole32 -luuid
 
 # The reference type library of tests/ole32_servers/test_typelib.py: widl's compilation of the same interfaces that the
 # test declares in Python (compiled here, on the Linux side: the tests run under Wine, where widl is not at hand).

@@ -121,8 +121,17 @@ def _inproc_setup(state: dict) -> Any:
     return state["inproc"]
 
 
+def _no_inproc_registrations(state: dict) -> None:
+    """Row 1b activates through the registry: the class objects row 1a registered in this process (CoRegisterClass
+    Object; the C++ CLSID among them) must be gone first, else CoGetClassObject finds them before HKCR and the C++
+    pairs skip the registry and the DLL (issue 14: 1b's C++ baseline was 8x faster after 1a than alone)."""
+    if "inproc" in state:
+        state.pop("inproc").close()
+
+
 def _registry_inproc(state: dict) -> None:
     """Row 1b: the C++ DLL as an InprocServer32 under HKCR (what every COM client would find)."""
+    _no_inproc_registrations(state)
     if "registry" in state:
         return
     from ole32_bindings import registry
@@ -137,6 +146,7 @@ def _registry_inproc(state: dict) -> None:
 
 def _registry_inproc_ours(state: dict) -> None:
     """Row 1b: our PyTarget as an InprocServer32 (ole32_servers.inproc: python_inproc.dll hosts Python classes)."""
+    _no_inproc_registrations(state)
     if "registry_ours" in state:
         return
     from ole32_servers.inproc import register_inproc

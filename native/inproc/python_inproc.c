@@ -12,6 +12,12 @@
  * call into its objects until the process ends), so DllCanUnloadNow always answers S_FALSE.
  * Failures return the HRESULT COM expects (CLASS_E_CLASSNOTAVAILABLE, E_NOINTERFACE...) and never a MessageBox:
  * a Python exception is printed to stderr (PyErr_Print) and its HRESULT is taken from ole32_servers.inproc's answer.
+ *
+ * A CLSID's class object is one object for the process (ole32_servers.inproc makes it once), so after the first
+ * request the DLL keeps a reference to it (its IUnknown) and answers the next ones with its QueryInterface, in
+ * native code: no string conversions, no GIL, no Python call per activation (issue 14: those were the cost of
+ * row 1b). ole32_servers.inproc.release_class_objects() empties this cache (PyInproc_ReleaseCache) before it gives
+ * up its own references, so the next request asks Python again.
  */
 #include <windows.h>
 #include <objbase.h>
@@ -59,10 +65,60 @@ static PyObj g_module = NULL;       /* ole32_servers.inproc, imported once and k
 static CLSID g_seen[MAX_SEEN];      /* CLSIDs whose PythonPath is already on sys.path (GIL-protected) */
 static int g_nseen = 0;
 
+#define MAX_CACHED 64
+static SRWLOCK g_cache_lock = SRWLOCK_INIT;
+static struct { CLSID clsid; IUnknown *unk; } g_cache[MAX_CACHED];  /* class objects, one reference each */
+static int g_ncached = 0;
+
 BOOL WINAPI DllMain(HINSTANCE inst, DWORD reason, LPVOID reserved) {
     (void)inst; (void)reserved;
     if (reason == DLL_PROCESS_ATTACH) InitializeCriticalSection(&g_init_lock);
     return TRUE;
+}
+
+/* The cached class object of `rclsid` with a new reference of ours (released by the caller), or NULL. The lock is
+ * not held during QueryInterface: a class object's QueryInterface may enter Python (which may empty the cache). */
+static IUnknown *cached(REFCLSID rclsid) {
+    IUnknown *unk = NULL;
+    AcquireSRWLockShared(&g_cache_lock);
+    for (int i = 0; i < g_ncached; ++i) {
+        if (IsEqualCLSID(&g_cache[i].clsid, rclsid)) {
+            unk = g_cache[i].unk;
+            unk->lpVtbl->AddRef(unk);
+            break;
+        }
+    }
+    ReleaseSRWLockShared(&g_cache_lock);
+    return unk;
+}
+
+/* Keep a reference to the class object `obj` (any interface of it) of `rclsid`, if there is room. */
+static void remember(REFCLSID rclsid, IUnknown *obj) {
+    IUnknown *unk = NULL;
+    static const IID iid_unknown = {0, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};  /* (no uuid.lib here) */
+    if (FAILED(obj->lpVtbl->QueryInterface(obj, &iid_unknown, (void **)&unk))) return;
+    AcquireSRWLockExclusive(&g_cache_lock);
+    BOOL known = FALSE;
+    for (int i = 0; i < g_ncached && !known; ++i) known = IsEqualCLSID(&g_cache[i].clsid, rclsid);
+    if (!known && g_ncached < MAX_CACHED) {
+        g_cache[g_ncached].clsid = *rclsid;
+        g_cache[g_ncached++].unk = unk;
+        unk = NULL;
+    }
+    ReleaseSRWLockExclusive(&g_cache_lock);
+    if (unk) unk->lpVtbl->Release(unk);
+}
+
+/* Called by ole32_servers.inproc.release_class_objects (GIL held): give up every cached reference; returns how many. */
+__declspec(dllexport) LONG PyInproc_ReleaseCache(void) {
+    IUnknown *drop[MAX_CACHED];
+    AcquireSRWLockExclusive(&g_cache_lock);
+    int n = g_ncached;
+    for (int i = 0; i < n; ++i) drop[i] = g_cache[i].unk;
+    g_ncached = 0;
+    ReleaseSRWLockExclusive(&g_cache_lock);
+    for (int i = 0; i < n; ++i) drop[i]->lpVtbl->Release(drop[i]);  /* (outside the lock: may reach Python) */
+    return n;
 }
 
 static HMODULE loaded_python(void) {
@@ -157,6 +213,13 @@ static void prepend_sys_path(char *paths) {
 __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv) {
     if (!ppv) return E_POINTER;
     *ppv = NULL;
+    if (!rclsid || !riid) return E_INVALIDARG;
+    IUnknown *known = cached(rclsid);
+    if (known) {
+        HRESULT qhr = known->lpVtbl->QueryInterface(known, riid, ppv);
+        known->lpVtbl->Release(known);
+        return qhr;
+    }
     wchar_t clsid[64], iid[64];
     if (!StringFromGUID2(rclsid, clsid, 64) || !StringFromGUID2(riid, iid, 64)) return E_INVALIDARG;
     HRESULT hr = ensure_python(clsid);
@@ -198,6 +261,7 @@ __declspec(dllexport) HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, 
         hr = CLASS_E_CLASSNOTAVAILABLE;
     }
     py.GILRelease(gil);
+    if (SUCCEEDED(hr) && *ppv) remember(rclsid, (IUnknown *)*ppv);
     return hr;
 }
 

@@ -18,6 +18,8 @@ COM's rules, as enforced here:
   for the life of the process (an in-process server's class objects may be asked for at any time; a Python
   started by the DLL is never finalized, so DllCanUnloadNow says S_FALSE). Each DllGetClassObject returns a new
   reference (QueryInterface).
+  The DLL keeps a reference to it after the first request and answers the next ones itself (its native
+  QueryInterface: no Python call per activation); ``release_class_objects`` empties that cache as well.
 * A failure becomes the HRESULT COM expects: an unregistered or unimportable class CLASS_E_CLASSNOTAVAILABLE, an
   IID the class object lacks E_NOINTERFACE; the Python traceback goes to the log, never to a MessageBox.
 * ThreadingModel "Both" (the default): objects live in the apartment of the thread that creates them, so a
@@ -198,10 +200,26 @@ def class_object(clsid_text: str, iid_text: str) -> int:
         return to_signed(CLASS_E_CLASSNOTAVAILABLE)
 
 
+def _release_host_cache() -> None:
+    """Empty python_inproc.dll's cache of class objects (it keeps one reference per CLSID it served, and answers
+    later requests from it without calling Python), when the DLL is loaded in this process."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.GetModuleHandleW.restype = ctypes.c_void_p
+    kernel32.GetModuleHandleW.argtypes = [ctypes.c_wchar_p]
+    if not kernel32.GetModuleHandleW(os.path.basename(HOST_DLL)):
+        return  # (not loaded: nothing cached; loading it here would not help)
+    ctypes.WinDLL(HOST_DLL).PyInproc_ReleaseCache()
+
+
 def release_class_objects(clsid: Guid | None = None) -> int:
-    """Give up the references this module keeps on the class objects it made (all, or ``clsid``'s); returns how
-    many. For a process that is also the client (a Python program, a test, the bench) and wants to end with no
-    object alive: a later DllGetClassObject makes a new class object."""
+    """Give up the references this module keeps on the class objects it made (all, or ``clsid``'s), and those
+    python_inproc.dll keeps (all of them: it asks Python again next time); returns how many of this module's. For a
+    process that is also the client (a Python program, a test, the bench) and wants to end with no object alive: a
+    later DllGetClassObject makes a new class object."""
+    if sys.platform == "win32":
+        _release_host_cache()
     with _guard:
         if clsid is None:
             entries = list(_factories.values())

@@ -62,6 +62,42 @@ def test_python_client_gets_the_object_itself_in_its_apartment(registered, apart
     assert grown <= 1  # at most the class object, kept until release_class_objects()
 
 
+def test_the_host_asks_python_once_per_class_until_released(registered, monkeypatch):
+    """python_inproc.dll keeps the class object after the first request and answers the next ones itself (its
+    QueryInterface, no Python call: issue 14's row 1b); release_class_objects() empties that cache too, so the
+    next request asks Python again, and no reference is left behind."""
+    from ole32_bindings import activation
+    from ole32_bindings.constants import CLSCTX
+    from ole32_bindings.hresult import ComError
+    from ole32_bindings.pointers import release
+    from ole32_marshalling.apartments import MtaThread
+    from ole32_servers import inproc
+    from vtables.interfaces import IClassFactory, IStream
+
+    calls = []
+    real = inproc.class_object
+
+    def counting(clsid_text, iid_text):
+        calls.append(iid_text)
+        return real(clsid_text, iid_text)
+
+    monkeypatch.setattr(inproc, "class_object", counting)
+
+    def three_requests():
+        for _ in range(3):
+            release(activation.get_class_object(registered, IClassFactory.iid, CLSCTX.INPROC_SERVER))
+        with pytest.raises(ComError) as e:  # an IID the class object lacks: refused by the cached one too
+            activation.get_class_object(registered, IStream.iid, CLSCTX.INPROC_SERVER)
+        return e.value.name
+
+    with MtaThread() as t:
+        assert t.call(three_requests) == "E_NOINTERFACE"
+        assert len(calls) == 1
+        assert inproc.release_class_objects() == 1
+        t.call(lambda: release(activation.get_class_object(registered, IClassFactory.iid, CLSCTX.INPROC_SERVER)))
+        assert len(calls) == 2  # asked again after the release
+
+
 def test_unknown_class_and_wrong_iid_are_hresults(registered):
     from bench.benchtarget import IBenchTarget
     from ole32_bindings import activation
