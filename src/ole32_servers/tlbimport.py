@@ -207,7 +207,6 @@ class _Reader:
         self.ITypeInfo = _auto.ITypeInfo
         self.libraries: dict[str, _Library] = {}  # by libid+version key
         self.pending: list[Any] = []  # ITypeLib pointers of referenced libraries still to read
-        self.names: set[str] = set()
         self._standard = _standard_interfaces()
 
     # -- small readers --
@@ -379,7 +378,7 @@ class _Reader:
                     for d in range(ad.cDims):
                         count *= ad.rgbounds[d].cElements
                     td = ad.tdescElem
-                text = self.type_text(info, td, t.needs, f"{name} member {i}", by_value=True)
+                text = self.type_text(info, td, t.needs, f"{name} member {i}")
             finally:
                 info.ReleaseVarDesc(vd)
             fname = _identifier(self.doc_of(info, memid)[0] or f"field{i}")
@@ -578,11 +577,10 @@ class _Reader:
                 module = self.module_name_of(other)
                 if key not in self.libraries and not any(self.key_of(p)[0] == key for p in self.pending):
                     self.pending.append(self.client_class(self.ITypeLib).from_borrowed(other.as_raw()))
-                    self.names.add(module)
                 self.current.imports.add(module)
                 return _Ref(module, rname)
 
-    def type_text(self, info: Any, td: Any, needs: set[str], where: str, by_value: bool = False) -> str:
+    def type_text(self, info: Any, td: Any, needs: set[str], where: str) -> str:
         """A TYPEDESC as the declarations spell it: ``LONG``, ``BSTR *``, ``SAFEARRAY(VARIANT)``, ``IFoo **``."""
         stars = 0
         while td.vt == VT_PTR:
@@ -599,13 +597,11 @@ class _Reader:
             local: set[str] = set()
             ref = self.ref_of(info, td.hreftype, local, where)
             base = ref.name if isinstance(ref, _Ref) else ref
-            if stars == 0 and (by_value or True):
+            if stars == 0:  # used by value: declared first (a pointer is enough with a forward declaration)
                 needs.update(local)
             kind = self._kind_of(info, td.hreftype)
-            if kind in (TKIND_INTERFACE, TKIND_DISPATCH, TKIND_COCLASS):
-                if stars == 0:
-                    stars = 1  # an interface is passed by pointer
-                base = base if not isinstance(ref, _Ref) else ref.name
+            if kind in (TKIND_INTERFACE, TKIND_DISPATCH, TKIND_COCLASS) and stars == 0:
+                stars = 1  # an interface is passed by pointer
         elif vt in _VT_NAMES:
             base = _VT_NAMES[vt]
         else:
@@ -1285,5 +1281,7 @@ def _run(args: Any) -> int:
         path = write_module(args.source, args.output)
     except TypeLibImportError as exc:
         raise BadInput(str(exc)) from None
+    except ImportError as exc:  # no COM runtime here (Linux): reading a library needs one
+        raise BadInput(f"{args.source}: reading a type library needs the COM runtime ({exc})") from None
     sys.stdout.write(f"{path}\n")
     return 0
