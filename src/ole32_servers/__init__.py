@@ -3,7 +3,7 @@
 The API is the modules (nothing is imported here: they load the COM runtime). ``classobjects``: class objects
 registered in this process; ``registration``: a LocalServer32 class in the registry; ``localserver``: the
 LocalServer32 process; ``inproc``: InprocServer32 for Python classes; ``typelib``: type libraries from
-declarations.
+declarations; ``tlbimport``: declarations from type libraries (``typelibs``: the package its cached modules join).
 """
 
-__all__ = ["classobjects", "registration", "localserver", "inproc", "typelib"]
+__all__ = ["classobjects", "registration", "localserver", "inproc", "typelib", "tlbimport", "typelibs"]

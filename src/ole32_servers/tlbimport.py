@@ -180,6 +180,8 @@ class _Library:
     imports: set[str] = field(default_factory=set)
     #: names from vtables.interfaces it uses
     standard: set[str] = field(default_factory=set)
+    #: those of them the library itself lists (stdole2's IUnknown, IDispatch, IEnumVARIANT): exported too
+    own_standard: set[str] = field(default_factory=set)
 
 
 def _identifier(name: str) -> str:
@@ -312,6 +314,7 @@ class _Reader:
         guid = attr["guid"]
         if kind in (TKIND_INTERFACE, TKIND_DISPATCH) and guid in self._standard:
             self.current.standard.add(self._standard[guid])
+            self.current.own_standard.add(self._standard[guid])
             return None
         if kind == TKIND_ENUM:
             return _Type(name, "enum", doc, values=self.read_values(info, attr["cVars"], name))
@@ -792,7 +795,7 @@ def render(lib: _Library) -> str:
         lines.append("else:")
         for m in sorted(lib.imports):
             lines.append(f"    import {m}")
-    exported = sorted(names - set(lib.imports))
+    exported = sorted({t.name for t in lib.types} | lib.own_standard)
     lines.append("")
     lines.append("__all__ = [" + ", ".join(f'"{n}"' for n in exported) + "]")
     lines.append("")
