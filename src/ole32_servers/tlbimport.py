@@ -727,7 +727,6 @@ def _order(types: list[_Type]) -> list[_Type]:
 
 def render(lib: _Library) -> str:
     """The module's text for a library read by the reader."""
-    names = {t.name for t in lib.types} | set(lib.standard) | set(lib.imports)
     own = {t.name for t in lib.types} | set(lib.imports)
 
     def helper(n: str) -> str:
