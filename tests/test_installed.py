@@ -70,7 +70,10 @@ def test_the_installed_distribution_is_whole():
     # Nothing from the dev harness or the tests was installed.
     assert not any(f.startswith(("tests/", "bench/", "tools/", "native/")) for f in files)
     commands = {ep.name: ep.value for ep in dist.entry_points if ep.group == "ole32_bindings.commands"}
-    assert commands == {"trace": "ole32_marshalling.trace_script:register"}
+    assert commands == {
+        "trace": "ole32_marshalling.trace_script:register",
+        "typelib": "ole32_servers.tlbimport:register",
+    }
     scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
     assert scripts == {"ole32-bindings": "ole32_bindings.cli:main"}
 
@@ -94,7 +97,7 @@ def test_the_installed_console_script_and_version_agree():
         stdin=subprocess.DEVNULL,
     )
     assert out.returncode == 0, out.stderr
-    assert "trace" in out.stdout
+    assert "trace" in out.stdout and "typelib" in out.stdout
 
 
 def test_version_agrees_with_the_metadata_it_is_built_from(capsys):

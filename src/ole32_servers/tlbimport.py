@@ -130,7 +130,7 @@ _DISPATCH_METHODS = {
     "Invoke",
 }
 #: class attributes the declaration bases use: a member of that name is renamed (with a comment)
-_RESERVED = {"iid", "layout", "own_methods", "lineage", "describe", "disp_members", "mro", "fields", "size"}
+_RESERVED = {"iid", "layout", "own_methods", "lineage", "describe", "disp_members", "mro"}
 
 
 # ---- the model: what is read from a library, before it is written ---------------------------------------------------
@@ -180,6 +180,8 @@ class _Library:
     imports: set[str] = field(default_factory=set)
     #: names from vtables.interfaces it uses
     standard: set[str] = field(default_factory=set)
+    #: those of them the library itself lists (stdole2's IUnknown, IDispatch, IEnumVARIANT): exported too
+    own_standard: set[str] = field(default_factory=set)
 
 
 def _identifier(name: str) -> str:
@@ -207,7 +209,6 @@ class _Reader:
         self.ITypeInfo = _auto.ITypeInfo
         self.libraries: dict[str, _Library] = {}  # by libid+version key
         self.pending: list[Any] = []  # ITypeLib pointers of referenced libraries still to read
-        self.names: set[str] = set()
         self._standard = _standard_interfaces()
 
     # -- small readers --
@@ -313,6 +314,7 @@ class _Reader:
         guid = attr["guid"]
         if kind in (TKIND_INTERFACE, TKIND_DISPATCH) and guid in self._standard:
             self.current.standard.add(self._standard[guid])
+            self.current.own_standard.add(self._standard[guid])
             return None
         if kind == TKIND_ENUM:
             return _Type(name, "enum", doc, values=self.read_values(info, attr["cVars"], name))
@@ -379,7 +381,7 @@ class _Reader:
                     for d in range(ad.cDims):
                         count *= ad.rgbounds[d].cElements
                     td = ad.tdescElem
-                text = self.type_text(info, td, t.needs, f"{name} member {i}", by_value=True)
+                text = self.type_text(info, td, t.needs, f"{name} member {i}")
             finally:
                 info.ReleaseVarDesc(vd)
             fname = _identifier(self.doc_of(info, memid)[0] or f"field{i}")
@@ -391,14 +393,40 @@ class _Reader:
         if attr["cImplTypes"]:
             t.base = self.ref_of_impl(info, 0, t.needs)
         out = self.ffi.new("FUNCDESC **")
+        seen: dict[str, tuple[str, set[int]]] = {}
+        as_get = self._methods_read_as_gets(info, attr["cFuncs"])
         for i in range(attr["cFuncs"]):
             info.GetFuncDesc(i, out)
             fd = out[0]
             try:
-                t.members.append(self.function(info, fd, name, vtable=True))
+                t.members.append(self.function(info, fd, name, vtable=True, seen=seen, as_get=i in as_get))
             finally:
                 info.ReleaseFuncDesc(fd)
         return t
+
+    def _methods_read_as_gets(self, info: Any, count: int) -> set[int]:
+        """Indexes of methods that are a property's missing get: a method taking only an [out, retval] whose name and
+        DISPID a [propput]/[propputref] of the same interface share, with no [propget] of that name (Wine's wmp.dll
+        declares IWMPControls::currentItem so). The declarations allow one DISPID per member: read as the get."""
+        out = self.ffi.new("FUNCDESC **")
+        funcs = []
+        for i in range(count):
+            info.GetFuncDesc(i, out)
+            fd = out[0]
+            try:
+                retval_only = fd.cParams == 1 and bool(
+                    fd.lprgelemdescParam[0].paramdesc.wParamFlags & PARAMFLAG_FRETVAL
+                )
+                funcs.append((self.doc_of(info, fd.memid)[0].lower(), fd.invkind, fd.memid, retval_only))
+            finally:
+                info.ReleaseFuncDesc(fd)
+        puts = {(n, m) for n, k, m, _ in funcs if k in (INVOKE_PROPERTYPUT, INVOKE_PROPERTYPUTREF)}
+        gets = {n for n, k, _, _ in funcs if k == INVOKE_PROPERTYGET}
+        return {
+            i
+            for i, (n, k, m, retval_only) in enumerate(funcs)
+            if k == INVOKE_FUNC and retval_only and (n, m) in puts and n not in gets
+        }
 
     def read_dispinterface(self, info: Any, attr: dict[str, Any], name: str, doc: str) -> _Type:
         t = _Type(name, "dispinterface", doc, guid=attr["guid"])
@@ -509,14 +537,45 @@ class _Reader:
             out.append((attrs, text, pname))
         return out
 
-    def function(self, info: Any, fd: Any, where: str, vtable: bool) -> tuple[str, str, str]:
+    def function(
+        self,
+        info: Any,
+        fd: Any,
+        where: str,
+        vtable: bool,
+        seen: dict[str, tuple[str, set[int]]] | None = None,
+        as_get: bool = False,
+    ) -> tuple[str, str, str]:
+        """One FUNCDESC as ``(attribute, declaration call, comment)``. ``seen``: the interface's members so far
+        (lower-cased name -> (spelling, invoke kinds)): a name the declaration cannot take twice (a method and a
+        property of one name, a second accessor of a kind, another spelling) or a name the declaration bases use is
+        renamed with a trailing ``_``, so the vtable slot stays (the DISPID is unchanged)."""
         fname, fdoc = self.doc_of(info, fd.memid)
+        invkind = INVOKE_PROPERTYGET if as_get else fd.invkind
+        comment = "the library declares it a method; read as the get of the property its put names" if as_get else ""
+        if seen is not None:
+            original = fname
+            prefix_of = {INVOKE_PROPERTYGET: "get_", INVOKE_PROPERTYPUT: "put_", INVOKE_PROPERTYPUTREF: "putref_"}
+            while True:
+                entry = seen.get(fname.lower())
+                clash = entry is not None and (
+                    invkind == INVOKE_FUNC or INVOKE_FUNC in entry[1] or invkind in entry[1] or entry[0] != fname
+                )
+                if not clash and prefix_of.get(invkind, "") + fname not in _RESERVED:
+                    break
+                fname += "_"
+            if entry is None:
+                seen[fname.lower()] = (fname, {invkind})
+            else:
+                entry[1].add(invkind)
+            if fname != original:
+                comment = f"the library's {original}: renamed (a name the declaration cannot take here), same slot"
         params = self.params(info, fd, f"{where}.{fname}")
         ret = self.type_text(info, fd.elemdescFunc.tdesc, set(), f"{where}.{fname} result")
         attrs = [f"id({_dispid_text(fd.memid)})"]
         kind = {INVOKE_PROPERTYGET: "propget", INVOKE_PROPERTYPUT: "propput", INVOKE_PROPERTYPUTREF: "propputref"}
-        if fd.invkind in kind:
-            attrs.append(kind[fd.invkind])
+        if invkind in kind:
+            attrs.append(kind[invkind])
         if fd.wFuncFlags & FUNCFLAG_FRESTRICTED:
             attrs.append("restricted")
         if fd.wFuncFlags & FUNCFLAG_FHIDDEN:
@@ -531,7 +590,7 @@ class _Reader:
         prefix = {"propget": "get_", "propput": "put_", "propputref": "putref_"}
         attr_name = prefix.get(attrs[1], "") + fname if len(attrs) > 1 and attrs[1] in prefix else fname
         call = f"method({_py_string(sig)})" if vtable else f"dispmethod({_py_string(sig)})"
-        return attr_name, call, ""
+        return attr_name, call, comment
 
     def read_coclass(self, info: Any, attr: dict[str, Any], name: str, doc: str) -> _Type:
         t = _Type(name, "coclass", doc, guid=attr["guid"])
@@ -578,11 +637,10 @@ class _Reader:
                 module = self.module_name_of(other)
                 if key not in self.libraries and not any(self.key_of(p)[0] == key for p in self.pending):
                     self.pending.append(self.client_class(self.ITypeLib).from_borrowed(other.as_raw()))
-                    self.names.add(module)
                 self.current.imports.add(module)
                 return _Ref(module, rname)
 
-    def type_text(self, info: Any, td: Any, needs: set[str], where: str, by_value: bool = False) -> str:
+    def type_text(self, info: Any, td: Any, needs: set[str], where: str) -> str:
         """A TYPEDESC as the declarations spell it: ``LONG``, ``BSTR *``, ``SAFEARRAY(VARIANT)``, ``IFoo **``."""
         stars = 0
         while td.vt == VT_PTR:
@@ -599,13 +657,11 @@ class _Reader:
             local: set[str] = set()
             ref = self.ref_of(info, td.hreftype, local, where)
             base = ref.name if isinstance(ref, _Ref) else ref
-            if stars == 0 and (by_value or True):
+            if stars == 0:  # used by value: declared first (a pointer is enough with a forward declaration)
                 needs.update(local)
             kind = self._kind_of(info, td.hreftype)
-            if kind in (TKIND_INTERFACE, TKIND_DISPATCH, TKIND_COCLASS):
-                if stars == 0:
-                    stars = 1  # an interface is passed by pointer
-                base = base if not isinstance(ref, _Ref) else ref.name
+            if kind in (TKIND_INTERFACE, TKIND_DISPATCH, TKIND_COCLASS) and stars == 0:
+                stars = 1  # an interface is passed by pointer
         elif vt in _VT_NAMES:
             base = _VT_NAMES[vt]
         else:
@@ -728,7 +784,6 @@ def _order(types: list[_Type]) -> list[_Type]:
 
 def render(lib: _Library) -> str:
     """The module's text for a library read by the reader."""
-    names = {t.name for t in lib.types} | set(lib.standard) | set(lib.imports)
     own = {t.name for t in lib.types} | set(lib.imports)
 
     def helper(n: str) -> str:
@@ -796,7 +851,7 @@ def render(lib: _Library) -> str:
         lines.append("else:")
         for m in sorted(lib.imports):
             lines.append(f"    import {m}")
-    exported = sorted(names - set(lib.imports))
+    exported = sorted({t.name for t in lib.types} | lib.own_standard)
     lines.append("")
     lines.append("__all__ = [" + ", ".join(f'"{n}"' for n in exported) + "]")
     lines.append("")
@@ -860,15 +915,18 @@ def render(lib: _Library) -> str:
             lines.extend(_docstring(t.doc, "    "))
             lines.append(f'    iid = {helper("Guid")}("{t.guid}")')
             used: set[str] = set()
-            for attr, call, _comment in t.members:
-                if attr in _RESERVED or attr.lower() in used:
+            for attr, call, comment in t.members:
+                if attr in _RESERVED or attr.lower() in used:  # (a dispinterface's: no vtable slot is lost)
                     lines.append(f"    # {attr}: a name the declaration cannot use (reserved or repeated)")
                     continue
                 used.add(attr.lower())
+                note = f"  # {comment}" if comment else ""
                 if keyword.iskeyword(attr):
-                    lines.append(f'    locals()["{attr}"] = {call}  # a Python keyword')
+                    lines.append(
+                        f'    locals()["{attr}"] = {call}  # a Python keyword' + (f"; {comment}" if comment else "")
+                    )
                 else:
-                    lines.append(f"    {attr} = {call}")
+                    lines.append(f"    {attr} = {call}{note}")
         elif t.kind == "coclass":
             lines.extend(f"# {line}" for line in _wrap(t.doc))
             ifaces = [r for r, f in t.impls if not f & IMPLTYPEFLAG_FSOURCE]
@@ -1285,5 +1343,7 @@ def _run(args: Any) -> int:
         path = write_module(args.source, args.output)
     except TypeLibImportError as exc:
         raise BadInput(str(exc)) from None
+    except ImportError as exc:  # no COM runtime here (Linux): reading a library needs one
+        raise BadInput(f"{args.source}: reading a type library needs the COM runtime ({exc})") from None
     sys.stdout.write(f"{path}\n")
     return 0

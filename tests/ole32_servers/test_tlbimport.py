@@ -296,3 +296,54 @@ def test_mshtml_vtables_agree_with_mingw_headers(tmp_path):
     assert not problems, "\n".join(problems[:20])
     assert compared >= 200 and params >= 8000
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _wine_type_libraries():
+    """Every type library in the system directory: .tlb files, and each TYPELIB resource (1-5) of a DLL/EXE/OCX."""
+    from ole32_servers.tlbimport import TypeLibImportError, check_type_library_file
+
+    folder = os.path.join(os.environ["SystemRoot"], "system32")
+    found = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if not name.lower().endswith((".tlb", ".dll", ".ocx", ".exe")) or os.path.getsize(path) > 64 << 20:
+            continue
+        for index in (None, 2, 3, 4, 5):
+            try:
+                check_type_library_file(path, index)
+            except TypeLibImportError:
+                if index is None:
+                    break
+                continue
+            found.append(name if index is None else f"{name}\\{index}")
+    return found
+
+
+def test_every_type_library_wine_ships_generates_and_imports(tmp_path):
+    """Every library of the system directory (47 in Wine 8) gives a module that imports, or a clear error: Wine's
+    uianimation.dll refers to a library that is not registered. Wine's wmp.dll declares IWMPControls::currentItem
+    a method whose DISPID its property put shares: read as the property's get (docs/typelib.md)."""
+    import importlib
+
+    from ole32_servers.tlbimport import TypeLibImportError, write_module
+
+    sources = _wine_type_libraries()
+    assert {"stdole2.tlb", "scrrun.dll", "mshtml.tlb", "vbscript.dll\\3", "wmp.dll"} <= set(sources)
+    refused = {}
+    imported = 0
+    for k, source in enumerate(sources):
+        folder = tmp_path / f"lib{k}"
+        try:
+            path = write_module(source, directory=str(folder))
+        except TypeLibImportError as exc:
+            refused[source] = str(exc)
+            continue
+        package_at(str(folder), f"tlbimport_all{k}")
+        module = importlib.import_module(f"tlbimport_all{k}.{os.path.basename(path)[:-3]}")
+        imported += 1
+        if source == "wmp.dll":
+            controls = module.IWMPControls
+            assert controls.get_currentItem.memid == controls.put_currentItem.memid == 60
+    assert set(refused) <= {"uianimation.dll"}, refused
+    assert all("cannot be loaded" in message for message in refused.values())
+    assert imported >= 40

@@ -5,6 +5,7 @@ names; their vtable layouts agree with mingw-w64's C headers; the writer's outpu
 from __future__ import annotations
 
 import os
+import sys
 from enum import IntEnum
 
 import pytest
@@ -222,3 +223,14 @@ def test_structure_check_messages(tmp_path):
         path.write_bytes(data)
         with pytest.raises(TypeLibImportError, match=expected):
             check_type_library_file(str(path))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the message where there is no COM runtime")
+def test_the_command_without_a_com_runtime_is_a_clear_error(capsys):
+    from ole32_bindings.cli import main
+
+    assert main(["typelib", "--help"]) == 0
+    assert "SOURCE" in capsys.readouterr().out
+    assert main(["typelib", "scrrun.dll"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ole32_bindings: error: scrrun.dll: reading a type library needs the COM runtime")

@@ -13,7 +13,7 @@ from ole32_servers.typelib import CoClass
 from vtables.declare import method, enumtype, alias
 from vtables.interfaces import IDispatch
 
-__all__ = ["DriveTypeConst", "FileAttribute", "IDispatch", "IDrive", "IFile", "IFileCollection", "IFolder", "IFolderCollection", "IOMode", "ITextStream", "IWshCollection", "IWshEnvironment", "IWshExec", "IWshNetwork", "IWshNetwork2", "IWshNetwork_Class", "IWshShell", "IWshShell2", "IWshShell3", "IWshShell_Class", "IWshShortcut", "Tristate", "WshExec", "WshExecStatus", "WshNetwork", "WshShell", "__WIDL_wshom_generated_name_0000000E", "__WIDL_wshom_generated_name_0000000F", "__WIDL_wshom_generated_name_00000010", "__WIDL_wshom_generated_name_00000011", "__WIDL_wshom_generated_name_00000012"]
+__all__ = ["DriveTypeConst", "FileAttribute", "IDrive", "IFile", "IFileCollection", "IFolder", "IFolderCollection", "IOMode", "ITextStream", "IWshCollection", "IWshEnvironment", "IWshExec", "IWshNetwork", "IWshNetwork2", "IWshNetwork_Class", "IWshShell", "IWshShell2", "IWshShell3", "IWshShell_Class", "IWshShortcut", "Tristate", "WshExec", "WshExecStatus", "WshNetwork", "WshShell", "__WIDL_wshom_generated_name_0000000E", "__WIDL_wshom_generated_name_0000000F", "__WIDL_wshom_generated_name_00000010", "__WIDL_wshom_generated_name_00000011", "__WIDL_wshom_generated_name_00000012"]
 
 LIBID = Guid("{F935DC20-1CF0-11D0-ADB9-00C04FD58A0B}")
 VERSION = (1, 0)

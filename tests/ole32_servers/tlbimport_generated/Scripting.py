@@ -13,7 +13,7 @@ from ole32_servers.typelib import CoClass
 from vtables.declare import method, enumtype
 from vtables.interfaces import IDispatch
 
-__all__ = ["CompareMethod", "Dictionary", "Drive", "DriveTypeConst", "Drives", "Encoder", "File", "FileAttribute", "FileSystemObject", "Files", "Folder", "Folders", "IDictionary", "IDispatch", "IDrive", "IDriveCollection", "IFile", "IFileCollection", "IFileSystem", "IFileSystem3", "IFolder", "IFolderCollection", "IOMode", "IScriptEncoder", "ITextStream", "SpecialFolderConst", "StandardStreamTypes", "TextStream", "Tristate"]
+__all__ = ["CompareMethod", "Dictionary", "Drive", "DriveTypeConst", "Drives", "Encoder", "File", "FileAttribute", "FileSystemObject", "Files", "Folder", "Folders", "IDictionary", "IDrive", "IDriveCollection", "IFile", "IFileCollection", "IFileSystem", "IFileSystem3", "IFolder", "IFolderCollection", "IOMode", "IScriptEncoder", "ITextStream", "SpecialFolderConst", "StandardStreamTypes", "TextStream", "Tristate"]
 
 LIBID = Guid("{420B2830-E718-11CF-893D-00A0C9054228}")
 VERSION = (1, 0)

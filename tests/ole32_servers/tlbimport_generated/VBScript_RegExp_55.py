@@ -11,7 +11,7 @@ from ole32_servers.typelib import CoClass
 from vtables.declare import method
 from vtables.interfaces import IDispatch
 
-__all__ = ["IDispatch", "IMatch", "IMatch2", "IMatchCollection", "IMatchCollection2", "IRegExp", "IRegExp2", "ISubMatches", "Match", "MatchCollection", "RegExp", "SubMatches"]
+__all__ = ["IMatch", "IMatch2", "IMatchCollection", "IMatchCollection2", "IRegExp", "IRegExp2", "ISubMatches", "Match", "MatchCollection", "RegExp", "SubMatches"]
 
 LIBID = Guid("{3F4DACA7-160D-11D2-A8E9-00104B365C9F}")
 VERSION = (5, 5)
