@@ -518,3 +518,34 @@ def test_firing_from_another_apartment_is_reported_as_such(mta, classes, registe
         finally:
             home.call(lambda: (box["cp"].release(), box["p"].release()))
     assert sink.com_destroyed and box["clock"].com_destroyed
+
+
+def test_a_dual_source_is_called_through_its_vtable(mta, classes):
+    from vtables import ComObject
+    from vtables.interfaces import IDispatch, IProvideClassInfo2
+
+    class IDualEvents(IDispatch):
+        iid = "{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E06}"
+        Changed = method("[id(1)] HRESULT Changed([in] LONG value)")
+
+    class Meter(ComObject, implements=[IClock], sources=[IAlarmSink, IDualEvents]):
+        clsid = Guid("{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E07}")
+
+        def Start(self, n):
+            return None
+
+    class DualSink(ComObject, implements=[IDualEvents]):
+        def __init__(self):
+            self.seen = []
+
+        def Changed(self, value):
+            self.seen.append(value)
+
+    meter, sink = Meter(), DualSink()
+    with meter.as_ptr(IClock) as p, sink.as_ptr(IUnknown) as s, _cp(p, IDualEvents) as cp:
+        with p.query(IProvideClassInfo2) as pci:
+            assert pci.GetGUID(1) == IDualEvents.iid  # the first source that derives from IDispatch
+        cookie = cp.Advise(s)
+        assert meter.fire(IDualEvents.Changed, 42) == [] and meter.fire("changed", 43) == []
+        assert sink.seen == [42, 43]
+        cp.Unadvise(cookie)
