@@ -363,7 +363,13 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
     the container (they outlive this object)."""
 
     def __init__(self, container: ComObject, point: _Point) -> None:
-        self._container = container.as_ptr(IUnknown)  # released in final_release
+        # A reference on the container's controlling IUnknown (the outer's, when it is aggregated), released in
+        # final_release: the container lives as long as its connection points.
+        outer = container._com_outer
+        if outer is not None:
+            self._container = client_class(IUnknown).from_borrowed(outer)
+        else:
+            self._container = container.as_ptr(IUnknown)
         self._owner = container
         self._point = point
 

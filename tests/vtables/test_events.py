@@ -549,3 +549,37 @@ def test_a_dual_source_is_called_through_its_vtable(mta, classes):
         assert meter.fire(IDualEvents.Changed, 42) == [] and meter.fire("changed", 43) == []
         assert sink.seen == [42, 43]
         cp.Unadvise(cookie)
+
+
+def test_an_aggregated_source_keeps_its_outer_alive_through_its_points(mta, classes):
+    from vtables import ComObject
+    from vtables.interfaces import IConnectionPointContainer, IPersist
+    from vtables.object import live_objects
+
+    Clock, TickSink, _ = classes
+
+    class Outer(ComObject, implements=[IPersist]):
+        def __com_init__(self):
+            self.aggregate(Clock.create_aggregated(self.identity_raw()))
+
+        def GetClassID(self):
+            return IPersist.iid
+
+    log = []
+    unk = Outer.make()
+    outer = next(o for o in live_objects() if isinstance(o, Outer))
+    inner = outer._com_inner
+    with unk.query(IConnectionPointContainer) as cpc:  # blind aggregation: the inner Clock answers
+        cp = cpc.FindConnectionPoint(DClockEvents.iid)
+    unk.release()  # only the connection point is left: it keeps the outer (and so the inner) alive
+    assert not outer.com_destroyed
+    with cp.GetConnectionPointContainer() as back, back.query(IPersist) as persist:
+        assert persist.GetClassID() == IPersist.iid  # the container's identity is the outer's
+    with TickSink(log).as_ptr(IUnknown) as s:
+        cookie = cp.Advise(s)
+        clock = next(o for o in live_objects() if isinstance(o, Clock))
+        assert clock.fire(DClockEvents.Tick, 1, "agg") == []
+        cp.Unadvise(cookie)
+    cp.release()
+    assert inner is not None and outer.com_destroyed and clock.com_destroyed
+    assert log == [("s", 1, "agg")]
