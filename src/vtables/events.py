@@ -365,11 +365,7 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
     def __init__(self, container: ComObject, point: _Point) -> None:
         # A reference on the container's controlling IUnknown (the outer's, when it is aggregated), released in
         # final_release: the container lives as long as its connection points.
-        outer = container._com_outer
-        if outer is not None:
-            self._container = client_class(IUnknown).from_borrowed(outer)
-        else:
-            self._container = container.as_ptr(IUnknown)
+        self._container = _controlling_reference(container)
         self._owner = container
         self._point = point
 
@@ -425,6 +421,12 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
         return EnumConnections([(u, c.cookie) for u, c in zip(unknowns, conns, strict=True)], owned=list(unknowns))
 
 
+def _controlling_reference(obj: ComObject) -> ComPtr:
+    """A new reference to ``obj``'s controlling IUnknown: the outer's when it is aggregated, else its own."""
+    outer = obj._com_outer
+    return client_class(IUnknown).from_borrowed(outer) if outer is not None else obj.as_ptr(IUnknown)
+
+
 def _is_ours(p: Any) -> bool:
     """Whether ``p`` points at one of this process's Python objects (its vtable is one of ours)."""
     return int(_cast("uintptr_t", _cast("void **", p)[0])) in _client.our_vtables
@@ -467,7 +469,7 @@ def _find_connection_point(self: ComObject, riid: Guid | None) -> ConnectionPoin
 
 def _enum_connection_points(self: ComObject) -> EnumConnectionPoints:
     n = len(type(self).sources)
-    return EnumConnectionPoints([_PointRef(self, k) for k in range(n)], owned=[self.as_ptr(IUnknown)])
+    return EnumConnectionPoints([_PointRef(self, k) for k in range(n)], owned=[_controlling_reference(self)])
 
 
 def _get_guid(self: ComObject, kind: int) -> Guid:
