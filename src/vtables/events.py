@@ -216,6 +216,12 @@ def _plans_of(cls: type, k: int, src: type[Interface]) -> list[tuple[Any, _Event
     for m in src.layout:
         if m.interface in (IUnknown, IDispatch):
             continue
+        for p in m.params:
+            if p.direction != "in":
+                raise InterfaceError(
+                    f"{cls.__name__}: event {src.__name__}.{m.name} has [out] parameter {p.name}: "
+                    "events pass [in] values only"
+                )
         plan = _EventPlan(k, src, m.name)
         plan.method = m.name
         plan.nargs = (sum(1 for p in m.args if not p.optional), len(m.args))
@@ -227,7 +233,7 @@ def _with_sources(
     cls: type, sources: tuple[type[Interface], ...], interfaces: list[type[Interface]]
 ) -> list[type[Interface]]:
     """``vtables.object.sources_hook``: plan the class's events and add the interfaces a source class answers."""
-    if cls.__dict__.get("_com_agile", False) or getattr(cls, "_com_agile", False):
+    if getattr(cls, "_com_agile", False):
         raise InterfaceError(
             f"{cls.__name__}: sources= with agile=True: sinks from other apartments could not be called from "
             "this one; make the class apartment-bound"

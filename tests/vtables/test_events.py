@@ -189,6 +189,43 @@ def test_advise_fire_in_order_and_unadvise(mta, classes):
     assert clock.com_destroyed and all(s.com_destroyed for s in sinks)
 
 
+def test_declarations_refused_at_class_definition():
+    from vtables import ComObject, InterfaceError
+
+    with pytest.raises(InterfaceError, match="agile"):
+
+        class Agile(ComObject, implements=[IClock], sources=[DClockEvents], agile=True):
+            def Start(self, n):
+                pass
+
+    with pytest.raises(InterfaceError, match="twice"):
+
+        class Twice(ComObject, implements=[IClock], sources=[DClockEvents, DClockEvents]):
+            def Start(self, n):
+                pass
+
+    with pytest.raises(InterfaceError, match="not IUnknown"):
+
+        class Bare(ComObject, implements=[IClock], sources=[IUnknown]):
+            def Start(self, n):
+                pass
+
+    class DByRef(DispInterface):
+        iid = "{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E08}"
+        Closing = dispmethod("[id(1)] void Closing([in, out] VARIANT_BOOL *cancel)")
+
+    class IAsking(IUnknown):
+        iid = "{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E09}"
+        Ask = method("HRESULT Ask([out, retval] LONG *answer)")
+
+    for source in (DByRef, IAsking):
+        with pytest.raises(InterfaceError, match=r"\[out\] parameter (cancel|answer)"):
+
+            class Cancellable(ComObject, implements=[IClock], sources=[source]):
+                def Start(self, n):
+                    pass
+
+
 def test_fire_refuses_what_is_not_an_event(mta, classes):
     Clock, _, _ = classes
     clock = Clock()
