@@ -298,3 +298,27 @@ def test_enumerated_proxies_through_ole32s_proxy_from_another_sta(mta):
         assert got != (S_FALSE, 1), "Wine carries enumerated proxies now: update docs/wine.md"
     else:
         assert got == (S_FALSE, 1)
+
+
+def test_iterate_reads_an_enumerator_none_of_us_wrote(mta):
+    """Wine's Scripting.Dictionary (scrrun.dll): its _NewEnum's IEnumVARIANT, read in batches (3 then a short 2),
+    after Reset and Skip, and through a Clone. Under Wine 8 its Skip answers S_FALSE when it skipped them all and
+    elements remain (S_OK is the contract's answer), and a Clone starts at the beginning (docs/wine.md)."""
+    from testlib import running_on_wine
+
+    from vtables.enumerators import iterate
+    from vtables.interfaces import IEnumVARIANT
+    from vtables.latebound import DISPID_NEWENUM, Dispatch, invoke
+
+    wine = running_on_wine()
+    with Dispatch("Scripting.Dictionary") as d:
+        for i, key in enumerate("abcde"):
+            d.Add(key, i)
+        with invoke(d, DISPID_NEWENUM, 3) as unk, unk.query(IEnumVARIANT) as e:
+            assert list(iterate(e, batch=3)) == list("abcde")
+            assert list(iterate(e)) == []  # at the end
+            assert e.Reset() == S_OK
+            assert e.Skip(2) == (S_FALSE if wine else S_OK)
+            with e.Clone() as c:
+                assert list(iterate(c, batch=2)) == list("abcde" if wine else "cde")
+            assert list(iterate(e, batch=10)) == list("cde")
