@@ -620,3 +620,37 @@ def test_an_aggregated_source_keeps_its_outer_alive_through_its_points(mta, clas
     cp.release()
     assert inner is not None and outer.com_destroyed and clock.com_destroyed
     assert log == [("s", 1, "agg")]
+
+
+def test_a_class_naming_its_registered_library_answers_from_it(mta, classes, registered, caplog):
+    """``typelib = (LIBID, major, minor)``: IProvideClassInfo::GetClassInfo comes from the registered library (as
+    ATL's does: pywin32's DispatchWithEvents goes from it to makepy's module of that library); a library that is not
+    registered leaves the in-memory description, said once in the log."""
+    from ole32_bindings.dlls import ffi
+    from ole32_bindings.guid import guid_from_16_bytes
+    from vtables.interfaces import IProvideClassInfo2
+
+    Clock, _, _ = classes
+
+    class RegisteredClock(Clock):
+        typelib = (LIBID_CLOCK, 1, 0)
+
+    class UnregisteredClock(Clock):
+        typelib = ("{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4EFF}", 1, 0)
+
+    def library_of(cls):
+        with cls().as_ptr(IProvideClassInfo2) as pci, pci.GetClassInfo() as ti:
+            lib, _index = ti.GetContainingTypeLib()
+            with lib:
+                out = ffi.new("TLIBATTR **")
+                lib.GetLibAttr(out)
+                try:
+                    return guid_from_16_bytes(bytes(ffi.buffer(ffi.addressof(out[0], "guid"), 16)))
+                finally:
+                    lib.ReleaseTLibAttr(out[0])
+
+    assert library_of(RegisteredClock) == LIBID_CLOCK
+    with caplog.at_level(logging.WARNING, logger="vtables"):
+        assert library_of(UnregisteredClock) != LIBID_CLOCK  # the in-memory library
+        assert library_of(UnregisteredClock) != LIBID_CLOCK
+    assert len([r for r in caplog.records if "UnregisteredClock: typelib" in r.getMessage()]) == 1
