@@ -261,7 +261,7 @@ class _Connection:
     """One advised sink: its cookie, the sink as the source interface (a client pointer holding the reference
     Advise took), its raw pointer and (dispinterface) Invoke; ``reported``: a failure was logged already."""
 
-    __slots__ = ("cookie", "ptr", "raw", "invoke", "reported")
+    __slots__ = ("cookie", "ptr", "raw", "invoke", "reported", "addref", "release")
 
     def __init__(self, cookie: int, ptr: ComPtr, invoke: Any) -> None:
         self.cookie = cookie
@@ -269,6 +269,9 @@ class _Connection:
         self.raw = ptr.as_raw()
         self.invoke = invoke
         self.reported = False
+        vtbl = _cast("IUnknown *", self.raw).lpVtbl  # the sink's AddRef/Release, read once (an event's snapshot)
+        self.addref = vtbl.AddRef
+        self.release = vtbl.Release
 
 
 class _Point:
@@ -308,13 +311,13 @@ class _Point:
         with self.lock:
             conns = list(self.connections.values())
             for c in conns:
-                _cast("IUnknown *", c.raw).lpVtbl.AddRef(c.raw)
+                c.addref(c.raw)
         return conns
 
 
 def _release_snapshot(conns: Sequence[_Connection]) -> None:
     for c in conns:
-        _cast("IUnknown *", c.raw).lpVtbl.Release(c.raw)
+        c.release(c.raw)
 
 
 def _points(obj: Any) -> list[_Point | None]:
