@@ -12,13 +12,14 @@ pytestmark = pytest.mark.runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from inproc_clock import CLSID_PyClock, IPyClock, LIBID_PyClock, PyClock  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The clock's type library built from its declarations (CoClass.of) and registered, and the class registered
     as an InprocServer32; all of it removed after the module, the class object released."""
+    from inproc_clock import CLSID_PyClock, IPyClock, LIBID_PyClock, PyClock  # (defines a ComObject: at run time)
+
     from ole32_bindings import registry
     from ole32_servers.inproc import register_inproc, release_class_objects, unregister_inproc
     from ole32_servers.typelib import CoClass, build_type_library, register_type_library, unregister_type_library
@@ -38,6 +39,8 @@ def served(tmp_path_factory):
 def release_class_object():
     """The class object the InprocServer32 made for this test is released after it (the leak check counts it)."""
     yield
+    from inproc_clock import CLSID_PyClock
+
     from ole32_servers.inproc import release_class_objects
 
     release_class_objects(CLSID_PyClock)
