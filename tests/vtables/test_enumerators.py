@@ -322,3 +322,35 @@ def test_iterate_reads_an_enumerator_none_of_us_wrote(mta):
             with e.Clone() as c:
                 assert list(iterate(c, batch=2)) == list("abcde" if wine else "cde")
             assert list(iterate(e, batch=10)) == list("cde")
+
+
+def test_any_declared_enumerator_of_interface_pointers(mta, Thing):
+    from vtables import method
+    from vtables.enumerators import enumerator_class, iterate
+    from vtables.interfaces import IPersist, IUnknown
+
+    class IEnumPersist(IUnknown):
+        iid = "{2B7E5C1D-4A3F-4E8B-9C0D-1E2F3A4B5C61}"
+        Next = method(
+            "HRESULT Next([in] ULONG celt, [in] IPersist **rgelt, [out] ULONG *pceltFetched)", preserve_sig=True
+        )
+        Skip = method("HRESULT Skip([in] ULONG celt)")
+        Reset = method("HRESULT Reset()")
+        Clone = method("HRESULT Clone([out] IEnumPersist **ppenum)")
+
+    EnumPersist = enumerator_class(IEnumPersist)
+    assert enumerator_class(IEnumPersist) is EnumPersist  # made once
+    things = [Thing(i) for i in range(3)]
+    owners = [t.as_ptr(IUnknown) for t in things]
+    with EnumPersist(owners).as_ptr(IEnumPersist) as e:
+        got = list(iterate(e, batch=2))
+        assert [type(p).interface for p in got] == [IPersist] * 3  # IPersist pointers (QueryInterface'd)
+        assert [p.GetClassID() for p in got] == [IPersist.iid] * 3
+        for p in got:
+            p.release()
+        assert e.Reset() == S_OK and e.Skip(3) == S_OK and e.Skip(1) == S_FALSE
+    for p in owners:
+        p.release()
+    assert all(t.com_destroyed for t in things)
+    with pytest.raises(TypeError, match="IPersist"):
+        enumerator_class(IPersist)
