@@ -22,6 +22,9 @@ the position is unchanged, and the HRESULT says why (DISP_E_TYPEMISMATCH for a v
 ``Skip(n)`` moves on (S_FALSE when fewer than ``n`` were left), ``Reset`` goes back to the start, ``Clone`` makes
 an enumerator at the same position with its own position from then on.
 
+Any other declared enumerator of interface pointers or strings (``IEnumMoniker``-like) gets its server class from
+:func:`enumerator_class`.
+
 Client side, :func:`iterate` turns any of these interfaces' pointers (ours or anyone's) into a Python iterator,
 fetching ``batch`` elements per ``Next``.
 """
@@ -39,7 +42,7 @@ from ole32_bindings.memory import task_mem_alloc, task_mem_free
 
 from . import variant as _variant
 from .client import ComPtr, client_class
-from .declare import Interface, Method
+from .declare import Interface, Method, interface_named
 from .interfaces.automation import IEnumVARIANT
 from .interfaces.events import IConnectionPoint, IEnumConnectionPoints, IEnumConnections, IEnumString, IEnumUnknown
 from .interfaces.unknown import IUnknown
@@ -53,6 +56,7 @@ __all__ = [
     "EnumConnections",
     "EnumConnectionPoints",
     "iterate",
+    "enumerator_class",
 ]
 
 log = logging.getLogger("vtables")
@@ -387,15 +391,80 @@ def _reader(iface: type[Interface]) -> _Reader:
         found = _READERS.get(i)
         if found is not None:
             return found
-    raise TypeError(f"{iface.__name__} is not an enumerator interface iterate() knows")
+    kind = _element_kind(iface)
+    if kind is None:
+        raise TypeError(
+            f"{iface.__name__} is not an enumerator interface iterate() knows (Next(ULONG, T *rgelt, ULONG *) of "
+            "VARIANT, CONNECTDATA, strings or interface pointers)"
+        )
+    element, elem_iface = kind
+    reader = (
+        _Reader("LPOLESTR[]", _take_string, _free_string)
+        if element == "string"
+        else _Reader("void *[]", _pointer_taker(elem_iface), _free_pointer)
+    )
+    _READERS[iface] = reader
+    return reader
+
+
+def _element_kind(iface: type[Interface]) -> tuple[str, type[Interface]] | None:
+    """What a declared enumerator hands out, read from its ``Next([in] ULONG celt, [in] T *rgelt, [out] ULONG *)``:
+    ("string", IUnknown) for LPOLESTR, ("pointer", IFoo) for ``IFoo **`` (IUnknown when IFoo is not declared);
+    None for anything else. (IEnumMoniker, IEnumGUID-like enumerators of structs need a reader of their own.)"""
+    m = next((m for m in iface.layout if m.name == "Next"), None)
+    if m is None or len(m.params) != 3 or not any(x.name == "Skip" for x in iface.layout):
+        return None
+    ctype = m.params[1].ctype
+    if ctype.kind == "wstr" and ctype.depth == 1 and not ctype.c.startswith("BSTR"):
+        return "string", IUnknown
+    if ctype.kind == "iface" and ctype.depth == 2:
+        declared = interface_named(ctype.interface or "IUnknown") or IUnknown
+        return "pointer", declared
+    return None
+
+
+def enumerator_class(iface: type[Interface]) -> type[ComObject]:
+    """A server class for any declared enumerator of interface pointers or strings (``IEnumMoniker``-like:
+    ``Next([in] ULONG celt, [in] IFoo **rgelt, [out] ULONG *pceltFetched)``, Skip, Reset, Clone), made once per
+    interface: ``enumerator_class(IEnumFoo)(iterable)`` behaves as :class:`EnumUnknown` does, handing out ``IFoo``
+    pointers (AddRef'd; QueryInterface for objects that are not ``IFoo`` pointers already)."""
+    made = _MADE.get(iface)
+    if made is not None:
+        return made
+    kind = _element_kind(iface)
+    if kind is None:
+        raise TypeError(f"{iface.__name__} is not an enumerator of strings or interface pointers")
+    element, elem_iface = kind
+    next_slot = next(m for m in iface.layout if m.name == "Next")
+    if element == "string":
+        slot = _make_next(next_slot, "LPOLESTR", _store_string, _free_string, "a string")
+    else:
+        slot = _make_next(next_slot, "void *", _pointer_store(elem_iface), _free_pointer, f"an {elem_iface.__name__} *")
+    cls = type(
+        f"Enum_{iface.__name__}",
+        (_Enumerator,),
+        {
+            "Next": slot,
+            "__doc__": f"{iface.__name__} over a Python iterable (vtables.enumerators.enumerator_class).",
+            "__module__": __name__,
+        },
+        implements=[iface],
+    )
+    _MADE[iface] = cls
+    return cls
+
+
+_MADE: dict[type[Interface], type[ComObject]] = {}
 
 
 def iterate(enum: ComPtr, batch: int = 16) -> Iterator[Any]:
     """The elements of an enumerator (a client pointer of IEnumVARIANT, IEnumUnknown, IEnumString, IEnumConnections
-    or IEnumConnectionPoints, or of an interface derived from one), fetched ``batch`` per ``Next``:
+    or IEnumConnectionPoints, of an interface derived from one, or of any declared enumerator of interface pointers
+    or strings, such as IEnumMoniker), fetched ``batch`` per ``Next``:
 
     * IEnumVARIANT: Python values (``vtables.variant.to_python``; objects as ComPtrs the caller releases);
-    * IEnumUnknown / IEnumConnectionPoints: ComPtrs of IUnknown / IConnectionPoint the caller releases;
+    * IEnumUnknown / IEnumConnectionPoints / IEnumFoo: ComPtrs of IUnknown / IConnectionPoint / IFoo the caller
+      releases;
     * IEnumString: str;
     * IEnumConnections: ``(ComPtr of the sink's IUnknown, cookie)``, the ComPtr the caller's.
 

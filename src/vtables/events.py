@@ -216,6 +216,12 @@ def _plans_of(cls: type, k: int, src: type[Interface]) -> list[tuple[Any, _Event
     for m in src.layout:
         if m.interface in (IUnknown, IDispatch):
             continue
+        for p in m.params:
+            if p.direction != "in":
+                raise InterfaceError(
+                    f"{cls.__name__}: event {src.__name__}.{m.name} has [out] parameter {p.name}: "
+                    "events pass [in] values only"
+                )
         plan = _EventPlan(k, src, m.name)
         plan.method = m.name
         plan.nargs = (sum(1 for p in m.args if not p.optional), len(m.args))
@@ -227,7 +233,7 @@ def _with_sources(
     cls: type, sources: tuple[type[Interface], ...], interfaces: list[type[Interface]]
 ) -> list[type[Interface]]:
     """``vtables.object.sources_hook``: plan the class's events and add the interfaces a source class answers."""
-    if cls.__dict__.get("_com_agile", False) or getattr(cls, "_com_agile", False):
+    if getattr(cls, "_com_agile", False):
         raise InterfaceError(
             f"{cls.__name__}: sources= with agile=True: sinks from other apartments could not be called from "
             "this one; make the class apartment-bound"
@@ -255,7 +261,7 @@ class _Connection:
     """One advised sink: its cookie, the sink as the source interface (a client pointer holding the reference
     Advise took), its raw pointer and (dispinterface) Invoke; ``reported``: a failure was logged already."""
 
-    __slots__ = ("cookie", "ptr", "raw", "invoke", "reported")
+    __slots__ = ("cookie", "ptr", "raw", "invoke", "reported", "addref", "release")
 
     def __init__(self, cookie: int, ptr: ComPtr, invoke: Any) -> None:
         self.cookie = cookie
@@ -263,6 +269,9 @@ class _Connection:
         self.raw = ptr.as_raw()
         self.invoke = invoke
         self.reported = False
+        vtbl = _cast("IUnknown *", self.raw).lpVtbl  # the sink's AddRef/Release, read once (an event's snapshot)
+        self.addref = vtbl.AddRef
+        self.release = vtbl.Release
 
 
 class _Point:
@@ -302,13 +311,13 @@ class _Point:
         with self.lock:
             conns = list(self.connections.values())
             for c in conns:
-                _cast("IUnknown *", c.raw).lpVtbl.AddRef(c.raw)
+                c.addref(c.raw)
         return conns
 
 
 def _release_snapshot(conns: Sequence[_Connection]) -> None:
     for c in conns:
-        _cast("IUnknown *", c.raw).lpVtbl.Release(c.raw)
+        c.release(c.raw)
 
 
 def _points(obj: Any) -> list[_Point | None]:
@@ -363,7 +372,9 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
     the container (they outlive this object)."""
 
     def __init__(self, container: ComObject, point: _Point) -> None:
-        self._container = container.as_ptr(IUnknown)  # released in final_release
+        # A reference on the container's controlling IUnknown (the outer's, when it is aggregated), released in
+        # final_release: the container lives as long as its connection points.
+        self._container = _controlling_reference(container)
         self._owner = container
         self._point = point
 
@@ -419,6 +430,12 @@ class ConnectionPoint(ComObject, implements=[IConnectionPoint]):
         return EnumConnections([(u, c.cookie) for u, c in zip(unknowns, conns, strict=True)], owned=list(unknowns))
 
 
+def _controlling_reference(obj: ComObject) -> ComPtr:
+    """A new reference to ``obj``'s controlling IUnknown: the outer's when it is aggregated, else its own."""
+    outer = obj._com_outer
+    return client_class(IUnknown).from_borrowed(outer) if outer is not None else obj.as_ptr(IUnknown)
+
+
 def _is_ours(p: Any) -> bool:
     """Whether ``p`` points at one of this process's Python objects (its vtable is one of ours)."""
     return int(_cast("uintptr_t", _cast("void **", p)[0])) in _client.our_vtables
@@ -461,7 +478,7 @@ def _find_connection_point(self: ComObject, riid: Guid | None) -> ConnectionPoin
 
 def _enum_connection_points(self: ComObject) -> EnumConnectionPoints:
     n = len(type(self).sources)
-    return EnumConnectionPoints([_PointRef(self, k) for k in range(n)], owned=[self.as_ptr(IUnknown)])
+    return EnumConnectionPoints([_PointRef(self, k) for k in range(n)], owned=[_controlling_reference(self)])
 
 
 def _get_guid(self: ComObject, kind: int) -> Guid:

@@ -618,7 +618,7 @@ def _callable_args(fn: Callable[..., Any]) -> tuple[tuple[ArgSpec, ...], str | N
 
 
 #: class attributes that configure a class rather than expose a member
-RESERVED_NAMES = frozenset({"progid", "clsid", "implements", "sources"})
+RESERVED_NAMES = frozenset({"progid", "clsid", "implements", "sources", "typelib"})
 
 
 def dynamic_table(cls: type, framework: tuple[type, ...] = ()) -> DispatchTable:

@@ -10,7 +10,9 @@
 
 A class states its interfaces; each method reads like the interface's (``[in]`` values are the arguments,
 ``[out]`` values are returned; a method without ``[out]`` may return an HRESULT, e.g. S_FALSE, or None for S_OK).
-A missing method fails at class definition. Every object also answers ISupportErrorInfo.
+A missing method fails at class definition. Every object also answers ISupportErrorInfo. A class that fires events
+names its outgoing interfaces next to ``implements=``: ``sources=[DEvents, ISink]`` (``vtables.events``: it then
+answers IConnectionPointContainer, and ``self.fire(...)`` calls the advised sinks).
 
 Layout (native memory, one block per object): a header of 8 words (the count, state, outer, the class's IID
 table, the callbacks of the native IUnknown: ``_core``), then per slot ``[vtable_k, handle, k]``. Slot 0 is the

@@ -84,12 +84,23 @@ DISP_E_MEMBERNOTFOUND = to_signed(0x80020003)
 DISPATCH_METHOD = 1
 CO_E_OBJNOTCONNECTED = to_signed(0x800401FD)
 _from_handle = ffi.from_handle
+#: what a call to an object in a process that died (or a disconnected one) returns: its source is gone
+_SOURCE_GONE = frozenset(
+    {
+        0x80010108,  # RPC_E_DISCONNECTED
+        0x800706BA,  # RPC_S_SERVER_UNAVAILABLE
+        0x80010007,  # RPC_E_SERVER_DIED
+        0x80010012,  # RPC_E_SERVER_DIED_DNE
+        0x800706BE,  # RPC_S_CALL_FAILED
+        0x800706BF,  # RPC_S_CALL_FAILED_DNE
+        0x800706B5,  # RPC_S_UNKNOWN_IF (Wine, for an object whose apartment is gone)
+        0x800401FD,  # CO_E_OBJNOTCONNECTED
+    }
+)
 _IID_NULL = Guid("{00000000-0000-0000-0000-000000000000}")
 
 # ITypeInfo constants
-_TKIND_INTERFACE = 3
 _TKIND_DISPATCH = 4
-_TKIND_COCLASS = 5
 _IMPLTYPEFLAG_FDEFAULT = 0x1
 _IMPLTYPEFLAG_FSOURCE = 0x2
 _MEMBERID_NIL = -1
@@ -120,6 +131,8 @@ class Connection:
         #: how many events failed because the sink's handler raised
         self.failures = 0
         self._point: ComPtr | None = point
+        #: the sink's COM object (its Python object; its COM life is the source's), for a dead source's cleanup
+        self._object: ComObject | None = None
         self._logged: set[str] = set()
         self._lock = threading.Lock()
 
@@ -128,16 +141,34 @@ class Connection:
         """Whether the sink is still advised (through this connection)."""
         return self._point is not None
 
-    def disconnect(self) -> None:
-        """IConnectionPoint::Unadvise, then release the connection point. Once; later calls do nothing. The
-        source's failure (CONNECT_E_NOCONNECTION, a dead server's RPC error) is raised after the release."""
+    def disconnect(self) -> bool:
+        """IConnectionPoint::Unadvise, then release the connection point; True when the source Unadvised. Once;
+        later calls do nothing and return False.
+
+        A source that is gone (its process died: RPC_E_DISCONNECTED, RPC_S_SERVER_UNAVAILABLE, RPC_E_SERVER_DIED,
+        RPC_S_UNKNOWN_IF...) cannot Unadvise: then the sink object is disconnected from its stubs
+        (CoDisconnectObject), which frees the references they held for the dead process (Wine never releases
+        them; Windows after its ping timeout), and False is returned. Any other failure (CONNECT_E_NOCONNECTION)
+        is raised after the release."""
         point, self._point = self._point, None
         if point is None:
-            return
+            return False
         try:
             point.Unadvise(self.cookie)
+            return True
+        except ComError as e:
+            if e.hresult not in _SOURCE_GONE:
+                raise
+            log.debug("%r: the source is gone (%s): the sink's stubs are disconnected", self, e.name)
+            obj, self._object = self._object, None
+            if obj is not None and not obj.com_destroyed:
+                from ole32_bindings.marshaling import disconnect_object
+
+                disconnect_object(obj.identity_raw())
+            return False
         finally:
             point.release()
+            self._object = None
 
     def __enter__(self) -> Connection:
         return self
@@ -599,6 +630,7 @@ def advise(source: Any, sink: Any, interface: type[Interface] | Guid | str | Non
         conn = Connection(point, 0, iid, name, sink)
         try:
             obj = cls()
+            conn._object = obj
             obj._conn = conn
             obj._handlers = handlers_of(conn)
             if names is not None:
@@ -617,6 +649,7 @@ def advise(source: Any, sink: Any, interface: type[Interface] | Guid | str | Non
                 held.release()  # the source holds the sink now (or, refused, nobody: it is destroyed)
         except BaseException:
             conn._point = None
+            conn._object = None
             point.release()
             raise
         return conn

@@ -13,6 +13,11 @@ CreateTypeLib2 and never saved (nothing is written to disk or registered), holdi
   then its dispatchable source interfaces (``sources=``, ``vtables.events``) as [source], the first as
   [default, source] (what IProvideClassInfo2 clients and scripting hosts look for).
 
+A class that names its registered type library, ``typelib = (LIBID, major, minor)`` (the library
+``ole32_servers.typelib`` built and registered from the same declarations), answers from it instead when it is
+registered (LoadRegTypeLib at the first request, kept): as ATL does, so that clients that go from the type
+information to the registered library (pywin32's ``DispatchWithEvents``, makepy's ``EnsureModule``) find it.
+
 This lives in ``vtables`` (not ``ole32_servers.typelib``, which writes and registers .tlb files for the typelib
 marshaler) because the object model answers GetTypeInfo itself and may not import the layer above it; the two
 share nothing but oleaut32's ICreateTypeLib2. Made on first request and kept for the life of the process (as ATL
@@ -21,6 +26,7 @@ keeps a class's ITypeInfo), as raw references outside the leak accounting.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from typing import Any
@@ -29,6 +35,7 @@ from ole32_bindings import typelib as _tl
 from ole32_bindings.constants import REGKIND, SYSKIND
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import ComError
 from ole32_bindings.oavalues import VT_ARRAY, VT_VARIANT, Variant
 
 from .client import client_class
@@ -38,6 +45,8 @@ from .interfaces.automation import ICreateTypeLib2, IDispatch, ITypeInfo, ITypeL
 from .members import DISPID_NEWENUM, Accessor, DispatchTable, declared_vt, interface_table
 
 __all__ = ["type_info_of", "class_info_of", "dispatch_guid"]
+
+log = logging.getLogger("vtables")
 
 TKIND_DISPATCH, TKIND_COCLASS = 4, 5
 FUNC_DISPATCH = 4
@@ -53,6 +62,8 @@ _lock = threading.RLock()
 _stdole_dispatch: Any = None  # raw ITypeInfo of stdole2's IDispatch, kept
 #: class -> [raw ITypeLib, {id(table): raw ITypeInfo}, raw coclass ITypeInfo or None]
 _made: dict[type, list[Any]] = {}
+#: (class, GUID) -> raw ITypeInfo from the class's registered library (``typelib``), or None: looked up once
+_from_registered: dict[tuple[type, Guid], Any] = {}
 
 
 def dispatch_guid(cls: type, table: DispatchTable, iface: type[Interface] | None) -> Guid:
@@ -72,12 +83,48 @@ def _interface_of(cls: type, table: DispatchTable) -> type[Interface] | None:
     return None
 
 
+def _registered_info(cls: type, guid: Guid) -> Any:
+    """The ITypeInfo of ``guid`` in the class's registered type library (``typelib = (LIBID, major, minor)``), a
+    raw pointer kept for the process; None when the class names no library, or the library is not registered or
+    lacks ``guid`` (said once in the log). Looked up at the first request for that GUID, and remembered."""
+    spec = getattr(cls, "typelib", None)
+    if spec is None:
+        return None
+    key = (cls, guid)
+    if key in _from_registered:
+        return _from_registered[key]
+    with _lock:
+        if key in _from_registered:
+            return _from_registered[key]
+        info = None
+        try:
+            libid, major, minor = spec
+            libid = libid if isinstance(libid, Guid) else Guid(str(libid))
+            with client_class(ITypeLib).from_raw(_tl.load_reg_type_lib(libid, int(major), int(minor), 0)) as lib:
+                info = lib.GetTypeInfoOfGuid(guid).into_raw()
+        except (ComError, TypeError, ValueError) as e:
+            log.warning(
+                "%s: typelib %r gives no type information for %s (%s): the in-memory description answers",
+                cls.__name__,
+                spec,
+                guid,
+                e,
+            )
+        _from_registered[key] = info
+        return info
+
+
 def type_info_of(cls: type, table: DispatchTable) -> Any:
     """The ITypeInfo (TKIND_DISPATCH) describing ``table``, a member table of ``cls``: a raw pointer, borrowed
-    (AddRef it to hand it out); made on first request. ComError when oleaut32 refuses to build it."""
+    (AddRef it to hand it out): the class's registered library's (``typelib = (LIBID, major, minor)``) when it
+    describes the interface, else made in memory on first request. ComError when oleaut32 refuses to build it."""
     info = table.type_info
     if info is not None:
         return info
+    if getattr(cls, "typelib", None) is not None:
+        registered = _registered_info(cls, dispatch_guid(cls, table, _interface_of(cls, table)))
+        if registered is not None:
+            return registered
     with _lock:
         if table.type_info is None:
             _build(cls)
@@ -87,8 +134,13 @@ def type_info_of(cls: type, table: DispatchTable) -> Any:
 def class_info_of(cls: type) -> Any:
     """The coclass ITypeInfo of ``cls`` (which needs a ``clsid``): a raw pointer, borrowed. ValueError without a
     clsid."""
-    if getattr(cls, "clsid", None) is None:
+    clsid = getattr(cls, "clsid", None)
+    if clsid is None:
         raise ValueError(f"{cls.__name__} has no clsid: no coclass to describe")
+    if getattr(cls, "typelib", None) is not None:
+        registered = _registered_info(cls, clsid if isinstance(clsid, Guid) else Guid(str(clsid)))
+        if registered is not None:
+            return registered
     with _lock:
         made = _made.get(cls)
         if made is None or made[2] is None:

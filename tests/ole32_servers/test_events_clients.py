@@ -302,3 +302,64 @@ def test_comtypes_show_events(clock, mta, tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out.splitlines()
     events = [line for line in out if line.startswith("Event ")]
     assert events == ["Event DClockEvents_Tick(None, 0)", "Event DClockEvents_Alarm(None, 'done')"], out
+
+
+@pytest.mark.kills_servers
+def test_disconnect_after_the_source_process_died_takes_the_sink_back(mta, tmp_path):
+    """The source's process dies with our sink advised: Unadvise cannot reach it, so disconnect() returns False
+    and disconnects the sink from the stubs that held it for the dead process (Wine never releases them itself):
+    the sink object is destroyed, nothing is left (the leak check). The server is the events tests' clockserver.py,
+    under a CLSID of its own, ended by id."""
+    from testlib import activate_local
+
+    from ole32_bindings import win32
+    from ole32_bindings.guid import Guid
+    from ole32_servers.typelib import build_type_library, register_type_library, unregister_type_library
+    from vtables.object import live_object_count
+    from vtables.sinks import advise
+
+    here = os.path.join(ROOT, "tests", "ole32_servers")
+    sys.path.insert(0, here)
+    try:
+        from clockserver import DServerClockEvents, IServerAlarm, IServerClock, LIBID_ClockServer
+    finally:
+        sys.path.remove(here)
+    path = str(tmp_path / "clockserver.tlb")
+    build_type_library(path, LIBID_ClockServer, "ClockServerLib", [IServerClock, DServerClockEvents, IServerAlarm])
+    register_type_library(path)
+    clsid = Guid.new()
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(here, "clockserver.py"), "-Embedding", "-Clsid", str(clsid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+
+        class Ticks:
+            def __init__(self):
+                self.got = []
+
+            def Tick(self, n, label):
+                self.got.append(label)
+
+        before = live_object_count()
+        sink = Ticks()
+        with activate_local(clsid, IServerClock) as clock:
+            conn = advise(clock, sink)  # the default source, from the server's IProvideClassInfo2
+            assert clock.Start(2) == 0 and sink.got == ["t2"]
+            assert live_object_count() == before + 1
+            proc.kill()
+            proc.wait(10)
+        assert conn.disconnect() is False  # the source is gone
+        assert not conn.connected and conn.disconnect() is False
+        deadline = time.monotonic() + 10
+        while live_object_count() != before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert live_object_count() == before
+    finally:
+        if proc.poll() is None:
+            win32.terminate_process(proc.pid)
+            proc.wait(10)
+        unregister_type_library(LIBID_ClockServer, (1, 0))

@@ -298,3 +298,59 @@ def test_enumerated_proxies_through_ole32s_proxy_from_another_sta(mta):
         assert got != (S_FALSE, 1), "Wine carries enumerated proxies now: update docs/wine.md"
     else:
         assert got == (S_FALSE, 1)
+
+
+def test_iterate_reads_an_enumerator_none_of_us_wrote(mta):
+    """Wine's Scripting.Dictionary (scrrun.dll): its _NewEnum's IEnumVARIANT, read in batches (3 then a short 2),
+    after Reset and Skip, and through a Clone. Under Wine 8 its Skip answers S_FALSE when it skipped them all and
+    elements remain (S_OK is the contract's answer), and a Clone starts at the beginning (docs/wine.md)."""
+    from testlib import running_on_wine
+
+    from vtables.enumerators import iterate
+    from vtables.interfaces import IEnumVARIANT
+    from vtables.latebound import DISPID_NEWENUM, Dispatch, invoke
+
+    wine = running_on_wine()
+    with Dispatch("Scripting.Dictionary") as d:
+        for i, key in enumerate("abcde"):
+            d.Add(key, i)
+        with invoke(d, DISPID_NEWENUM, 3) as unk, unk.query(IEnumVARIANT) as e:
+            assert list(iterate(e, batch=3)) == list("abcde")
+            assert list(iterate(e)) == []  # at the end
+            assert e.Reset() == S_OK
+            assert e.Skip(2) == (S_FALSE if wine else S_OK)
+            with e.Clone() as c:
+                assert list(iterate(c, batch=2)) == list("abcde" if wine else "cde")
+            assert list(iterate(e, batch=10)) == list("cde")
+
+
+def test_any_declared_enumerator_of_interface_pointers(mta, Thing):
+    from vtables import method
+    from vtables.enumerators import enumerator_class, iterate
+    from vtables.interfaces import IPersist, IUnknown
+
+    class IEnumPersist(IUnknown):
+        iid = "{2B7E5C1D-4A3F-4E8B-9C0D-1E2F3A4B5C61}"
+        Next = method(
+            "HRESULT Next([in] ULONG celt, [in] IPersist **rgelt, [out] ULONG *pceltFetched)", preserve_sig=True
+        )
+        Skip = method("HRESULT Skip([in] ULONG celt)")
+        Reset = method("HRESULT Reset()")
+        Clone = method("HRESULT Clone([out] IEnumPersist **ppenum)")
+
+    EnumPersist = enumerator_class(IEnumPersist)
+    assert enumerator_class(IEnumPersist) is EnumPersist  # made once
+    things = [Thing(i) for i in range(3)]
+    owners = [t.as_ptr(IUnknown) for t in things]
+    with EnumPersist(owners).as_ptr(IEnumPersist) as e:
+        got = list(iterate(e, batch=2))
+        assert [type(p).interface for p in got] == [IPersist] * 3  # IPersist pointers (QueryInterface'd)
+        assert [p.GetClassID() for p in got] == [IPersist.iid] * 3
+        for p in got:
+            p.release()
+        assert e.Reset() == S_OK and e.Skip(3) == S_OK and e.Skip(1) == S_FALSE
+    for p in owners:
+        p.release()
+    assert all(t.com_destroyed for t in things)
+    with pytest.raises(TypeError, match="IPersist"):
+        enumerator_class(IPersist)

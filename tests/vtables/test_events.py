@@ -189,6 +189,43 @@ def test_advise_fire_in_order_and_unadvise(mta, classes):
     assert clock.com_destroyed and all(s.com_destroyed for s in sinks)
 
 
+def test_declarations_refused_at_class_definition():
+    from vtables import ComObject, InterfaceError
+
+    with pytest.raises(InterfaceError, match="agile"):
+
+        class Agile(ComObject, implements=[IClock], sources=[DClockEvents], agile=True):
+            def Start(self, n):
+                pass
+
+    with pytest.raises(InterfaceError, match="twice"):
+
+        class Twice(ComObject, implements=[IClock], sources=[DClockEvents, DClockEvents]):
+            def Start(self, n):
+                pass
+
+    with pytest.raises(InterfaceError, match="not IUnknown"):
+
+        class Bare(ComObject, implements=[IClock], sources=[IUnknown]):
+            def Start(self, n):
+                pass
+
+    class DByRef(DispInterface):
+        iid = "{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E08}"
+        Closing = dispmethod("[id(1)] void Closing([in, out] VARIANT_BOOL *cancel)")
+
+    class IAsking(IUnknown):
+        iid = "{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E09}"
+        Ask = method("HRESULT Ask([out, retval] LONG *answer)")
+
+    for source in (DByRef, IAsking):
+        with pytest.raises(InterfaceError, match=r"\[out\] parameter (cancel|answer)"):
+
+            class Cancellable(ComObject, implements=[IClock], sources=[source]):
+                def Start(self, n):
+                    pass
+
+
 def test_fire_refuses_what_is_not_an_event(mta, classes):
     Clock, _, _ = classes
     clock = Clock()
@@ -518,3 +555,102 @@ def test_firing_from_another_apartment_is_reported_as_such(mta, classes, registe
         finally:
             home.call(lambda: (box["cp"].release(), box["p"].release()))
     assert sink.com_destroyed and box["clock"].com_destroyed
+
+
+def test_a_dual_source_is_called_through_its_vtable(mta, classes):
+    from vtables import ComObject
+    from vtables.interfaces import IDispatch, IProvideClassInfo2
+
+    class IDualEvents(IDispatch):
+        iid = "{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E06}"
+        Changed = method("[id(1)] HRESULT Changed([in] LONG value)")
+
+    class Meter(ComObject, implements=[IClock], sources=[IAlarmSink, IDualEvents]):
+        clsid = Guid("{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4E07}")
+
+        def Start(self, n):
+            return None
+
+    class DualSink(ComObject, implements=[IDualEvents]):
+        def __init__(self):
+            self.seen = []
+
+        def Changed(self, value):
+            self.seen.append(value)
+
+    meter, sink = Meter(), DualSink()
+    with meter.as_ptr(IClock) as p, sink.as_ptr(IUnknown) as s, _cp(p, IDualEvents) as cp:
+        with p.query(IProvideClassInfo2) as pci:
+            assert pci.GetGUID(1) == IDualEvents.iid  # the first source that derives from IDispatch
+        cookie = cp.Advise(s)
+        assert meter.fire(IDualEvents.Changed, 42) == [] and meter.fire("changed", 43) == []
+        assert sink.seen == [42, 43]
+        cp.Unadvise(cookie)
+
+
+def test_an_aggregated_source_keeps_its_outer_alive_through_its_points(mta, classes):
+    from vtables import ComObject
+    from vtables.interfaces import IConnectionPointContainer, IPersist
+    from vtables.object import live_objects
+
+    Clock, TickSink, _ = classes
+
+    class Outer(ComObject, implements=[IPersist]):
+        def __com_init__(self):
+            self.aggregate(Clock.create_aggregated(self.identity_raw()))
+
+        def GetClassID(self):
+            return IPersist.iid
+
+    log = []
+    unk = Outer.make()
+    outer = next(o for o in live_objects() if isinstance(o, Outer))
+    inner = outer._com_inner
+    with unk.query(IConnectionPointContainer) as cpc:  # blind aggregation: the inner Clock answers
+        cp = cpc.FindConnectionPoint(DClockEvents.iid)
+    unk.release()  # only the connection point is left: it keeps the outer (and so the inner) alive
+    assert not outer.com_destroyed
+    with cp.GetConnectionPointContainer() as back, back.query(IPersist) as persist:
+        assert persist.GetClassID() == IPersist.iid  # the container's identity is the outer's
+    with TickSink(log).as_ptr(IUnknown) as s:
+        cookie = cp.Advise(s)
+        clock = next(o for o in live_objects() if isinstance(o, Clock))
+        assert clock.fire(DClockEvents.Tick, 1, "agg") == []
+        cp.Unadvise(cookie)
+    cp.release()
+    assert inner is not None and outer.com_destroyed and clock.com_destroyed
+    assert log == [("s", 1, "agg")]
+
+
+def test_a_class_naming_its_registered_library_answers_from_it(mta, classes, registered, caplog):
+    """``typelib = (LIBID, major, minor)``: IProvideClassInfo::GetClassInfo comes from the registered library (as
+    ATL's does: pywin32's DispatchWithEvents goes from it to makepy's module of that library); a library that is not
+    registered leaves the in-memory description, said once in the log."""
+    from ole32_bindings.dlls import ffi
+    from ole32_bindings.guid import guid_from_16_bytes
+    from vtables.interfaces import IProvideClassInfo2
+
+    Clock, _, _ = classes
+
+    class RegisteredClock(Clock):
+        typelib = (LIBID_CLOCK, 1, 0)
+
+    class UnregisteredClock(Clock):
+        typelib = ("{0E7B40A1-5C7D-4E0B-9A51-7A3C2B1D4EFF}", 1, 0)
+
+    def library_of(cls):
+        with cls().as_ptr(IProvideClassInfo2) as pci, pci.GetClassInfo() as ti:
+            lib, _index = ti.GetContainingTypeLib()
+            with lib:
+                out = ffi.new("TLIBATTR **")
+                lib.GetLibAttr(out)
+                try:
+                    return guid_from_16_bytes(bytes(ffi.buffer(ffi.addressof(out[0], "guid"), 16)))
+                finally:
+                    lib.ReleaseTLibAttr(out[0])
+
+    assert library_of(RegisteredClock) == LIBID_CLOCK
+    with caplog.at_level(logging.WARNING, logger="vtables"):
+        assert library_of(UnregisteredClock) != LIBID_CLOCK  # the in-memory library
+        assert library_of(UnregisteredClock) != LIBID_CLOCK
+    assert len([r for r in caplog.records if "UnregisteredClock: typelib" in r.getMessage()]) == 1
