@@ -325,6 +325,9 @@ def _direct_function(cls: type, addr: int, name: str) -> Any:
     found = _direct_functions.get(key, False)
     if found is not False:
         return found
+    if not cls._com_direct:  # type: ignore[attr-defined]
+        _direct_functions[key] = None
+        return None
     fn = None
     layout: _ClassLayout = cls._com_layout  # type: ignore[attr-defined]
     for k, (vp, va) in enumerate(zip(layout.plain, layout.aggregated, strict=True)):
@@ -524,6 +527,9 @@ class ComObject:
     #: callables run with the object when it is destroyed, after ``final_release`` (``vtables.events`` releases the
     #: sinks still advised)
     _com_cleanup: ClassVar[tuple[Callable[[Any], None], ...]] = ()
+    #: False: a same-context client pointer still calls through the vtable (an interceptor that stands for a context
+    #: boundary, whose callers must see HRESULTs, not the Python exceptions the direct path would propagate)
+    _com_direct: ClassVar[bool] = True
 
     def __init_subclass__(
         cls,

@@ -127,7 +127,7 @@ def _truncated(tmp_path, source=None, name="truncated.tlb"):
         (_truncated, "truncated.tlb: the DLL/EXE is truncated"),  # Wine's stdole2.tlb is a PE image
         (lambda p: _truncated(p, TLB_A, "cut.tlb"), "cut.tlb: the type library is corrupt or truncated"),
         (lambda p: native_path("src", "vtables", "vtables_core.dll"), "without a type library"),
-        (lambda p: TESTLIB + "\\7", "no type library at index 7 (TYPELIB resources: 1, 2)"),
+        (lambda p: TESTLIB + "\\7", "no type library at index 7 (TYPELIB resources: 1, 2, 3)"),
         (lambda p: native_path("tests", "conftest.py"), "not a type library"),
         (lambda p: "{00000000-1111-2222-3333-444444444444} 1.0", "not registered"),
         (lambda p: "{00000000-1111-2222-3333-444444444444}", "give the LIBID's version"),

@@ -71,6 +71,9 @@ class Interceptor(ComObject, implements=[IObjectDispose]):
 
     _svc_real_class: Any = None
     _svc_jit: bool = True
+    #: the interceptor is the context boundary COM+'s would be: a caller in its own context still goes through the
+    #: vtable, so a real object's exception reaches it as the HRESULT (and IErrorInfo) a remote caller gets
+    _com_direct = False
 
     def __init__(self, factory: Any, activity: Any = None) -> None:
         self._svc_factory = factory
