@@ -28,33 +28,37 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
-def _timed(fn: Callable[[], Any], number: int) -> float:
+def _timed(fn: Callable[[], Any], number: int) -> tuple[float, float]:
     loop = range(number)
-    t0 = time.thread_time()
+    t0, w0 = time.thread_time(), time.perf_counter()
     for _ in loop:
         fn()
-    return (time.thread_time() - t0) / number
+    return (time.thread_time() - t0) / number, (time.perf_counter() - w0) / number
 
 
-def interleaved(variants: dict[str, Callable[[], Any]], number: int, rounds: int) -> dict[str, float]:
-    """Seconds per call of each variant (its CPU time over all rounds / its calls: Wine's thread time ticks in 10 ms
-    steps, which a median of short loops would round off), the variants interleaved round by round."""
-    samples: dict[str, list[float]] = {k: [] for k in variants}
+def interleaved(variants: dict[str, Callable[[], Any]], number: int, rounds: int) -> dict[str, tuple[float, float]]:
+    """Seconds per call of each variant: CPU time (all its rounds' CPU time over its calls: Wine's thread time ticks
+    in 10 ms steps, which a median of short loops would round off) and the median wall time, the variants
+    interleaved round by round."""
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    wall: dict[str, list[float]] = {k: [] for k in variants}
     for fn in variants.values():  # warm-up (specialisation, caches)
         _timed(fn, 200)
     for _ in range(rounds):
         for name, fn in variants.items():
-            samples[name].append(_timed(fn, number))
-    return {k: statistics.fmean(v) for k, v in samples.items()}
+            c, w = _timed(fn, number)
+            cpu[name].append(c)
+            wall[name].append(w)
+    return {k: (statistics.fmean(cpu[k]), statistics.median(wall[k])) for k in variants}
 
 
-def _report(title: str, medians: dict[str, float], reference: str) -> None:
-    ref = medians[reference]
+def _report(title: str, medians: dict[str, tuple[float, float]], reference: str) -> None:
+    ref_cpu, ref_wall = medians[reference]
     print(f"\n{title}\n")
-    print("| variant | CPU time per call | share of ours |")
-    print("|---|---|---|")
-    for name, t in medians.items():
-        print(f"| {name} | {t * 1e9:.0f} ns | {t / ref:.2f} |")
+    print("| variant | CPU time per call | share of ours | wall time per call (median) | share of ours |")
+    print("|---|---|---|---|---|")
+    for name, (c, w) in medians.items():
+        print(f"| {name} | {c * 1e9:.0f} ns | {c / ref_cpu:.2f} | {w * 1e9:.0f} ns | {w / ref_wall:.2f} |")
 
 
 def _zero() -> int:
@@ -160,6 +164,103 @@ def row4_variants() -> tuple[dict[str, Callable[[], Any]], Callable[[], None]]:
     return variants, s.release
 
 
+def read_steps_variants() -> tuple[dict[str, Callable[[], Any]], Callable[[], None]]:
+    """One stream call split into steps: ``IStream::Read(buf, 4)`` on an empty stream (nothing to copy, nothing grows:
+    the call's mechanics), by our client, then by replicas of its generated method with one step taken out at a time,
+    down to the bare cffi call. "as before" is the method as it was before the [out] pool (``ffi.new`` per call)."""
+    import functools
+
+    from ole32_bindings import streams
+    from ole32_bindings.dlls import ffi
+    from vtables.client import client_class
+    from vtables.interfaces import IStream
+
+    s = client_class(IStream).from_raw(streams.create_stream_on_hglobal())
+    fns = s._fns
+    fn = fns[3]  # ISequentialStream::Read
+    p = s.as_raw()
+    buf = ffi.new("LONG *")
+    out = ffi.new("ULONG *")
+    T = ffi.typeof("ULONG *")
+    unzeroed = ffi.new_allocator(should_clear_after_alloc=False)
+    pool = [out]
+    take, give = pool.pop, pool.append
+
+    class Holder:
+        __slots__ = ("_p", "_fns")
+
+    h = Holder()
+    h._p, h._fns = p, fns
+
+    def as_before(self: Any, a0: Any, a1: Any) -> tuple[int, int]:
+        p = self._p
+        if p is None:
+            raise ValueError
+        try:
+            o = unzeroed(T)
+            r = self._fns[3](p, a0, a1, o)
+        except (TypeError, OverflowError):
+            raise
+        hr = r
+        if hr < 0:
+            raise OSError(hr)
+        return (hr, o[0])
+
+    def pooled(self: Any, a0: Any, a1: Any) -> tuple[int, int]:  # what _method_source generates now
+        p = self._p
+        if p is None:
+            raise ValueError
+        try:
+            try:
+                o = take()
+            except IndexError:
+                o = unzeroed(T)
+            r = self._fns[3](p, a0, a1, o)
+        except (TypeError, OverflowError):
+            raise
+        hr = r
+        if hr < 0:
+            raise OSError(hr)
+        v0 = o[0]
+        give(o)
+        return (hr, v0)
+
+    def no_pool(self: Any, a0: Any, a1: Any) -> tuple[int, int]:
+        p = self._p
+        if p is None:
+            raise ValueError
+        r: int = self._fns[3](p, a0, a1, out)
+        if r < 0:
+            raise OSError(r)
+        return (r, out[0])
+
+    def no_result(self: Any, a0: Any, a1: Any) -> int:
+        p = self._p
+        if p is None:
+            raise ValueError
+        r: int = self._fns[3](p, a0, a1, out)
+        if r < 0:
+            raise OSError(r)
+        return r
+
+    def frame_and_call(self: Any, a0: Any, a1: Any) -> int:
+        r: int = fn(p, a0, a1, out)
+        return r
+
+    variants = {
+        "ours: s.Read(buf, 4)": lambda: s.Read(buf, 4),
+        "replica, as before (ffi.new per call)": lambda: as_before(h, buf, 4),
+        "replica, as now (pooled [out])": lambda: pooled(h, buf, 4),
+        "- the pool (one preallocated [out])": lambda: no_pool(h, buf, 4),
+        "- the result read and tuple": lambda: no_result(h, buf, 4),
+        "- the attribute loads and checks (a frame and the call)": lambda: frame_and_call(h, buf, 4),
+        "- the frame: fn(p, buf, 4, out) from the loop's lambda": lambda: fn(p, buf, 4, out),
+        "- the lambda: functools.partial(fn, p, buf, 4, out)": functools.partial(fn, p, buf, 4, out),
+        "the loop's lambda alone": lambda: None,
+    }
+    return variants, s.release
+
+
 def work_variants() -> tuple[dict[str, Callable[[], Any]], Callable[[], None]]:
     """The servers' Work(100) bodies called as Python methods (no COM call around them): what each server adds to
     row 4 beyond the cross-apartment call."""
@@ -202,6 +303,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _report(
             "Row 4's server: IStream::Write(buf, 4)",
+            interleaved(variants, args.number, args.rounds),
+            next(iter(variants)),
+        )
+    finally:
+        close()
+    variants, close = read_steps_variants()
+    try:
+        _report(
+            "One stream call in steps: IStream::Read(buf, 4), empty stream",
             interleaved(variants, args.number, args.rounds),
             next(iter(variants)),
         )
