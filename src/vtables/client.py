@@ -14,7 +14,9 @@ Calls: ``[in]`` values are arguments, ``[out]`` values are returned (one value, 
 ``[out]`` values returns its HRESULT, so S_FALSE is visible; ``preserve_sig`` methods return ``(hr, *outs)``.
 A failure HRESULT raises the typed :class:`~ole32_bindings.hresult.ComError`, with the IErrorInfo text when the
 object says (ISupportErrorInfo) that it sets one. Each method's code is generated once per interface, with the
-argument conversions decided at declaration time; function pointers are cast once per (vtable, interface).
+argument conversions decided at declaration time; function pointers are cast once per (vtable, interface); the
+storage of a plain [out] value (integer, float, GUID) is reused from a pool per call site, one buffer per call in
+progress (``_out_pool``).
 
 Automation types convert both ways, as the server thunks (``vtables.thunks``) convert them: an [in] VARIANT takes
 any value ``vtables.variant.write`` takes, SAFEARRAY(T) a list, tuple, bytes or ``SafeArray`` (None: a NULL array),
