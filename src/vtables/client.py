@@ -661,6 +661,7 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     cleanup: list[str] = []  # the finally
     results: list[str] = []  # result expressions, in declaration order
     first: list[int] = []  # results read first (interface pointers: wrapping cannot fail)
+    gives: list[str] = []  # pooled [out] buffers given back once every result is read
 
     def typ(i: int, c: str) -> str:
         env[f"_T_{name}_{i}"] = ffi.typeof(c)
@@ -715,7 +716,12 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
             o = f"o{i}"
             call_args.append(o)
             if k in ("int", "float", "guid", "vbool", "date", "cy", "decimal"):
-                pre.append(f"    {o} = _new_unzeroed({typ(i, c)})")
+                env[f"_take_{name}_{i}"], env[f"_give_{name}_{i}"] = _out_pool()  # (see the plain caller)
+                pre.append("    try:")
+                pre.append(f"        {o} = _take_{name}_{i}()")
+                pre.append("    except IndexError:")
+                pre.append(f"        {o} = _new_unzeroed({typ(i, c)})")
+                gives.append(f"        _give_{name}_{i}({o})")
                 results.append(_READ_OUT[k].format(o))
             elif k == "wstr":
                 pre.append(f"    {o} = _new({typ(i, c)})")
@@ -802,7 +808,7 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
         f"            raise _argument_error(_CHK_{name}, ({''.join(a + ', ' for a in arg_names)}), e) from None"
     )
     call = "c"
-    takes = [f"        {rs[j]} = {results[j]}" for j in order]
+    takes = [f"        {rs[j]} = {results[j]}" for j in order] + gives
     if m.returns_hresult:
         body.append(f"        hr = {call}")
         if m.preserve_sig:
