@@ -197,6 +197,7 @@ test-wine:
 # bench-micro: the pytest-benchmark micro-benchmarks of the bindings and the object model.
 BENCH_ARGS := $(if $(QUICK),--quick,)
 MICRO_FILES := tests/ole32_bindings/test_bench_call_floor.py tests/vtables/test_bench_calls.py tests/vtables/test_bench_variant.py \
+  tests/vtables/test_bench_call_path.py \
   tests/vtables/test_bench_dispatch.py
 
 bench: provision

@@ -14,7 +14,9 @@ Calls: ``[in]`` values are arguments, ``[out]`` values are returned (one value, 
 ``[out]`` values returns its HRESULT, so S_FALSE is visible; ``preserve_sig`` methods return ``(hr, *outs)``.
 A failure HRESULT raises the typed :class:`~ole32_bindings.hresult.ComError`, with the IErrorInfo text when the
 object says (ISupportErrorInfo) that it sets one. Each method's code is generated once per interface, with the
-argument conversions decided at declaration time; function pointers are cast once per (vtable, interface).
+argument conversions decided at declaration time; function pointers are cast once per (vtable, interface); the
+storage of a plain [out] value (integer, float, GUID) is reused from a pool per call site, one buffer per call in
+progress (``_out_pool``).
 
 Automation types convert both ways, as the server thunks (``vtables.thunks``) convert them: an [in] VARIANT takes
 any value ``vtables.variant.write`` takes, SAFEARRAY(T) a list, tuple, bytes or ``SafeArray`` (None: a NULL array),
@@ -429,6 +431,19 @@ def _fast_class(cls: type[ComPtr]) -> type[ComPtr]:
 # ---- code generation of the client methods ------------------------------------------------------------------
 
 
+def _out_pool() -> tuple[Any, Any]:
+    """The take and give of one call site's pool of [out] buffers (a method's plain-value [out] parameter).
+
+    A call takes a buffer (``list.pop``; an empty pool makes a new one), passes it, reads the value after success
+    and gives it back (``list.append``). Both are atomic under the GIL, so a buffer belongs to one call at a time:
+    calls on other threads, and a call made while this one is in progress on the same thread (a callback
+    re-entering Python), take other buffers. The pool holds as many buffers as calls of that site were ever in
+    progress at once. A failed call does not give its buffer back (it is freed with its cdata). Reusing saves
+    ``ffi.new``, which costs about as much as the call itself (bench/README.md, "where the call time goes")."""
+    pool: list[Any] = []
+    return pool.pop, pool.append
+
+
 def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     if _converts_automation(m):
         return _automation_source(m, iface_var)
@@ -439,6 +454,7 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     call_args = []
     pre = []
     results = []
+    pooled: list[tuple[str, str]] = []  # [out] buffers taken from their pool, given back once their values are read
     by_param = dict(zip(args, arg_names, strict=False))
     for p in m.params:
         if p in by_param:
@@ -459,9 +475,17 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
             o = f"o_{p.name}"
             env[f"_T_{m.name}_{p.name}"] = ffi.typeof(p.ctype.c)  # per method: names repeat
             # [out] values are read only after success, where COM says the callee wrote them: plain values need
-            # no zeroing; pointers (interfaces, strings) are zeroed so a careless callee cannot hand us garbage.
-            alloc = "_new_unzeroed" if p.ctype.kind in ("int", "float", "guid") else "_new"
-            pre.append(f"    {o} = {alloc}(_T_{m.name}_{p.name})")
+            # no zeroing, and their storage is reused (_out_pool); pointers (interfaces, strings) are zeroed, new
+            # for each call, so a careless callee cannot hand us garbage.
+            if p.ctype.kind in ("int", "float", "guid"):
+                env[f"_take_{m.name}_{p.name}"], env[f"_give_{m.name}_{p.name}"] = _out_pool()  # names repeat
+                pre.append("    try:")
+                pre.append(f"        {o} = _take_{m.name}_{p.name}()")
+                pre.append("    except IndexError:")
+                pre.append(f"        {o} = _new_unzeroed(_T_{m.name}_{p.name})")
+                pooled.append((o, f"_give_{m.name}_{p.name}"))
+            else:
+                pre.append(f"    {o} = _new(_T_{m.name}_{p.name})")
             call_args.append(o)
             k = p.ctype.kind
             if k in ("int", "float"):
@@ -493,10 +517,16 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     lines.append("    except (TypeError, OverflowError) as e:")
     lines.append(f"        raise _argument_error(_CHK_{m.name}, ({''.join(a + ', ' for a in arg_names)}), e) from None")
     call = "r"
+    if pooled:  # the values read, then the buffers back to their pools (a failed call drops its buffers)
+        reads = [f"    v{j} = {r}" for j, r in enumerate(results)]
+        reads += [f"    {give}({o})" for o, give in pooled]
+        results = [f"v{j}" for j in range(len(results))]
     if m.returns_hresult:
         lines.append(f"    hr = {call}")
         lines.append("    if hr < 0:")
         lines.append(f"        _fail(hr, p, {iface_var}.iid)")
+        if pooled:
+            lines.extend(reads)
         if m.preserve_sig:
             lines.append(f"    return ({', '.join(['hr', *results])},)")
         elif not results:
@@ -507,7 +537,8 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
             lines.append(f"    return ({', '.join(results)})")
     else:
         if results:
-            lines.append(f"    r = {call}")
+            if pooled:
+                lines.extend(reads)
             lines.append(f"    return ({', '.join(['r', *results])})")
         else:
             lines.append(f"    return {call}")
@@ -655,6 +686,7 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
     cleanup: list[str] = []  # the finally
     results: list[str] = []  # result expressions, in declaration order
     first: list[int] = []  # results read first (interface pointers: wrapping cannot fail)
+    gives: list[str] = []  # pooled [out] buffers given back once every result is read
 
     def typ(i: int, c: str) -> str:
         env[f"_T_{name}_{i}"] = ffi.typeof(c)
@@ -719,7 +751,12 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
             o = f"o{i}"
             call_args.append(o)
             if k in ("int", "float", "guid", "vbool", "date", "cy", "decimal"):
-                pre.append(f"    {o} = _new_unzeroed({typ(i, c)})")
+                env[f"_take_{name}_{i}"], env[f"_give_{name}_{i}"] = _out_pool()  # (see the plain caller)
+                pre.append("    try:")
+                pre.append(f"        {o} = _take_{name}_{i}()")
+                pre.append("    except IndexError:")
+                pre.append(f"        {o} = _new_unzeroed({typ(i, c)})")
+                gives.append(f"        _give_{name}_{i}({o})")
                 results.append(_READ_OUT[k].format(o))
             elif k == "wstr":
                 pre.append(f"    {o} = _new({typ(i, c)})")
@@ -806,7 +843,7 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
         f"            raise _argument_error(_CHK_{name}, ({''.join(a + ', ' for a in arg_names)}), e) from None"
     )
     call = "c"
-    takes = [f"        {rs[j]} = {results[j]}" for j in order]
+    takes = [f"        {rs[j]} = {results[j]}" for j in order] + gives
     if m.returns_hresult:
         body.append(f"        hr = {call}")
         if m.preserve_sig:
