@@ -65,7 +65,7 @@ class Row:
 
     @property
     def out_of_process(self) -> bool:
-        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b")
+        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b", "12c", "12d")
 
 
 BEAT = ("comtypes", "pywin32")
@@ -95,6 +95,8 @@ ROWS = [
     Row("11d", "in-process dispinterface event to 10 sinks", None, None, 0.05),
     Row("12a", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
     Row("12b", "out-of-process event to 10 sinks", None, None, 0.2),
+    Row("12c", "out-of-process dispinterface event to 1 sink", None, None, 0.2),
+    Row("12d", "out-of-process dispinterface event to 10 sinks", None, None, 0.2),
 ]
 
 CPP = "cpp"
@@ -348,13 +350,13 @@ def pair_table(state: dict) -> list[P.Pair]:
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours"):
                 add(row, source, sinks, lambda s=source + local, t=sinks, k=k: E.fire_measure(s, t, k))
-    # 11c, 11d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
-    # and pywin32's (makepy's event class)
-    for row, k in (("11c", 1), ("11d", 10)):
+    # 11c-12d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
+    # and pywin32's (makepy's event class), in process (11c, 11d) and from the LocalServer32s (12c, 12d)
+    for row, k, local in (("11c", 1, ""), ("11d", 10, ""), ("12c", 1, "-local"), ("12d", 10, "-local")):
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours", "comtypes", "pywin32"):
                 kind = sinks + "-disp" if sinks in (CPP, "ours") else sinks
-                add(row, source, sinks, lambda s=source, t=kind, k=k: E.fire_measure(s, t, k))
+                add(row, source, sinks, lambda s=source + local, t=kind, k=k: E.fire_measure(s, t, k))
     return L
 
 
