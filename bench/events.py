@@ -41,7 +41,7 @@ LIBID_NativeEventsLib = Guid("{FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA}")
 #: the C++ source (NativeEventSource of the test DLL): in-process, and events_host.exe's LocalServer32
 CLSID_CppEventSource = Guid("{FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}")
 #: our source as a LocalServer32 (bench/eventserver.py)
-CLSID_PyEventServer = Guid("{3E0F6C2B-9D5A-4B7E-8C1F-2A6D4E8B0C12}")
+CLSID_PyEventServer = Guid("{A75247B7-3B00-4272-9E75-F9156B2416F0}")
 
 
 def interfaces() -> tuple[Any, Any]:
@@ -271,7 +271,8 @@ class _Sinks:
 
                     sink = CountingSink()
                     self.python.append(sink)
-                    which = DIID_DNativeEvents if kind.endswith("-disp") else interfaces()[0]
+                    # the declarations: our LocalServer32's source has no type information to read them from
+                    which = dispinterface() if kind.endswith("-disp") else interfaces()[0]
                     self.connections.append(advise(source, sink, which))
         except BaseException:
             self.close()

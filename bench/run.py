@@ -65,7 +65,7 @@ class Row:
 
     @property
     def out_of_process(self) -> bool:
-        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b")
+        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b", "12c", "12d")
 
 
 BEAT = ("comtypes", "pywin32")
@@ -110,6 +110,8 @@ ROWS = [
         ("ours-unpooled",),
     ),
     Row("11b", "JIT call through the interceptor of a pooled class: activate + Nothing + deactivate", 2.0, 2.0, 0.05),
+    Row("12c", "out-of-process dispinterface event to 1 sink", None, None, 0.2),
+    Row("12d", "out-of-process dispinterface event to 10 sinks", None, None, 0.2),
 ]
 
 CPP = "cpp"
@@ -394,13 +396,13 @@ def pair_table(state: dict) -> list[P.Pair]:
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours"):
                 add(row, source, sinks, lambda s=source + local, t=sinks, k=k: E.fire_measure(s, t, k))
-    # 11c, 11d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
-    # and pywin32's (makepy's event class)
-    for row, k in (("11c", 1), ("11d", 10)):
+    # 11c-12d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
+    # and pywin32's (makepy's event class), in process (11c, 11d) and from the LocalServer32s (12c, 12d)
+    for row, k, local in (("11c", 1, ""), ("11d", 10, ""), ("12c", 1, "-local"), ("12d", 10, "-local")):
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours", "comtypes", "pywin32"):
                 kind = sinks + "-disp" if sinks in (CPP, "ours") else sinks
-                add(row, source, sinks, lambda s=source, t=kind, k=k: E.fire_measure(s, t, k))
+                add(row, source, sinks, lambda s=source + local, t=kind, k=k: E.fire_measure(s, t, k))
     # 11a, 11b: issue 17's services (pooled activation; a JIT call on a pooled AutoComplete class), the C++ pool and
     # interceptor in bench_cpp_client.exe's own process, ours registered here; 11a also times our unpooled 1a
     from bench import pooled as S
