@@ -115,7 +115,7 @@ from .members import (
     dispproperty,
 )
 from .object import ComObject, slot_providers
-from .thunks import TOMBSTONE, on_callback_error
+from .thunks import TOMBSTONE, on_callback_error, server_error
 from .variant import VariantTypeError, _alloc_bstr, clear, to_python, to_typed, write, write_byref_target
 
 __all__ = [
@@ -1363,10 +1363,13 @@ def _enum_next(this: Any, celt: int, rgvar: Any, fetched: Any) -> int:
     if celt and rgvar == _NULL:
         return E_POINTER
     n = 0
+    drawing = False  # True while the iterable itself runs: its exception is not a conversion failure
     try:
         source, pos = self._source, self._position
         while n < celt:
+            drawing = True
             ok, value = source.get(pos)
+            drawing = False
             if not ok:
                 break
             pv = rgvar + n
@@ -1380,6 +1383,8 @@ def _enum_next(this: Any, celt: int, rgvar: Any, fetched: Any) -> int:
             _clear_quietly(rgvar + i)
         if fetched != _NULL:
             fetched[0] = 0
+        if drawing:  # the iterable raised: its exception's HRESULT and IErrorInfo, as any method's would be
+            return server_error(exc, self, IEnumVARIANT, "Next")
         log.error("IEnumVARIANT::Next: element %d cannot be a VARIANT: %s", self._position + n, str(exc))
         return to_signed(hresult_for_exception(exc)) if isinstance(exc, ComError) else _m.DISP_E_TYPEMISMATCH
     if fetched != _NULL:
