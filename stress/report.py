@@ -85,7 +85,8 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 
 def readme_block(data: dict[str, Any]) -> str:
-    """The README's block: one line per section (status and summary) and where the full report is."""
+    """The README's block: one line per section (status and summary), where the full report is, and every
+    section's known-not-to-hold items with their reproductions."""
     lines = [
         BEGIN,
         f"Last `make stress` ({data['mode']} mode, {data['date']}): **{'ok' if data['ok'] else 'FAILED'}**; full "
@@ -96,6 +97,10 @@ def readme_block(data: dict[str, Any]) -> str:
     ]
     for name, s in data["sections"].items():
         lines.append(f"| {name} | {_status(s)} | {_cell(s.get('summary', ''))} |")
+    known = [k for s in data["sections"].values() for k in s.get("known_not_to_hold") or []]
+    if known:
+        lines += ["", "Known not to hold (each with its reproduction):", ""]
+        lines += [f"- {k['what']} Reproduce: `{k['reproduction']}`" for k in known]
     lines.append(END)
     return "\n".join(lines)
 
