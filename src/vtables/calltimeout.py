@@ -12,8 +12,8 @@ Two ways to give up on a call that does not return, chosen once per process:
   own on the object; the caller waits at most ``seconds`` and then raises :class:`CallTimeoutError`
   (RPC_E_CALL_CANCELED). The call is *not* stopped: the server goes on running it, and the helper thread stays
   blocked until it returns, then drops the results (interface pointers in them are released) and its reference.
-  What that costs: one thread per timed call (a thread start-up of latency), one blocked thread and one reference
-  on the object per abandoned call until the server answers (:func:`abandoned_calls` counts them), and no side
+  What that costs: a hand-off to a helper thread per timed call (idle helpers are kept), one blocked thread and one
+  reference on the object per abandoned call until the server answers (:func:`abandoned_calls` counts them), and no side
   effect of the call is undone. The caller must be in the MTA (an STA's pointers cannot be called from the helper
   thread); an STA caller gets :class:`~ole32_bindings.hresult.WrongThreadError` naming the limit.
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 from typing import Any
 
@@ -163,33 +164,26 @@ def _abandoning_call(ptr: Any, name: str, args: tuple[Any, ...], seconds: float)
 
     def run() -> None:
         global _abandoned
-        from ole32_bindings import apartments
-
-        apartments.co_initialize()
         try:
-            try:
-                box["value"] = getattr(own, name)(*args)
-            except BaseException as exc:  # handed to the caller, or logged when abandoned
-                box["error"] = exc
-            finally:
-                own.release()
-            with _state_lock:
-                late = state["abandoned"]
-                if late:
-                    _abandoned -= 1
-                    _abandoned_done.notify_all()
-                else:
-                    event.set()
-            if late:
-                if "value" in box:
-                    _drop_result(box.pop("value"))
-                elif not isinstance(box.get("error"), ComError):
-                    log.warning("abandoned call %s raised %r", name, box.get("error"))
+            box["value"] = getattr(own, name)(*args)
+        except BaseException as exc:  # handed to the caller, or logged when abandoned
+            box["error"] = exc
         finally:
-            apartments.co_uninitialize()
+            own.release()
+        with _state_lock:
+            late = state["abandoned"]
+            if not late:
+                event.set()
+        if late:  # what the call returned is dropped before it stops counting as abandoned
+            if "value" in box:
+                _drop_result(box.pop("value"))
+            elif not isinstance(box.get("error"), ComError):
+                log.warning("abandoned call %s raised %r", name, box.get("error"))
+            with _state_lock:
+                _abandoned -= 1
+                _abandoned_done.notify_all()
 
-    worker = threading.Thread(target=run, name=f"timed-{name}", daemon=True)
-    worker.start()
+    _helper().jobs.put(run)
     finished = event.wait(seconds)
     with _state_lock:
         abandoned = not finished and "value" not in box and "error" not in box
@@ -198,10 +192,46 @@ def _abandoning_call(ptr: Any, name: str, args: tuple[Any, ...], seconds: float)
             _abandoned += 1
     if abandoned:
         raise CallTimeoutError(name, seconds, abandoned=True)
-    worker.join()
+    event.wait()  # set by the helper under the lock, after the result: a finished call has set it
     if "error" in box:
         raise box.pop("error")
     return box.pop("value")
+
+
+_IDLE_MAX = 2
+_pool_lock = threading.Lock()
+_idle: list[_Helper] = []
+
+
+class _Helper:
+    """A daemon thread in the MTA running timed calls one at a time. After a call (an abandoned one too, once the
+    server has answered) it waits for the next among the idle helpers, up to ``_IDLE_MAX`` of them; past that it
+    leaves the MTA and ends. A timed call so costs a hand-off, not a thread start-up."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="timed-call", daemon=True).start()
+
+    def _loop(self) -> None:
+        from ole32_bindings import apartments
+
+        apartments.co_initialize()
+        try:
+            while True:
+                self.jobs.get()()
+                with _pool_lock:
+                    if len(_idle) >= _IDLE_MAX:
+                        return
+                    _idle.append(self)
+        finally:
+            apartments.co_uninitialize()
+
+
+def _helper() -> _Helper:
+    with _pool_lock:
+        if _idle:
+            return _idle.pop()
+    return _Helper()
 
 
 def call_with_timeout(ptr: Any, name: str, args: tuple[Any, ...], seconds: float) -> Any:
