@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -194,3 +195,65 @@ def test_cocancelcall_on_this_runtime():
         assert r.returncode == 0x80000100 and "cancel 0x" not in r.stdout, (r.returncode, r.stdout)
     else:
         assert r.returncode == 0 and "cancel 0x" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_cancellation_mode_drives_the_runtime_as_windows_does(mta, classes, monkeypatch):
+    """The cancellation path (Windows' default) with the runtime's three functions replaced by stand-ins that do
+    what Windows does: CoCancelCall ends the pending call, which then fails with RPC_E_CALL_CANCELED (here: the
+    hanging server method is released and answers that HRESULT). Checks our side: cancellation enabled on the
+    calling thread before the call and disabled after, the watchdog aiming at that thread, no cancel once the
+    call returned, and the error typed as a cancellation (not abandoned). Wine cannot run the real functions
+    (test_cocancelcall_on_this_runtime)."""
+    from ole32_bindings.hresult import CallCanceledError
+    from ole32_marshalling.sta import StaThread
+    from vtables import calltimeout
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    calls = []
+    cancel = threading.Event()
+
+    class Cancellable(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            if not cancel.wait(30):
+                raise TimeoutError("never cancelled")
+            raise CallCanceledError()
+
+    tid = calltimeout._GetCurrentThreadId()
+    monkeypatch.setattr(calltimeout, "_CoEnableCallCancellation", lambda r: calls.append("enable") or 0)
+    monkeypatch.setattr(calltimeout, "_CoDisableCallCancellation", lambda r: calls.append("disable") or 0)
+
+    def co_cancel_call(thread, timeout):
+        calls.append(("cancel", thread == tid, timeout))
+        cancel.set()
+        return 0
+
+    monkeypatch.setattr(calltimeout, "_CoCancelCall", co_cancel_call)
+    calltimeout.set_mode("cancel")
+    try:
+        with StaThread("server") as sta:
+            _, owner, proxy = _served(sta, Cancellable, IPersist)
+            with proxy:
+                with pytest.raises(calltimeout.CallTimeoutError) as info:
+                    proxy.with_timeout(0.2).GetClassID()
+                assert info.value.abandoned is False and "cancelled by CoCancelCall" in str(info.value)
+                assert calls == ["enable", ("cancel", True, 0), "disable"]
+                assert calltimeout.abandoned_calls() == 0
+                calls.clear()
+                cancel.clear()
+                obj_calls = []
+
+                class Quick(ComObject, implements=[IPersist]):
+                    def GetClassID(self):
+                        obj_calls.append(1)
+                        return IPersist.iid
+
+                _, owner2, quick = _served(sta, Quick, IPersist)
+                with quick:
+                    assert quick.with_timeout(0.2).GetClassID() == IPersist.iid
+                time.sleep(0.4)  # past the timeout: the watchdog must not fire for a call that returned
+                assert calls == ["enable", "disable"] and obj_calls == [1]
+                assert sta.call(owner2.release) == 0
+            assert sta.call(owner.release) == 0
+    finally:
+        calltimeout.set_mode(None)
