@@ -47,6 +47,12 @@ def _cell(v: Any) -> str:
     return str(v).replace("|", "\\|").replace("\n", " ")
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop (the reproduction follows it)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _status(s: dict[str, Any]) -> str:
     return {True: "ok", False: "FAILED", None: "not run"}[s.get("ok")]
 
@@ -80,7 +86,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t["rows"]]
             lines.append("")
         for k in s.get("known_not_to_hold") or []:
-            lines.append(f"- Known not to hold: {k['what']} Reproduce: `{k['reproduction']}`")
+            lines.append(f"- Known not to hold: {_sentence(k['what'])} Reproduce: `{k['reproduction']}`")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -100,7 +106,7 @@ def readme_block(data: dict[str, Any]) -> str:
     known = [k for s in data["sections"].values() for k in s.get("known_not_to_hold") or []]
     if known:
         lines += ["", "Known not to hold (each with its reproduction):", ""]
-        lines += [f"- {k['what']} Reproduce: `{k['reproduction']}`" for k in known]
+        lines += [f"- {_sentence(k['what'])} Reproduce: `{k['reproduction']}`" for k in known]
     lines.append(END)
     return "\n".join(lines)
 
