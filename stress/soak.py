@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 PLAN = {  # (activations, calls, chunks): quick, soak
-    True: (2_000, 20_000, 10),
+    True: (2_000, 20_000, 6),
     False: (100_000, 1_000_000, 20),
 }
 GROWTH_BYTES = 8 << 20
