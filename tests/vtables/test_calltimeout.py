@@ -146,14 +146,39 @@ def test_the_results_of_an_abandoned_call_are_released(mta, classes, abandoning)
         assert sta.call(leaks.snapshot)["live_objects"] == leaks.snapshot()["live_objects"]
 
 
-def test_abandonment_needs_an_mta_caller(sta, classes, abandoning):
-    from ole32_bindings.hresult import WrongThreadError
-    from vtables.interfaces import IPersist
+def test_abandonment_from_an_sta_caller(sta, classes, abandoning):
+    """An STA caller: its pointer goes to the helper marshaled, it serves calls into its apartment while it waits
+    (a call on one of its own objects works through the helper), interface results come back marshaled into its
+    apartment, and a hanging call is abandoned as from the MTA."""
+    from ole32_marshalling.sta import StaThread
+    from vtables import calltimeout
+    from vtables.interfaces import IClassFactory, IPersist, IUnknown
 
-    _, Plain, _ = classes
-    with Plain().as_ptr(IPersist) as p:
-        with pytest.raises(WrongThreadError, match="needs the caller in the MTA"):
-            p.with_timeout(1).GetClassID()
+    Hanging, Plain, HangingFactory = classes
+    with Plain().as_ptr(IPersist) as mine:  # an object of the caller's own STA
+        assert mine.with_timeout(10).GetClassID() == IPersist.iid
+    release = threading.Event()
+    release.set()
+    with StaThread("factory") as server:
+        _, owner, factory = _served(server, lambda: HangingFactory(release), IClassFactory)
+        with factory:
+            made = factory.with_timeout(10).CreateInstance(None, IUnknown.iid)
+            with made:  # a proxy of this apartment: usable here
+                with made.query(IPersist) as p:
+                    assert p.GetClassID() == IPersist.iid
+        assert server.call(owner.release) == 0
+    hang = threading.Event()
+    with StaThread("hanging server") as server:
+        obj, owner, proxy = _served(server, lambda: Hanging(hang), IPersist)
+        with proxy:
+            with pytest.raises(calltimeout.CallTimeoutError):
+                proxy.with_timeout(0.2).GetClassID()
+            assert calltimeout.abandoned_calls() == 1 and obj.calls == 0
+            # released after the server answers: from an STA, a proxy's Release is itself a call into the server's
+            # STA, which waits behind the hanging call (Wine 8 sends it at once)
+            hang.set()
+            assert calltimeout.wait_abandoned(30) and obj.calls == 1
+        assert server.call(owner.release) == 0
 
 
 def test_bad_timeouts_and_modes_are_refused(mta, classes):
