@@ -99,7 +99,7 @@ def run_target(target: str, cases: int, seed: int, crash_dir: str = CRASH_DIR) -
     run = restarts = 0
     saved: Counter[tuple[str, int]] = Counter()
     batch_seed = seed
-    while run < cases and restarts < max(20, cases // 50):
+    while run < cases and restarts < cases // 10 + 20:  # a crash per 10 cases at most, then the target stops
         n = min(BATCH, cases - run)
         child = _Child(target, n, batch_seed)
         batch_seed += 7919
@@ -157,7 +157,14 @@ def run_target(target: str, cases: int, seed: int, crash_dir: str = CRASH_DIR) -
         if saved[key] <= KEEP_PER_KIND:
             crash["reproduction"] = _save(crash, crash_dir)
         crashes.append(crash)
-    return {"target": target, "cases": run, "outcomes": dict(outcomes), "findings": findings, "crashes": crashes}
+    return {
+        "target": target,
+        "planned": cases,
+        "cases": run,
+        "outcomes": dict(outcomes),
+        "findings": findings,
+        "crashes": crashes,
+    }
 
 
 #: the runtime's modules: a fault inside one of them is the runtime's crash
@@ -289,6 +296,7 @@ def run(cases: int, seed: int) -> dict[str, Any]:
             "hangs": sum(1 for c in crashes if c["kind"] == "hang"),
             "broken properties (findings)": len(findings),
             "reproductions saved": sum(1 for c in crashes if c.get("reproduction")),
+            "cases planned": sum(r["planned"] for r in results),
             "seconds": round(time.monotonic() - t0, 1),
         },
         "tables": [
