@@ -3,11 +3,15 @@ the targets of ``stress.hostile_input`` and runs them in child processes, a batc
 runtime is caught, counted and kept as a reproduction instead of ending the run.
 
 A child that dies after announcing a case (``C`` line) is a crash of that case: its exit status, the end of its
-stderr and the case go to ``bench/results/fuzz-crashes/<target>-<n>.json`` (the first ones of each kind, with
-whether replaying the file crashes again), and a new child goes on with the cases left. A child silent for
-``HANG_SECONDS`` is ended by its process id and counted as a hang. Crashes are "ours" or "runtime" by who parses
-the hostile part (``hostile_input.OWNER``); ours must be 0, and so must findings (a broken property) and hangs in
-our code.
+stderr and the case (with the template it was made from) go to one line of
+``bench/results/fuzz-crashes/crashes.jsonl``, and the first ones of each kind also to ``<target>-<n>.json`` with
+whether replaying that file crashes again, and a new child goes on with the cases left. A child silent for
+``HANG_SECONDS`` is ended by its process id and counted as a hang. A crash is the runtime's when the runtime says
+so itself (a Wine assertion naming one of its DLLs, an unimplemented-function stub, a fault address inside one of
+its DLLs when that line reaches the child's stderr); otherwise it is charged to whoever parses the hostile part
+(``hostile_input.OWNER``: the runtime for standard and FTM OBJREFs, ours for our unmarshalers and IDispatch, so a
+crash there counts against us even if the runtime faulted). Ours must be 0, and so must findings (a broken
+property) and hangs in our code.
 
     tools/winpy stress/fuzz.py --cases 2000 --seed 1        # what make stress runs (100000 with SOAK=1)
 """
@@ -154,8 +158,9 @@ def run_target(target: str, cases: int, seed: int, crash_dir: str = CRASH_DIR) -
         }
         key = (target, rc)
         saved[key] += 1
-        if saved[key] <= KEEP_PER_KIND:
+        if saved[key] <= KEEP_PER_KIND:  # its own file, replayed once to see that it crashes again
             crash["reproduction"] = _save(crash, crash_dir)
+        _append(crash, crash_dir)  # every crash: one line of crashes.jsonl, replayable as it is
         crashes.append(crash)
     return {
         "target": target,
@@ -208,6 +213,13 @@ def _template_of(target: str, case: dict[str, Any], templates: dict[str, list[st
         return templates[target][case["template"]]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+def _append(crash: dict[str, Any], crash_dir: str) -> None:
+    """One line per crash in ``crash_dir/crashes.jsonl``; ``--replay`` takes a line saved as a file."""
+    os.makedirs(crash_dir, exist_ok=True)
+    with open(os.path.join(crash_dir, "crashes.jsonl"), "a") as f:
+        f.write(json.dumps(crash) + "\n")
 
 
 def _save(crash: dict[str, Any], crash_dir: str) -> str:
