@@ -285,11 +285,11 @@ def run(cases: int, seed: int) -> dict[str, Any]:
             "what": f"the runtime crashes on hostile {t} input ({kind}, exit status {status}): {n} of the cases",
             "reproduction": next(
                 (
-                    c.get("reproduction", "")
+                    f"tools/winpy stress/hostile_input.py --replay {c['reproduction']}"
                     for c in runtime
                     if (c["target"], c["exit_status"]) == (t, status) and c.get("reproduction")
                 ),
-                "",
+                "every case in bench/results/fuzz-crashes/crashes.jsonl",
             ),
         }
         for (t, status, kind), n in kinds.items()
