@@ -15,8 +15,7 @@ import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
-from tests.testlib import ROOT
+from testlib import ROOT
 
 pytestmark = pytest.mark.runtime
 

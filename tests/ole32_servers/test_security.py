@@ -12,8 +12,7 @@ import sys
 import time
 
 import pytest
-
-from tests.testlib import ROOT, activate_local, running_on_wine
+from testlib import ROOT, activate_local, running_on_wine
 
 pytestmark = pytest.mark.runtime
 
