@@ -47,6 +47,12 @@ def _cell(v: Any) -> str:
     return str(v).replace("|", "\\|").replace("\n", " ")
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop (the reproduction follows it)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _status(s: dict[str, Any]) -> str:
     return {True: "ok", False: "FAILED", None: "not run"}[s.get("ok")]
 
@@ -80,12 +86,13 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t["rows"]]
             lines.append("")
         for k in s.get("known_not_to_hold") or []:
-            lines.append(f"- Known not to hold: {k['what']} Reproduce: `{k['reproduction']}`")
+            lines.append(f"- Known not to hold: {_sentence(k['what'])} Reproduce: `{k['reproduction']}`")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def readme_block(data: dict[str, Any]) -> str:
-    """The README's block: one line per section (status and summary) and where the full report is."""
+    """The README's block: one line per section (status and summary), where the full report is, and every
+    section's known-not-to-hold items with their reproductions."""
     lines = [
         BEGIN,
         f"Last `make stress` ({data['mode']} mode, {data['date']}): **{'ok' if data['ok'] else 'FAILED'}**; full "
@@ -96,6 +103,10 @@ def readme_block(data: dict[str, Any]) -> str:
     ]
     for name, s in data["sections"].items():
         lines.append(f"| {name} | {_status(s)} | {_cell(s.get('summary', ''))} |")
+    known = [k for s in data["sections"].values() for k in s.get("known_not_to_hold") or []]
+    if known:
+        lines += ["", "Known not to hold (each with its reproduction):", ""]
+        lines += [f"- {_sentence(k['what'])} Reproduce: `{k['reproduction']}`" for k in known]
     lines.append(END)
     return "\n".join(lines)
 

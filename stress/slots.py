@@ -136,8 +136,9 @@ def check_class_factory() -> dict[str, Any]:
 
 
 def check_enumerator() -> dict[str, Any]:
-    """IEnumVARIANT::Next over a generator that raises after two items: an error HRESULT, and no VARIANT left
-    for the caller to clear (``*pCeltFetched`` 0)."""
+    """IEnumVARIANT::Next over a generator that raises (a RuntimeError) after two items: E_FAIL, the exception's
+    HRESULT as any method's, with IErrorInfo, and no VARIANT left for the caller to clear (``*pCeltFetched`` 0)."""
+    from ole32_bindings import errorinfo
     from ole32_bindings.dlls import ffi
     from vtables.dispatch import EnumVariant
     from vtables.interfaces import IEnumVARIANT
@@ -154,19 +155,22 @@ def check_enumerator() -> dict[str, Any]:
         next_ = ffi.cast("HRESULT(*)(void *, ULONG, VARIANT *, ULONG *)", vtbl[3])
         out = ffi.new("VARIANT[5]")
         fetched = ffi.new("ULONG *", 99)
+        errorinfo.clear_error_info()
         hr = next_(raw, 5, out, fetched) & 0xFFFFFFFF
+        info = errorinfo.take_error_info()
         got = fetched[0]
         cleared = all(out[i].vt == 0 for i in range(5))
     finally:
         release = ffi.cast("ULONG(*)(void *)", ffi.cast("void **", raw[0])[2])
         release(raw)
-    ok = hr >= 0x80000000 and got == 0 and cleared
+    text = f"{info.source}: {info.description}" if info is not None else "none"
+    ok = hr == 0x80004005 and got == 0 and cleared and text == "EnumVariant: the enumeration broke"
     return _result(
         "IEnumVARIANT::Next (the iterable)",
         "RuntimeError after 2 items",
         hr,
-        f"fetched {got}, VARIANTs {'empty' if cleared else 'NOT EMPTY'}",
-        "a failure HRESULT, nothing fetched",
+        f"{text}; fetched {got}, VARIANTs {'empty' if cleared else 'NOT EMPTY'}",
+        "E_FAIL + IErrorInfo, nothing fetched",
         ok,
     )
 

@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 PLAN = {  # (activations, calls, chunks): quick, soak
-    True: (2_000, 20_000, 10),
+    True: (2_000, 20_000, 6),
     False: (100_000, 1_000_000, 20),
 }
 GROWTH_BYTES = 8 << 20
@@ -160,18 +160,21 @@ def run(*, quick: bool, seed: int) -> dict[str, Any]:
     from bench.benchtarget import CLSID_CppBenchServer
     from bench.pairs import _local, server_pids
     from ole32_bindings import win32
+    from ole32_bindings.guid import Guid
     from stress import server
     from vtables.latebound import Dispatch
 
     plan = PLAN[quick]
-    server.register()
+    # fresh CLSIDs each run: a soak never meets another run's server (nor a server a killed run left behind)
+    target, stats_clsid = Guid.new(), Guid.new()
+    server.register(target, stats_clsid)
     results = []
     problems: list[str] = []
     try:
-        stats = Dispatch(server.CLSID_StressStats, clsctx=4, typeinfo=False)  # starts our server, keeps it
+        stats = Dispatch(stats_clsid, clsctx=4, typeinfo=False)  # starts our server, keeps it
         try:
             pid = int(stats.ProcessId)
-            r = _soak_server("ours (LocalServer32)", server.CLSID_StressTarget, pid, plan, stats)
+            r = _soak_server("ours (LocalServer32)", target, pid, plan, stats)
             r["end"] = {
                 "live_objects": stats.LiveObjects,
                 "held_references": stats.HeldReferences,
@@ -192,7 +195,7 @@ def run(*, quick: bool, seed: int) -> dict[str, Any]:
             keeper.release()
         results.append(_soak_inproc(plan))
     finally:
-        server.unregister()
+        server.unregister(target, stats_clsid)
     rows = []
     figures: dict[str, Any] = {
         "bound": f"growth from 10% to the end: memory ≤ {GROWTH_BYTES >> 20} MiB, handles ≤ {GROWTH_HANDLES}, "

@@ -45,9 +45,10 @@ def test_markdown_has_every_section_its_figures_tables_and_known_failures():
 
 def test_the_readme_block_is_replaced_between_its_markers_only():
     data = report.build(_sections(), "quick", 7, {})
-    text = f"# x\n\nbefore\n{report.BEGIN}\nold\n{report.END}\nafter\n"
+    text = f"# x\n\nbefore\n{report.BEGIN}\nSTALE\n{report.END}\nafter\n"
     out = report.refresh_readme(text, report.readme_block(data))
     assert out.startswith("# x\n\nbefore\n" + report.BEGIN) and out.endswith(report.END + "\nafter\n")
-    assert "old" not in out and "| load | ok | 0 wrong, 0 errors |" in out
+    assert "STALE" not in out and "| load | ok | 0 wrong, 0 errors |" in out
+    assert "- Wine does not ping. Reproduce: `tools/winpy x.py`" in out
     with pytest.raises(ValueError, match="reliability:begin"):
         report.refresh_readme("no markers", "x")

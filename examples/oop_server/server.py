@@ -1,7 +1,8 @@
 """The first seed ("Implementing COM OutOfProc Servers in C# .NET"), in Python: an out-of-process COM server with
 its own IClassFactory, registered with CoRegisterClassObject, activated by a client, and shut down.
 
-    python server.py -RegServer      # CLSID, LocalServer32 (this script), ProgID, AppID; HKCR, as Wine needs
+    python server.py -RegServer      # CLSID, LocalServer32 (this script), ProgID, AppID; per user unless
+                                     # OLE32_BINDINGS_REGISTRATION=machine (HKCR: what Wine needs; tools/winpy sets it)
     python server.py -UnregServer
     python server.py -Embedding      # what COM runs when a client asks for the class (Wine appends -Embedding)
 

@@ -26,8 +26,8 @@ JSON_SCHEMA_ID = "ole32-bindings.hresult/1"
 CAUSES: dict[int, str] = {
     0x00000001: "S_FALSE is success: the call worked but the answer is 'no' or 'nothing more' (end of an "
     "enumeration, already initialised); check for it explicitly, SUCCEEDED() treats it as OK.",
-    0x80004002: "QueryInterface was asked for an IID the object does not implement, or the proxy/stub for that "
-    "interface is not registered so it cannot cross apartments.",
+    0x80004002: "QueryInterface was asked for an IID the object does not implement, or that interface's "
+    "proxy/stub is not registered. Wine 8: also a LocalServer32 that exits before registering its class object.",
     0x80004003: "A required out-pointer or interface argument was NULL.",
     0x80070057: "An argument was out of range or inconsistent with the others (a flag the method does not "
     "accept, a wrong size, a bad CLSCTX).",
@@ -44,7 +44,7 @@ CAUSES: dict[int, str] = {
     0x80040111: "DllGetClassObject was asked for a CLSID this DLL does not serve: the registry points the "
     "CLSID at the wrong server.",
     0x80040154: "The CLSID is not registered for the requested CLSCTX (missing or wrong-bitness InprocServer32/"
-    "LocalServer32 key) and no class object for it is registered at run time.",
+    "LocalServer32 key), nor registered at run time. Wine 8: also a LocalServer32 executable that does not exist.",
     0x80040155: "The interface's IID has no registration (no Interface\\{IID} key with a proxy/stub or "
     "typelib), so COM cannot marshal it.",
     0x800401F0: "This thread never called CoInitialize(Ex) (or called CoUninitialize too often) before using COM.",

@@ -14,7 +14,7 @@ from ._util import NULL, guid_ptr, require
 from .constants import MSHCTX, MSHLFLAGS
 from .dlls import ffi, function
 from .guid import Guid
-from .hresult import check
+from .hresult import PointerError, check
 
 __all__ = [
     "marshal_interface",
@@ -53,10 +53,17 @@ def marshal_interface(
 
 
 def unmarshal_interface(stream: Any, iid: Guid) -> Any:
-    """CoUnmarshalInterface: read an OBJREF at the stream's position; a new reference (caller releases)."""
+    """CoUnmarshalInterface: read an OBJREF at the stream's position; a new reference (caller releases). A success
+    that hands back no pointer (hostile data: Wine 8 lets an unmarshaler's S_OK with a NULL pointer through) is
+    E_POINTER, never a NULL returned as a reference."""
     require(stream, "pStm", "CoUnmarshalInterface")
     out = ffi.new("void **")
-    check(_CoUnmarshalInterface(stream, guid_ptr(iid), out))
+    hr = check(_CoUnmarshalInterface(stream, guid_ptr(iid), out))
+    if out[0] == NULL:
+        raise PointerError(
+            description=f"CoUnmarshalInterface returned 0x{hr & 0xFFFFFFFF:08X} but no interface pointer",
+            source="CoUnmarshalInterface",
+        )
     return out[0]
 
 

@@ -40,6 +40,7 @@ from ole32_bindings import activation, apartments, marshaling, win32
 from ole32_bindings.constants import CLSCTX, MSHCTX, MSHLFLAGS
 from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid
+from ole32_bindings.hresult import error_from_hresult
 from ole32_bindings.wellknown import CLSID_StdMarshal
 from vtables.client import client_class
 from vtables.factory import ClassFactory
@@ -119,18 +120,29 @@ def _stream_position(stream: Any) -> int:
     return int(pos.QuadPart)
 
 
+#: the most marshal data a trace reads back (OBJREFs are a few hundred bytes; by-value payloads are capped lower)
+_READ_BACK_MAX = 1 << 24
+
+
 def _read_back(stream: Any, start: int, end: int) -> bytes:
-    """The bytes between ``start`` and ``end`` of ``stream``; the position is left at ``end``."""
+    """The bytes between ``start`` and ``end`` of ``stream``; the position is left at ``end``. Positions are the
+    stream's word: a span no marshal data has, or a start no Seek can reach, is RPC_E_INVALID_OBJREF before
+    anything is allocated; a Read claiming more than it was asked for is held to what was asked."""
     if end <= start:
         return b""
+    size = end - start
+    if size > _READ_BACK_MAX or start >= 1 << 63:
+        raise error_from_hresult(
+            0x8001011D, f"the stream says the marshal data spans {start}..{end}: not marshal data a trace keeps"
+        )
     s = StreamPtr.from_borrowed(stream, direct=False)
     try:
         li = ffi.new("LARGE_INTEGER *")
         li.QuadPart = start
         s.Seek(li[0], 0, ffi.NULL)
-        buf = ffi.new("char[]", end - start)
-        _, n = s.Read(buf, end - start)
-        return ffi.buffer(buf, n)[:]
+        buf = ffi.new("char[]", size)
+        _, n = s.Read(buf, size)
+        return ffi.buffer(buf, min(n, size))[:]
     finally:
         s.release()
 
@@ -333,9 +345,12 @@ class TracingUnmarshaler(ComObject, implements=[IMarshal]):
         start = _stream_position(stream)
         with self._standard(stream) as std:
             ptr = std.UnmarshalInterface(stream, riid)
-        end = _stream_position(stream)
-        data = _read_back(stream, start, end)
-        self._record("UnmarshalInterface", data, riid=riid)
+        try:  # the unmarshal succeeded: a stream that cannot say where it is now costs the record, not the pointer
+            data = _read_back(stream, start, _stream_position(stream))
+        except Exception as exc:
+            self._record("UnmarshalInterface", b"", riid=riid, unreadable=str(exc))
+        else:
+            self._record("UnmarshalInterface", data, riid=riid)
         return OwnedReference(ptr.into_raw())
 
     def ReleaseMarshalData(self, stream: Any) -> None:

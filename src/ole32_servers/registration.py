@@ -17,6 +17,7 @@ harness (``tools/winpy``) sets ``machine``.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ __all__ = [
     "HKCU_CLASSES",
     "default_place",
 ]
+
+log = logging.getLogger("ole32_servers")
 
 HKCR = (registry.HKEY_CLASSES_ROOT, "")
 """``(hive, root)`` of HKEY_CLASSES_ROOT: every user sees it, and it is the only place Wine 8 looks for CLSIDs."""
@@ -76,8 +79,10 @@ class ServerRegistration:
     (:func:`write_class_identity`). ``access_permission`` and ``launch_permission`` (SDDL, e.g.
     ``"O:BAG:BAD:(A;;0x3;;;IU)(A;;0x3;;;SY)"``; they need an ``appid``) become the AppID's binary
     ``AccessPermission`` and ``LaunchPermission``: who may call the server's objects and who may have COM start it
-    (COM_RIGHTS_EXECUTE = 1, _LOCAL = 2, ACTIVATE_LOCAL = 8). Windows enforces them; Wine 8 does not read them. A
-    class with services (``ole32_servers.services``) records them with ``services`` (``services_of(cls)``) and its
+    (COM_RIGHTS_EXECUTE = 1, _LOCAL = 2, ACTIVATE_LOCAL = 8). Windows documents and enforces them in the
+    machine-wide ``HKLM\\Software\\Classes\\AppID`` (``place=HKCR``); written per user they may not apply, and
+    ``register`` logs a warning saying so. Wine 8 reads them nowhere (docs/wine.md). A class with services
+    (``ole32_servers.services``) records them with ``services`` (``services_of(cls)``) and its
     ``construction_string`` (:func:`write_services`)."""
 
     clsid: Guid
@@ -121,6 +126,12 @@ def register(reg: ServerRegistration) -> None:
     for sddl in (reg.access_permission, reg.launch_permission):
         if sddl is not None:
             security_descriptor_from_sddl(sddl)
+    if (reg.access_permission or reg.launch_permission) and reg.place != HKCR:
+        log.warning(
+            "%s: AccessPermission/LaunchPermission written per user: Windows documents them machine-wide "
+            "(place=HKCR); they may not be enforced from here",
+            reg.clsid,
+        )
     hive = reg.place[0]
     clsid_key = reg._key("CLSID", str(reg.clsid))
     registry.set_value(hive, clsid_key, None, reg.name)

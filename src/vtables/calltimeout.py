@@ -12,10 +12,11 @@ Two ways to give up on a call that does not return, chosen once per process:
   own on the object; the caller waits at most ``seconds`` and then raises :class:`CallTimeoutError`
   (RPC_E_CALL_CANCELED). The call is *not* stopped: the server goes on running it, and the helper thread stays
   blocked until it returns, then drops the results (interface pointers in them are released) and its reference.
-  What that costs: one thread per timed call (a thread start-up of latency), one blocked thread and one reference
-  on the object per abandoned call until the server answers (:func:`abandoned_calls` counts them), and no side
-  effect of the call is undone. The caller must be in the MTA (an STA's pointers cannot be called from the helper
-  thread); an STA caller gets :class:`~ole32_bindings.hresult.WrongThreadError` naming the limit.
+  What that costs: a hand-off to a helper thread per timed call (idle helpers are kept), one blocked thread and one
+  reference on the object per abandoned call until the server answers (:func:`abandoned_calls` counts them), and no side
+  effect of the call is undone. An STA caller's pointer is marshaled to the helper (its own proxy), the caller
+  serves calls into its STA while it waits (CoWaitForMultipleHandles), and interface pointers the call returns
+  are marshaled back to it.
 
 Calls without a timeout are untouched: the generated callers of ``vtables.client`` have no timeout code at all.
 """
@@ -24,9 +25,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 from typing import Any
 
+from ole32_bindings import apartments, marshaling, win32
 from ole32_bindings.apartments import get_apartment_type
 from ole32_bindings.constants import APTTYPE
 from ole32_bindings.dlls import ffi, function
@@ -151,57 +154,147 @@ def _cancelling_call(ptr: Any, name: str, args: tuple[Any, ...], seconds: float)
 def _abandoning_call(ptr: Any, name: str, args: tuple[Any, ...], seconds: float) -> Any:
     global _abandoned
     apt = get_apartment_type()[0]
-    if apt not in (APTTYPE.MTA,):
-        raise WrongThreadError(
-            description=f"{name}: a timeout without CoCancelCall (this runtime) needs the caller in the MTA; "
-            f"this thread is in {apt.name}"
-        )
-    own = type(ptr).from_borrowed(ptr.as_raw(), direct=False)  # the helper's reference: the caller may release
+    sta = apt in (APTTYPE.STA, APTTYPE.MAINSTA)
+    if not sta and apt != APTTYPE.MTA:
+        raise WrongThreadError(description=f"{name}: a timed call is made from the MTA or an STA, not {apt.name}")
+    iface = type(ptr).interface
+    if sta:  # the helper (MTA) gets its own proxy; the caller pumps while it waits, so calls into it are served
+        passed = marshaling.marshal_inter_thread_interface_in_stream(iface.iid, ptr.as_raw())
+    else:
+        own_mta = type(ptr).from_borrowed(ptr.as_raw(), direct=False)  # the caller may release its own meanwhile
     box: dict[str, Any] = {}
     event = threading.Event()
+    signal = win32.create_event(manual_reset=True) if sta else None
     state = {"abandoned": False}
 
     def run() -> None:
         global _abandoned
-        from ole32_bindings import apartments
-
-        apartments.co_initialize()
         try:
+            if sta:
+                own = type(ptr).from_raw(marshaling.get_interface_and_release_stream(passed, iface.iid), direct=False)
+            else:
+                own = own_mta
             try:
-                box["value"] = getattr(own, name)(*args)
-            except BaseException as exc:  # handed to the caller, or logged when abandoned
-                box["error"] = exc
+                value = getattr(own, name)(*args)
             finally:
                 own.release()
+            box["value"] = _marshal_result(value) if sta else value
+        except BaseException as exc:  # handed to the caller, or logged when abandoned
+            box["error"] = exc
+        with _state_lock:
+            late = state["abandoned"]
+            if not late:
+                event.set()
+                if signal is not None:
+                    win32.set_event(signal)
+        if late:  # what the call returned is dropped before it stops counting as abandoned
+            if "value" in box:
+                _drop_result(_unmarshal_result(box.pop("value")) if sta else box.pop("value"))
+            elif not isinstance(box.get("error"), ComError):
+                log.warning("abandoned call %s raised %r", name, box.get("error"))
             with _state_lock:
-                late = state["abandoned"]
-                if late:
-                    _abandoned -= 1
-                    _abandoned_done.notify_all()
-                else:
-                    event.set()
-            if late:
-                if "value" in box:
-                    _drop_result(box.pop("value"))
-                elif not isinstance(box.get("error"), ComError):
-                    log.warning("abandoned call %s raised %r", name, box.get("error"))
+                _abandoned -= 1
+                _abandoned_done.notify_all()
+
+    try:
+        _helper().jobs.put(run)
+        finished = _pumping_wait(signal, seconds) if signal is not None else event.wait(seconds)
+        with _state_lock:
+            abandoned = not finished and "value" not in box and "error" not in box
+            if abandoned:
+                state["abandoned"] = True
+                _abandoned += 1
+        if abandoned:
+            raise CallTimeoutError(name, seconds, abandoned=True)
+        event.wait()  # set by the helper under the lock, after the result: a finished call has set it
+    finally:
+        if signal is not None:
+            win32.close_handle(signal)
+    if "error" in box:
+        raise box.pop("error")
+    value = box.pop("value")
+    return _unmarshal_result(value) if sta else value
+
+
+class _Marshaled:
+    """An interface result on its way from the helper's MTA to an STA caller: a stream holding it, and its
+    wrapper class (the caller unmarshals it; unclaimed, the helper releases it)."""
+
+    __slots__ = ("stream", "cls")
+
+    def __init__(self, stream: Any, cls: type) -> None:
+        self.stream, self.cls = stream, cls
+
+
+def _marshal_result(value: Any) -> Any:
+    def one(item: Any) -> Any:
+        if getattr(item, "_p", None) is None or not hasattr(type(item), "interface"):
+            return item
+        try:
+            return _Marshaled(
+                marshaling.marshal_inter_thread_interface_in_stream(type(item).interface.iid, item.as_raw()),
+                type(item),
+            )
+        finally:
+            item.release()
+
+    return tuple(one(v) for v in value) if isinstance(value, tuple) else one(value)
+
+
+def _unmarshal_result(value: Any) -> Any:
+    def one(item: Any) -> Any:
+        if not isinstance(item, _Marshaled):
+            return item
+        return item.cls.from_raw(
+            marshaling.get_interface_and_release_stream(item.stream, item.cls.interface.iid), direct=False
+        )
+
+    return tuple(one(v) for v in value) if isinstance(value, tuple) else one(value)
+
+
+def _pumping_wait(handle: Any, seconds: float) -> bool:
+    """Wait for ``handle`` up to ``seconds`` while serving calls into this STA (CoWaitForMultipleHandles)."""
+    try:
+        apartments.wait_for_handles([handle], max(0, int(seconds * 1000)))
+        return True
+    except ComError as exc:
+        if exc.hresult == 0x80010115:  # RPC_S_CALLPENDING: the time is up
+            return False
+        raise
+
+
+_IDLE_MAX = 2
+_pool_lock = threading.Lock()
+_idle: list[_Helper] = []
+
+
+class _Helper:
+    """A daemon thread in the MTA running timed calls one at a time. After a call (an abandoned one too, once the
+    server has answered) it waits for the next among the idle helpers, up to ``_IDLE_MAX`` of them; past that it
+    leaves the MTA and ends. A timed call so costs a hand-off, not a thread start-up."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="timed-call", daemon=True).start()
+
+    def _loop(self) -> None:
+        apartments.co_initialize()
+        try:
+            while True:
+                self.jobs.get()()
+                with _pool_lock:
+                    if len(_idle) >= _IDLE_MAX:
+                        return
+                    _idle.append(self)
         finally:
             apartments.co_uninitialize()
 
-    worker = threading.Thread(target=run, name=f"timed-{name}", daemon=True)
-    worker.start()
-    finished = event.wait(seconds)
-    with _state_lock:
-        abandoned = not finished and "value" not in box and "error" not in box
-        if abandoned:
-            state["abandoned"] = True
-            _abandoned += 1
-    if abandoned:
-        raise CallTimeoutError(name, seconds, abandoned=True)
-    worker.join()
-    if "error" in box:
-        raise box.pop("error")
-    return box.pop("value")
+
+def _helper() -> _Helper:
+    with _pool_lock:
+        if _idle:
+            return _idle.pop()
+    return _Helper()
 
 
 def call_with_timeout(ptr: Any, name: str, args: tuple[Any, ...], seconds: float) -> Any:

@@ -47,7 +47,7 @@ from .interfaces.automation import IEnumVARIANT
 from .interfaces.events import IConnectionPoint, IEnumConnectionPoints, IEnumConnections, IEnumString, IEnumUnknown
 from .interfaces.unknown import IUnknown
 from .object import ComObject
-from .thunks import TOMBSTONE, on_callback_error
+from .thunks import TOMBSTONE, on_callback_error, server_error
 
 __all__ = [
     "EnumVariant",
@@ -146,10 +146,13 @@ def _make_next(
             return E_POINTER
         base = _cast(item_p, rgelt)
         n = 0
+        drawing = False  # True while the iterable itself runs: its exception is not a conversion failure
         try:
             source, pos = self._source, self._position
             while n < celt:
+                drawing = True
                 ok, value = source.get(pos)
+                drawing = False
                 if not ok:
                     break
                 store(base + n, value)
@@ -161,6 +164,8 @@ def _make_next(
                 free(base + i)
             if fetched != _NULL:
                 fetched[0] = 0
+            if drawing:  # the iterable raised: its exception's HRESULT and IErrorInfo, as any method's would be
+                return server_error(exc, self, m.interface, "Next")
             log.error("%s: element %d cannot be %s: %s", name, self._position + n, what, str(exc))
             if isinstance(exc, ComError):
                 return to_signed(exc.hresult)

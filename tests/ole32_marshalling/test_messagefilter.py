@@ -9,8 +9,7 @@ import threading
 import time
 
 import pytest
-
-from tests.testlib import running_on_wine
+from testlib import running_on_wine
 
 pytestmark = pytest.mark.runtime
 

@@ -12,8 +12,7 @@ import sys
 import time
 
 import pytest
-
-from tests.testlib import ROOT, activate_local, running_on_wine
+from testlib import ROOT, activate_local, running_on_wine
 
 pytestmark = pytest.mark.runtime
 
@@ -275,5 +274,27 @@ def test_what_the_runtime_enforces_for_launch(mta, served):
                 activate_local(clsid, IPersist, timeout=0)
             assert info.value.hresult in (E_ACCESSDENIED, 0x80080005)
             assert _reports(clsid) == []
+    finally:
+        assert unregister(reg) == 2
+
+
+def test_permissions_written_per_user_are_flagged(mta, caplog):
+    """AccessPermission/LaunchPermission under HKCU\\Software\\Classes may not be enforced (Windows documents them
+    in the machine-wide AppID key): registration says so in a warning, and still writes what was asked."""
+    from ole32_bindings import registry
+    from ole32_bindings.guid import Guid
+    from ole32_servers.registration import HKCU_CLASSES, ServerRegistration, register, unregister
+
+    clsid = Guid.new()
+    reg = ServerRegistration(
+        clsid, "per-user permissions", "C:\\nowhere.exe", appid=clsid, place=HKCU_CLASSES, access_permission=NOBODY
+    )
+    register(reg)
+    try:
+        assert "may not be enforced" in caplog.text and str(clsid) in caplog.text
+        assert isinstance(
+            registry.query_value(registry.HKEY_CURRENT_USER, f"Software\\Classes\\AppID\\{clsid}", "AccessPermission"),
+            bytes,
+        )
     finally:
         assert unregister(reg) == 2

@@ -10,10 +10,10 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
-
-from tests.testlib import running_on_wine
+from testlib import running_on_wine
 
 pytestmark = pytest.mark.runtime
 
@@ -145,14 +145,39 @@ def test_the_results_of_an_abandoned_call_are_released(mta, classes, abandoning)
         assert sta.call(leaks.snapshot)["live_objects"] == leaks.snapshot()["live_objects"]
 
 
-def test_abandonment_needs_an_mta_caller(sta, classes, abandoning):
-    from ole32_bindings.hresult import WrongThreadError
-    from vtables.interfaces import IPersist
+def test_abandonment_from_an_sta_caller(sta, classes, abandoning):
+    """An STA caller: its pointer goes to the helper marshaled, it serves calls into its apartment while it waits
+    (a call on one of its own objects works through the helper), interface results come back marshaled into its
+    apartment, and a hanging call is abandoned as from the MTA."""
+    from ole32_marshalling.sta import StaThread
+    from vtables import calltimeout
+    from vtables.interfaces import IClassFactory, IPersist, IUnknown
 
-    _, Plain, _ = classes
-    with Plain().as_ptr(IPersist) as p:
-        with pytest.raises(WrongThreadError, match="needs the caller in the MTA"):
-            p.with_timeout(1).GetClassID()
+    Hanging, Plain, HangingFactory = classes
+    with Plain().as_ptr(IPersist) as mine:  # an object of the caller's own STA
+        assert mine.with_timeout(10).GetClassID() == IPersist.iid
+    release = threading.Event()
+    release.set()
+    with StaThread("factory") as server:
+        _, owner, factory = _served(server, lambda: HangingFactory(release), IClassFactory)
+        with factory:
+            made = factory.with_timeout(10).CreateInstance(None, IUnknown.iid)
+            with made:  # a proxy of this apartment: usable here
+                with made.query(IPersist) as p:
+                    assert p.GetClassID() == IPersist.iid
+        assert server.call(owner.release) == 0
+    hang = threading.Event()
+    with StaThread("hanging server") as server:
+        obj, owner, proxy = _served(server, lambda: Hanging(hang), IPersist)
+        with proxy:
+            with pytest.raises(calltimeout.CallTimeoutError):
+                proxy.with_timeout(0.2).GetClassID()
+            assert calltimeout.abandoned_calls() == 1 and obj.calls == 0
+            # released after the server answers: from an STA, a proxy's Release is itself a call into the server's
+            # STA, which waits behind the hanging call (Wine 8 sends it at once)
+            hang.set()
+            assert calltimeout.wait_abandoned(30) and obj.calls == 1
+        assert server.call(owner.release) == 0
 
 
 def test_bad_timeouts_and_modes_are_refused(mta, classes):
@@ -194,3 +219,65 @@ def test_cocancelcall_on_this_runtime():
         assert r.returncode == 0x80000100 and "cancel 0x" not in r.stdout, (r.returncode, r.stdout)
     else:
         assert r.returncode == 0 and "cancel 0x" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_cancellation_mode_drives_the_runtime_as_windows_does(mta, classes, monkeypatch):
+    """The cancellation path (Windows' default) with the runtime's three functions replaced by stand-ins that do
+    what Windows does: CoCancelCall ends the pending call, which then fails with RPC_E_CALL_CANCELED (here: the
+    hanging server method is released and answers that HRESULT). Checks our side: cancellation enabled on the
+    calling thread before the call and disabled after, the watchdog aiming at that thread, no cancel once the
+    call returned, and the error typed as a cancellation (not abandoned). Wine cannot run the real functions
+    (test_cocancelcall_on_this_runtime)."""
+    from ole32_bindings.hresult import CallCanceledError
+    from ole32_marshalling.sta import StaThread
+    from vtables import calltimeout
+    from vtables.interfaces import IPersist
+    from vtables.object import ComObject
+
+    calls = []
+    cancel = threading.Event()
+
+    class Cancellable(ComObject, implements=[IPersist]):
+        def GetClassID(self):
+            if not cancel.wait(30):
+                raise TimeoutError("never cancelled")
+            raise CallCanceledError()
+
+    tid = calltimeout._GetCurrentThreadId()
+    monkeypatch.setattr(calltimeout, "_CoEnableCallCancellation", lambda r: calls.append("enable") or 0)
+    monkeypatch.setattr(calltimeout, "_CoDisableCallCancellation", lambda r: calls.append("disable") or 0)
+
+    def co_cancel_call(thread, timeout):
+        calls.append(("cancel", thread == tid, timeout))
+        cancel.set()
+        return 0
+
+    monkeypatch.setattr(calltimeout, "_CoCancelCall", co_cancel_call)
+    calltimeout.set_mode("cancel")
+    try:
+        with StaThread("server") as sta:
+            _, owner, proxy = _served(sta, Cancellable, IPersist)
+            with proxy:
+                with pytest.raises(calltimeout.CallTimeoutError) as info:
+                    proxy.with_timeout(0.2).GetClassID()
+                assert info.value.abandoned is False and "cancelled by CoCancelCall" in str(info.value)
+                assert calls == ["enable", ("cancel", True, 0), "disable"]
+                assert calltimeout.abandoned_calls() == 0
+                calls.clear()
+                cancel.clear()
+                obj_calls = []
+
+                class Quick(ComObject, implements=[IPersist]):
+                    def GetClassID(self):
+                        obj_calls.append(1)
+                        return IPersist.iid
+
+                _, owner2, quick = _served(sta, Quick, IPersist)
+                with quick:
+                    assert quick.with_timeout(0.2).GetClassID() == IPersist.iid
+                time.sleep(0.4)  # past the timeout: the watchdog must not fire for a call that returned
+                assert calls == ["enable", "disable"] and obj_calls == [1]
+                assert sta.call(owner2.release) == 0
+            assert sta.call(owner.release) == 0
+    finally:
+        calltimeout.set_mode(None)

@@ -18,6 +18,7 @@ SLOTS = {
     "IGlobalInterfaceTable": 6,
     "IContextCallback": 4,
     "IComThreadingInfo": 7,
+    "IMessageFilter": 6,
     "ISupportErrorInfo": 4,
     "IErrorInfo": 8,
     "ICreateErrorInfo": 8,
