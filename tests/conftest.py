@@ -41,12 +41,41 @@ def mta():
 
 @pytest.fixture
 def sta():
-    from ole32_bindings import apartments
-    from ole32_bindings.constants import COINIT
+    """The test runs on a thread of its own, initialised as a single-threaded apartment for the test and
+    uninitialised after it (``pytest_pyfunc_call`` below). Not the main thread: its apartment is fixed for the
+    process by whichever test first imported pywin32 (pythoncom calls CoInitializeEx on import, never undone)."""
+    yield
 
-    hr = apartments.co_initialize(COINIT.APARTMENTTHREADED)
-    yield hr
-    apartments.co_uninitialize()
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run a test that asks for ``sta`` on a new thread in its own STA (fixtures are still set up here, on the
+    main thread); what it raises is raised here."""
+    if "sta" not in pyfuncitem.fixturenames:
+        return None
+    import threading
+
+    args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    raised: list[BaseException] = []
+
+    def body() -> None:
+        from ole32_bindings import apartments
+        from ole32_bindings.constants import COINIT
+
+        apartments.co_initialize(COINIT.APARTMENTTHREADED)
+        try:
+            pyfuncitem.obj(**args)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            raised.append(exc)
+        finally:
+            apartments.co_uninitialize()
+
+    thread = threading.Thread(target=body, name=f"sta: {pyfuncitem.name}")
+    thread.start()
+    thread.join()
+    if raised:
+        raise raised[0]
+    return True
 
 
 def native_path(*parts: str) -> str:
