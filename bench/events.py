@@ -41,7 +41,7 @@ LIBID_NativeEventsLib = Guid("{FA5B32B1-5E38-4AE8-A8AD-DE57D9EA64BA}")
 #: the C++ source (NativeEventSource of the test DLL): in-process, and events_host.exe's LocalServer32
 CLSID_CppEventSource = Guid("{FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}")
 #: our source as a LocalServer32 (bench/eventserver.py)
-CLSID_PyEventServer = Guid("{A75247B7-3B00-4272-9E75-F9156B2416F0}")
+CLSID_PyEventServer = Guid("{509B79CD-E27A-4D89-ADD0-15BFFFD87733}")
 
 
 def interfaces() -> tuple[Any, Any]:

@@ -47,6 +47,9 @@ class Clock(ComObject, implements=[IClock], sources=[DClockEvents, IClockBell]):
 
     progid = PROGID
     clsid = CLSID_Clock
+    #: the registered library (server.py -RegServer): GetTypeInfo and GetClassInfo answer from it, as ATL's do, so
+    #: clients that look the library up (pywin32's makepy) find it; unregistered, the in-memory description answers
+    typelib = (LIBID_Clock, 1, 0)
 
     def __init__(self) -> None:
         self.failures = 0

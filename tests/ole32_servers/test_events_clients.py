@@ -190,15 +190,21 @@ def test_comtypes_get_events(clock, mta, tmp_path, monkeypatch):
 
 
 def test_pywin32_dispatch_with_events(clock, mta):
-    """pywin32's DispatchWithEvents, after makepy ran on the registered type library (gencache.EnsureModule): our
-    objects' IDispatch type information is built in memory (vtables.typeinfo), not read from the registered
-    library, so pywin32 cannot find the library to run makepy by itself (docs/events.md)."""
+    """pywin32's DispatchWithEvents on the ProgID alone: the Clock names its registered type library
+    (``typelib = (LIBID, 1, 0)``), so its type information leads pywin32 to that library and makepy runs on it by
+    itself (the module it made before, if any, is removed first)."""
     sys.coinit_flags = 0
+    import shutil
+
     import win32com.client
     from win32com.client import gencache
 
-    lib = clock.LIBID_Clock
-    assert gencache.EnsureModule(str(lib), 0, 1, 0) is not None
+    name = f"{str(clock.LIBID_Clock).strip('{}')}x0x1x0"
+    for entry in os.listdir(gencache.GetGeneratePath()):
+        if entry.startswith(name):
+            path = os.path.join(gencache.GetGeneratePath(), entry)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    gencache.Rebuild(verbose=0)  # its index forgets the removed module
 
     class Handler:
         got: list = []
