@@ -1,5 +1,5 @@
-"""The event rows (issue 13): firing one event to 1 and to 10 sinks, in process (11a, 11b) and out of process (12a,
-12b). bench/README.md, "The event rows".
+"""The event rows (issue 13): firing one event to 1 and to 10 sinks, in process (12a, 12b) and out of process (12e,
+12f). bench/README.md, "The event rows".
 
 The contract is the test DLL's NativeEventsLib (native/testlib/nativeevents.idl): the source's ``Fire(count)``
 (INativeEventSource) fires ``Tick(0)`` .. ``Tick(count - 1)``, each to every sink advised on its custom source

@@ -1,4 +1,4 @@
-"""Our event source as a LocalServer32 (bench/events.py, rows 12a and 12b): PyEventSource, CLSID_PyEventServer.
+"""Our event source as a LocalServer32 (bench/events.py, rows 12e and 12f): PyEventSource, CLSID_PyEventServer.
 Registered by the runner (``bench.events.register``); COM runs ``python bench/eventserver.py -Embedding``."""
 
 import os

@@ -65,7 +65,7 @@ class Row:
 
     @property
     def out_of_process(self) -> bool:
-        return self.id in ("5", "6", "7", "8", "10a", "10b", "12a", "12b", "12c", "12d")
+        return self.id in ("5", "6", "7", "8", "10a", "10b", "12e", "12f", "12g", "12h")
 
 
 BEAT = ("comtypes", "pywin32")
@@ -87,17 +87,6 @@ ROWS = [
     Row("9b", 'in-process late-bound call, Invoke(Mix("abc", 7, 2.5)) -> VARIANT', None, 5.0, 0.05, BEAT),
     Row("10a", "out-of-process late-bound do-nothing call, IDispatch::Invoke(Nothing)", None, 1.05, 0.2),
     Row("10b", "out-of-process late-bound do-work call, IDispatch::Invoke(Work(100))", None, 1.05, 0.2),
-    # Issue 13's type-library import: the generated module's cold import in a fresh process (bench/typelib_import.py)
-    Row("11a", "cold import of the module generated for msxml3.dll (MSXML2), fresh process", None, None, 0.0),
-    Row("11b", "cold import of the module generated for mshtml.tlb (MSHTML), fresh process", None, None, 0.0),
-    # Issue 13's event rows (bench/events.py): one event fired through a connection point to every advised sink,
-    # source -> sinks; the issue sets no target for them
-    Row("11a", "in-process event to 1 sink (source fires Tick(n) through IConnectionPoint's sink)", None, None, 0.05),
-    Row("11b", "in-process event to 10 sinks", None, None, 0.05),
-    Row("11c", "in-process dispinterface event to 1 sink (IDispatch::Invoke of each sink)", None, None, 0.05),
-    Row("11d", "in-process dispinterface event to 10 sinks", None, None, 0.05),
-    Row("12a", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
-    Row("12b", "out-of-process event to 10 sinks", None, None, 0.2),
     # Issue 17's services rows (bench/pooled.py, native/bench/services.h): pooled activation must also beat our own
     # unpooled row 1a (the pair ours -> ours-unpooled, timed in this row); the article's ratio is its JIT-style
     # cross-context call (2x)
@@ -110,8 +99,19 @@ ROWS = [
         ("ours-unpooled",),
     ),
     Row("11b", "JIT call through the interceptor of a pooled class: activate + Nothing + deactivate", 2.0, 2.0, 0.05),
-    Row("12c", "out-of-process dispinterface event to 1 sink", None, None, 0.2),
-    Row("12d", "out-of-process dispinterface event to 10 sinks", None, None, 0.2),
+    # Issue 13's event rows (bench/events.py): one event fired through a connection point to every advised sink,
+    # source -> sinks; the issue sets no target for them
+    Row("12a", "in-process event to 1 sink (source fires Tick(n) through IConnectionPoint's sink)", None, None, 0.05),
+    Row("12b", "in-process event to 10 sinks", None, None, 0.05),
+    Row("12c", "in-process dispinterface event to 1 sink (IDispatch::Invoke of each sink)", None, None, 0.05),
+    Row("12d", "in-process dispinterface event to 10 sinks", None, None, 0.05),
+    Row("12e", "out-of-process event to 1 sink (source in a LocalServer32, sink in the client)", None, None, 0.2),
+    Row("12f", "out-of-process event to 10 sinks", None, None, 0.2),
+    Row("12g", "out-of-process dispinterface event to 1 sink", None, None, 0.2),
+    Row("12h", "out-of-process dispinterface event to 10 sinks", None, None, 0.2),
+    # Issue 13's type-library import: the generated module's cold import in a fresh process (bench/typelib_import.py)
+    Row("13a", "cold import of the module generated for msxml3.dll (MSXML2), fresh process", None, None, 0.0),
+    Row("13b", "cold import of the module generated for mshtml.tlb (MSHTML), fresh process", None, None, 0.0),
 ]
 
 CPP = "cpp"
@@ -377,28 +377,28 @@ def pair_table(state: dict) -> list[P.Pair]:
         for client in ("ours", "comtypes", "pywin32"):
             add("10a", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "nothing"))
             add("10b", client, server, lambda cl=client, c=clsid: P.LATE_LOCAL[cl](c, "work"))
-    # 11a, 11b: each library's own generated module, imported in a fresh python.exe (no C++ counterpart: ratios
+    # 13a, 13b: each library's own generated module, imported in a fresh python.exe (no C++ counterpart: ratios
     # are n/a; ours and comtypes' medians side by side)
     from bench import typelib_import as T
 
-    for row in ("11a", "11b"):
+    for row in ("13a", "13b"):
         add(row, "ours", "ours", lambda r=row: T.ours(r), "import ole32_servers.typelibs.<Name> (cached_module)")
-        if row == "11b":
+        if row == "13b":
             add(row, "comtypes", "comtypes", na(T.COMTYPES_MSHTML))
         else:
             add(row, "comtypes", "comtypes", lambda r=row: T.comtypes_(r), "import comtypes.gen.<Name>")
-    # 11a-12b: events, source -> sinks (bench/events.py): the C++ source (the test DLL's, in this process or
+    # 12a-12f: events, source -> sinks (bench/events.py): the C++ source (the test DLL's, in this process or
     # events_host.exe) and ours (vtables.events, in this process or bench/eventserver.py), each firing to C++ sinks
     # (the test DLL's, advised by its C++ client) and to ours (vtables.sinks); the sinks always in this process
     from bench import events as E
 
-    for row, k, local in (("11a", 1, ""), ("11b", 10, ""), ("12a", 1, "-local"), ("12b", 10, "-local")):
+    for row, k, local in (("12a", 1, ""), ("12b", 10, ""), ("12e", 1, "-local"), ("12f", 10, "-local")):
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours"):
                 add(row, source, sinks, lambda s=source + local, t=sinks, k=k: E.fire_measure(s, t, k))
-    # 11c-12d: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
-    # and pywin32's (makepy's event class), in process (11c, 11d) and from the LocalServer32s (12c, 12d)
-    for row, k, local in (("11c", 1, ""), ("11d", 10, ""), ("12c", 1, "-local"), ("12d", 10, "-local")):
+    # 12c-12h: the same events through the dispinterface DNativeEvents, to C++ sinks, ours, comtypes' (GetEvents)
+    # and pywin32's (makepy's event class), in process (12c, 12d) and from the LocalServer32s (12g, 12h)
+    for row, k, local in (("12c", 1, ""), ("12d", 10, ""), ("12g", 1, "-local"), ("12h", 10, "-local")):
         for source in (CPP, "ours"):
             for sinks in (CPP, "ours", "comtypes", "pywin32"):
                 kind = sinks + "-disp" if sinks in (CPP, "ours") else sinks

@@ -1,8 +1,8 @@
-"""Rows 11a and 11b: importing the Python module generated for a large type library, ours
+"""Rows 13a and 13b: importing the Python module generated for a large type library, ours
 (``ole32_servers.tlbimport``) against comtypes' (``comtypes.client.GetModule``), each a cold ``import`` in a fresh
 ``python.exe`` (the module generated beforehand, so a sample is the import alone: the library's framework imports
-included, the interpreter's start excluded). 11a: msxml3.dll (MSXML2, the largest library Wine ships that both
-read); 11b: mshtml.tlb (MSHTML, 1.5 MB of our declarations), which comtypes cannot read under Wine (n/a)."""
+included, the interpreter's start excluded). 13a: msxml3.dll (MSXML2, the largest library Wine ships that both
+read); 13b: mshtml.tlb (MSHTML, 1.5 MB of our declarations), which comtypes cannot read under Wine (n/a)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bench.pairs import Measure
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: where the runner generates our modules (OLE32B_TYPELIB_CACHE for the child processes)
 CACHE = os.path.join(ROOT, "build", "bench-typelibs")
-LIBRARIES = {"11a": ("msxml3.dll", "MSXML2", "IXMLDOMDocument"), "11b": ("mshtml.tlb", "MSHTML", "IHTMLDocument2")}
+LIBRARIES = {"13a": ("msxml3.dll", "MSXML2", "IXMLDOMDocument"), "13b": ("mshtml.tlb", "MSHTML", "IHTMLDocument2")}
 COMTYPES_MSHTML = (
     "comtypes.client.GetModule('mshtml.tlb') fails on Wine's mshtml.tlb: a parameter's default value is a VARIANT "
     "holding VT_VARIANT, and comtypes' tlbparser raises NotImplementedError('typecode 12'); reproduce: "
