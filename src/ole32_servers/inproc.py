@@ -44,7 +44,7 @@ from ole32_bindings.hresult import ComError, to_signed
 from vtables.interfaces import IUnknown
 
 from .classobjects import class_object_for
-from .registration import HKCR, default_place, remove_class_identity, write_class_identity, write_services
+from .registration import default_place, remove_class_identity, write_class_identity, write_services
 
 __all__ = [
     "HOST_DLL",
