@@ -8,10 +8,10 @@ stderr and the case (with the template it was made from) go to one line of
 whether replaying that file crashes again, and a new child goes on with the cases left. A child silent for
 ``HANG_SECONDS`` is ended by its process id and counted as a hang. A crash is the runtime's when the runtime says
 so itself (a Wine assertion naming one of its DLLs, an unimplemented-function stub, a fault address inside one of
-its DLLs when that line reaches the child's stderr); otherwise it is charged to whoever parses the hostile part
-(``hostile_input.OWNER``: the runtime for standard and FTM OBJREFs, ours for our unmarshalers and IDispatch, so a
-crash there counts against us even if the runtime faulted). Ours must be 0, and so must findings (a broken
-property) and hangs in our code.
+its DLLs, from the line the child's unhandled-exception filter writes to its stderr); otherwise it is charged to
+whoever parses the hostile part (``hostile_input.OWNER``: the runtime for standard and FTM OBJREFs, ours for our
+unmarshalers and IDispatch, so a crash there counts against us even if the runtime faulted). Ours must be 0, and
+so must findings (a broken property) and hangs in our code.
 
     tools/winpy stress/fuzz.py --cases 2000 --seed 1        # what make stress runs (100000 with SOAK=1)
 """
@@ -180,7 +180,8 @@ _FAULT = re.compile(r"page fault on \w+ access to \w+ at address ([0-9A-Fa-f]+)"
 
 
 def _faulting_module(stderr: str, modules: list[list[Any]]) -> str | None:
-    """The module whose code faulted, from Wine's "Unhandled page fault ... at address X" line."""
+    """The module whose code faulted, from the child's "page fault on ... access to ... at address X" line (its
+    unhandled-exception filter writes it in Wine's wording)."""
     m = _FAULT.search(stderr)
     if not m:
         return None
@@ -194,14 +195,15 @@ def _faulting_module(stderr: str, modules: list[list[Any]]) -> str | None:
 def _owner(target: str, case: dict[str, Any], status: int, stderr: str, modules: list[list[Any]]) -> str:
     """Whose code crashed: the runtime when the faulting address is in one of its DLLs, or when it says so itself
     (a Wine assertion in one of its DLLs, an unimplemented-function stub); else whose code parses the hostile
-    part (``hostile_input.OWNER``), ours for a fault in our modules or Python."""
+    part (``hostile_input.OWNER``), ours for a fault in our modules or Python; a fault at an address in no module
+    is charged as a crash with no such line is."""
     module = _faulting_module(stderr, modules)
     if module in RUNTIME_MODULES:
         return "runtime"
     if ("Assertion failed" in stderr and "dlls/" in stderr) or (status & 0xFFFFFFFF) == 0x80000100:
         return "runtime"
-    if module is not None:
-        return "ours"
+    if module is not None and module != "(no module)":
+        return "ours"  # (a fault outside every module, e.g. in generated code or Wine's unix side, is not told apart)
     return stream_owner(case.get("template", "")) if target == "stream" else OWNER[target]
 
 

@@ -975,6 +975,18 @@ def replay(case: dict[str, Any], old_template: str | None = None) -> str:
         env.close()
 
 
+def _exit_on_unhandled() -> None:
+    """A crash of the runtime ends this child with the exception's code and one line on its stderr (the test DLL's
+    TL_ExitOnUnhandled), which the parent reads: Wine would otherwise start its debugger, whose "wine: Unhandled
+    page fault" line goes to the terminal of the whole run instead of this child's stderr. Harness only: the DLL is
+    the test DLL (build/native), absent from an installed package, where a crash is still counted by its status."""
+    import ctypes
+
+    path = os.path.join(ROOT, "build", "native", "vtables_testlib.dll")
+    if os.path.exists(path):
+        ctypes.WinDLL(path).TL_ExitOnUnhandled()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--target", choices=TARGETS)
@@ -982,6 +994,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--replay", help="a JSON file holding one case (or a crash record with a 'case')")
     args = ap.parse_args(argv)
+    _exit_on_unhandled()
     if args.replay:
         with open(args.replay) as f:
             doc = json.load(f)

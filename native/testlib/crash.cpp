@@ -50,6 +50,37 @@ LONG WINAPI report(EXCEPTION_POINTERS *info) {
 
 }  // namespace
 
+namespace {
+
+// TL_ExitOnUnhandled's filter: one line on this process's stderr, then the process ends with the exception's code.
+// Answering EXCEPTION_EXECUTE_HANDLER is what keeps Wine from starting its debugger, which prints its own "wine:
+// Unhandled page fault ... starting debugger" on the terminal whatever the error mode (SetErrorMode is not read).
+LONG WINAPI exit_on_unhandled(EXCEPTION_POINTERS *info) {
+    const EXCEPTION_RECORD *r = info->ExceptionRecord;
+    char line[256];
+    int n;
+    if (r->ExceptionCode == EXCEPTION_ACCESS_VIOLATION && r->NumberParameters >= 2) {
+        const char *how = r->ExceptionInformation[0] == 0 ? "read" : r->ExceptionInformation[0] == 8 ? "execute"
+                                                                                                      : "write";
+        n = snprintf(line, sizeof line, "Fatal exception (unhandled): page fault on %s access to %p at address %p\n",
+                     how, reinterpret_cast<void *>(r->ExceptionInformation[1]), r->ExceptionAddress);
+    } else {
+        n = snprintf(line, sizeof line, "Fatal exception (unhandled): code 0x%08lX, %s, at address %p\n",
+                     (unsigned long)r->ExceptionCode, name_of(r->ExceptionCode), r->ExceptionAddress);
+    }
+    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+    DWORD written = 0;
+    if (n > 0 && err && err != INVALID_HANDLE_VALUE) WriteFile(err, line, (DWORD)n, &written, nullptr);
+    return EXCEPTION_EXECUTE_HANDLER;
+}
+
+}  // namespace
+
+TL_API HRESULT TL_ExitOnUnhandled(void) {
+    SetUnhandledExceptionFilter(exit_on_unhandled);
+    return S_OK;
+}
+
 TL_API HRESULT TL_InstallCrashReporter(int fd, void *handle, void *python) {
     if (fd < 0 || !handle || !python) return E_INVALIDARG;
     g_dump = reinterpret_cast<DumpThreadsFn>(

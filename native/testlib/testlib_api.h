@@ -119,6 +119,11 @@ HRESULT TL_LoopInvokeMix(void *dispatch, LONG64 n);
  * of the same file. Exceptions a handler catches (rpcrt4's RPC exceptions) are not reported. E_INVALIDARG for a
  * bad argument; HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND) when that Python does not export the function. */
 HRESULT TL_InstallCrashReporter(int fd, void *handle, void *python);
+/* For a child process that is expected to crash (the fuzz batches, stress/hostile_input.py): an unhandled exception
+ * writes one line to the process's stderr ("Fatal exception (unhandled): page fault on read access to X at address
+ * Y", Wine's own wording for access violations, else the code) and ends the process with the exception's code,
+ * without Wine's debugger (which would print to the terminal instead). S_OK. */
+HRESULT TL_ExitOnUnhandled(void);
 /* Issue 13's events (events.cpp): a native event source written the standard way (IConnectionPointContainer + one
  * IConnectionPoint per source interface over a small array of sinks, as ATL's IConnectionPointImpl), its C++ sink,
  * and a C++ client that connects any sink to any object's source interface. No aggregation.
