@@ -4,7 +4,7 @@
 // This reports only what nobody handles: a top-level (unhandled) exception filter, called when an exception found
 // no handler on any frame of its thread, i.e. the process is about to die of it. It writes one line naming the code,
 // then every Python thread's stack (CPython's own _Py_DumpTracebackThreads, what faulthandler itself calls), and
-// lets the process end with the exception's code as before.
+// ends the process with the exception's code, quietly (no debugger, no error-reporting dialog).
 #include "testlib_internal.h"
 #include <stdio.h>
 
@@ -45,7 +45,11 @@ LONG WINAPI report(EXCEPTION_POINTERS *info) {
         if (g_dump && g_fd >= 0) g_dump(g_fd, nullptr, nullptr);
         if (g_handle != INVALID_HANDLE_VALUE) FlushFileBuffers(g_handle);
     }
-    return g_previous ? g_previous(info) : EXCEPTION_CONTINUE_SEARCH;
+    // then the filter found before (the CRT's, in python.exe) has its say; when it lets the exception go on, the
+    // process ends with its code: no debugger (Wine would print its banner to the terminal), no error-reporting
+    // dialog (Windows)
+    LONG answer = g_previous ? g_previous(info) : EXCEPTION_CONTINUE_SEARCH;
+    return answer == EXCEPTION_CONTINUE_SEARCH ? EXCEPTION_EXECUTE_HANDLER : answer;
 }
 
 }  // namespace
