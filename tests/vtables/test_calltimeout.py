@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from testlib import running_on_wine
+from testlib import DLL, running_on_wine
 
 pytestmark = pytest.mark.runtime
 
@@ -199,6 +199,8 @@ def test_bad_timeouts_and_modes_are_refused(mta, classes):
 
 
 _PROBE = (
+    # the stub's exception ends the child quietly (the test DLL's filter): no Wine debugger banner in the run's output
+    "import ctypes, sys; ctypes.WinDLL(sys.argv[1]).TL_ExitOnUnhandled(); "
     "from ole32_bindings import apartments; from ole32_bindings.dlls import ffi, function; "
     "apartments.co_initialize(); "
     "print('enable', hex(function('CoEnableCallCancellation')(ffi.NULL) & 0xFFFFFFFF), flush=True); "
@@ -212,7 +214,7 @@ def test_cocancelcall_on_this_runtime():
     and CoCancelCall is an unimplemented stub that ends the process, Wine printing "Call from ... to unimplemented
     function combase.dll.CoCancelCall, aborting" (docs/wine.md)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    r = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60, env=env)
+    r = subprocess.run([sys.executable, "-c", _PROBE, DLL], capture_output=True, text=True, timeout=60, env=env)
     assert "enable 0x0" in r.stdout, (r.stdout, r.stderr)
     if running_on_wine():
         # the process ends with EXCEPTION_WINE_STUB (0x80000100) before CoCancelCall returns
