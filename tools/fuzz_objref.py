@@ -23,7 +23,8 @@ import sys
 import time
 import traceback
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+if __name__ == "__main__":  # run as a script from a checkout; imported (stress/hostile_input), it takes the caller's
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 from ole32_bindings.guid import Guid
 from ole32_bindings.objref import (
