@@ -202,35 +202,10 @@ def _forwarder(impl: Callable[..., Any], auto: bool, jit: bool, synced: bool, na
             finally:
                 activity.leave(token)
 
-    elif jit:
-        # The common case, inlined: the interceptor's lock, activation, the call, doneness.
-        def forward(self: Interceptor, *args: Any) -> Any:
-            with self._svc_guard:
-                ctx = self._svc_ctx
-                if ctx is None:
-                    ctx = self._svc_activate()
-                prev = getattr(_tls, "ctx", None)
-                _tls.ctx = ctx
-                try:
-                    result = impl(ctx.component, *args)
-                except BaseException:
-                    _tls.ctx = prev
-                    if auto:
-                        ctx.set_abort()
-                    if ctx.deactivate_on_return:
-                        self._svc_deactivate()
-                    raise
-                _tls.ctx = prev
-                if auto:
-                    ctx.deactivate_on_return = True  # (the vote stays as the method left it)
-                if ctx.deactivate_on_return:
-                    self._svc_deactivate()
-                return result
-
     else:
 
         def forward(self: Interceptor, *args: Any) -> Any:
-            with self._svc_guard:
+            with self._svc_guard:  # one call at a time per interceptor: its real object is activated for one caller
                 return body(self, args)
 
     forward.__name__ = forward.__qualname__ = name
