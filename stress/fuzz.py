@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,6 +45,7 @@ SHARES = {"objref": 0.3, "byvalue": 0.15, "tracer": 0.15, "stream": 0.2, "dispat
 BATCH = 5_000
 HANG_SECONDS = 60.0
 KEEP_PER_KIND = 2  # reproductions saved per (target, exit status)
+_files = threading.Lock()  # targets run side by side: one writer of crashes.jsonl and of new file names at a time
 
 
 def _split(cases: int) -> dict[str, int]:
@@ -220,18 +222,19 @@ def _template_of(target: str, case: dict[str, Any], templates: dict[str, list[st
 def _append(crash: dict[str, Any], crash_dir: str) -> None:
     """One line per crash in ``crash_dir/crashes.jsonl``; ``--replay`` takes a line saved as a file."""
     os.makedirs(crash_dir, exist_ok=True)
-    with open(os.path.join(crash_dir, "crashes.jsonl"), "a") as f:
+    with _files, open(os.path.join(crash_dir, "crashes.jsonl"), "a") as f:
         f.write(json.dumps(crash) + "\n")
 
 
 def _save(crash: dict[str, Any], crash_dir: str) -> str:
     os.makedirs(crash_dir, exist_ok=True)
-    n = 1
-    while os.path.exists(os.path.join(crash_dir, f"{crash['target']}-{n}.json")):
-        n += 1
-    path = os.path.join(crash_dir, f"{crash['target']}-{n}.json")
-    with open(path, "w") as f:
-        json.dump(crash, f, indent=1)
+    with _files:
+        n = 1
+        while os.path.exists(os.path.join(crash_dir, f"{crash['target']}-{n}.json")):
+            n += 1
+        path = os.path.join(crash_dir, f"{crash['target']}-{n}.json")
+        with open(path, "w") as f:
+            json.dump(crash, f, indent=1)
     try:
         rel = os.path.relpath(path, ROOT).replace("\\", "/")
     except ValueError:  # another drive (a test's temporary directory)
@@ -258,10 +261,15 @@ def _crashes(args: list[str]) -> bool:
     return r.returncode != 0
 
 
-def run(cases: int, seed: int) -> dict[str, Any]:
-    """The section (stress-api.md): ``cases`` spread over the targets; figures, per-target table, crashes."""
+def run(cases: int, seed: int, jobs: int | None = None) -> dict[str, Any]:
+    """The section (stress-api.md): ``cases`` spread over the targets; figures, per-target table, crashes.
+
+    The targets run side by side, ``jobs`` at a time (default: one per CPU); each has its own child processes and
+    seeds, so the cases and their results do not depend on ``jobs``, only the order of crashes.jsonl does."""
     t0 = time.monotonic()
-    results = [run_target(t, n, seed) for t, n in _split(cases).items() if n > 0]
+    work = [(t, n) for t, n in _split(cases).items() if n > 0]
+    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+        results = list(pool.map(lambda tn: run_target(tn[0], tn[1], seed), work))
     crashes = [c for r in results for c in r["crashes"]]
     ours = [c for c in crashes if c["owner"] == "ours"]
     runtime = [c for c in crashes if c["owner"] == "runtime"]
@@ -331,13 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--targets", default=",".join(TARGETS))
+    ap.add_argument("--jobs", type=int, default=None, help="targets run side by side (default: one per CPU)")
     args = ap.parse_args(argv)
     wanted = args.targets.split(",")
     global SHARES
     SHARES = {t: (v if t in wanted else 0.0) for t, v in SHARES.items()}
     total = sum(SHARES.values())
     SHARES = {t: v / total for t, v in SHARES.items()}
-    result = run(args.cases, args.seed)
+    result = run(args.cases, args.seed, args.jobs)
     print(json.dumps({k: result[k] for k in ("ok", "summary", "figures", "tables")}, indent=1))
     return 0 if result["ok"] else 1
 
