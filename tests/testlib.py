@@ -90,6 +90,19 @@ CLSID_CppBenchDualTarget = "{7782D954-1218-4973-A2D7-3791F94773C4}"
 _IID_IDispatch = "{00020400-0000-0000-C000-000000000046}"
 
 
+def server_exit_code(pid_file: str, timeout_ms: int = 15000) -> int | None:
+    """The exit code of the server that wrote ``pid_file`` (waiting up to 10 s for the file, then ``timeout_ms``
+    for the process), or None if it is still running."""
+    import time
+
+    from ole32_bindings import win32
+
+    deadline = time.monotonic() + 10
+    while not os.path.exists(pid_file) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return win32.wait_process(int(open(pid_file).read()), timeout_ms)
+
+
 def new_dispatch(kind: str = "native"):
     """A new native IDispatch object as this FFI's ``void *`` holding one reference, the caller's (give it back with
     ``lib.TL_Release``): ``"native"`` = NativeDual, ``"bench"`` = the C++ IBenchDual. ``lib.TL_DualLiveObjects()``

@@ -24,13 +24,26 @@ def option(argv, name, default=None):
     return default
 
 
-def registration(command_args=(), clsid=CLSID_PyServer, services=None):
+#: Wine 8 does not start a LocalServer32 whose command line has this many characters or more: activation fails with
+#: ERROR_FILE_NOT_FOUND and no process starts (docs/wine.md). Windows takes longer ones.
+WINE_COMMAND_LIMIT = 260
+
+
+def registration(command_args=(), clsid=CLSID_PyServer, services=None, check_length=True):
+    """This server's registration, refused here (not as a puzzling ERROR_FILE_NOT_FOUND at activation) when its
+    command line is too long for Wine to start it. (A server started by hand only revokes with it: no check.)"""
     from ole32_servers.registration import ServerRegistration, python_command
 
+    command = python_command(os.path.abspath(__file__), *command_args)
+    if check_length and len(command) >= WINE_COMMAND_LIMIT:
+        raise ValueError(
+            f"the test server's command line has {len(command)} characters; Wine 8 refuses {WINE_COMMAND_LIMIT} or "
+            f"more (docs/wine.md): shorten the paths in it: {command}"
+        )
     return ServerRegistration(
         clsid,
         "ole32-bindings test server",
-        python_command(os.path.abspath(__file__), *command_args),
+        command,
         progid="Ole32Bindings.TestServer.1",
         appid=clsid,
         services=services,
@@ -92,7 +105,9 @@ def main(argv):
         from ole32_servers.services import services_of
 
         services = services_of(served)
-    return server.main(argv, registration(extra, clsid, services), log_path=option(argv, "Log"))
+    return server.main(
+        argv, registration(extra, clsid, services, check_length=not serving), log_path=option(argv, "Log")
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from testlib import ROOT, activate_local
+from testlib import ROOT, activate_local, server_exit_code
 
 pytestmark = pytest.mark.runtime
 
@@ -17,39 +17,6 @@ sys.path.insert(0, HERE)
 from pyserver import registration  # noqa: E402
 
 _activate = activate_local
-
-
-@pytest.fixture
-def clsid():
-    """A CLSID of this test's own. Under Wine a server killed without revoking breaks later activations of its
-    CLSID until wineserver restarts (docs/wine.md); a fresh CLSID per test keeps one failure from spreading."""
-    from ole32_bindings.guid import Guid
-
-    return Guid.new()
-
-
-@pytest.fixture
-def server_pid_file(tmp_path):
-    """A pid file for the server under test; whatever server wrote it is ended by id afterwards."""
-    from ole32_bindings import win32
-
-    path = str(tmp_path / "server.pid")
-    yield path
-    if os.path.exists(path):
-        pid = int(open(path).read())
-        if win32.wait_process(pid, 0) is None:
-            win32.terminate_process(pid)
-            pytest.fail(f"server {pid} was still running after the test (terminated)")
-
-
-def _server_exit_code(pid_file, timeout_ms=15000):
-    from ole32_bindings import win32
-
-    deadline = time.monotonic() + 10
-    while not os.path.exists(pid_file) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    pid = int(open(pid_file).read())
-    return win32.wait_process(pid, timeout_ms)
 
 
 @pytest.mark.parametrize("apartment", ["MTA", "STA"])
@@ -96,7 +63,7 @@ def test_registered_cold_then_warm_then_gone(mta, server_pid_file, clsid):
         assert cold.GetClassID() == warm.GetClassID()
         cold.release()
         warm.release()
-        assert _server_exit_code(server_pid_file) == 0  # no server process is left behind
+        assert server_exit_code(server_pid_file) == 0  # no server process is left behind
     finally:
         assert unregister(reg) == 3  # CLSID, ProgID, AppID keys
         assert unregister(reg) == 0  # removing twice is harmless

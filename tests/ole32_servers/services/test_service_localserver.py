@@ -9,7 +9,7 @@ import time
 
 import pytest
 from servicedtargets import IBenchTarget, ensure_type_libraries
-from testlib import ROOT, activate_local
+from testlib import ROOT, activate_local, server_exit_code
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # pyserver
 
@@ -18,27 +18,6 @@ pytestmark = pytest.mark.runtime
 SERVER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyserver.py")
 RPC_E_DISCONNECTED = 0x80010108
 CO_E_ACTIVATIONFAILED_TIMEOUT = 0x8004E024
-
-
-@pytest.fixture
-def clsid():
-    from ole32_bindings.guid import Guid
-
-    return Guid.new()
-
-
-@pytest.fixture
-def server_pid_file(tmp_path):
-    """A pid file for the server under test; whatever server wrote it is ended by id afterwards."""
-    from ole32_bindings import win32
-
-    path = str(tmp_path / "server.pid")
-    yield path
-    if os.path.exists(path):
-        pid = int(open(path).read())
-        if win32.wait_process(pid, 0) is None:
-            win32.terminate_process(pid)
-            pytest.fail(f"server {pid} was still running after the test (terminated)")
 
 
 def _start(pid_file, clsid, kind, *args):
@@ -116,15 +95,6 @@ def test_jit_across_processes_and_dispose(mta, server_pid_file, clsid):
         _finish(proc)
 
 
-def _server_exit_code(pid_file, timeout_ms=15000):
-    from ole32_bindings import win32
-
-    deadline = time.monotonic() + 10
-    while not os.path.exists(pid_file) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return win32.wait_process(int(open(pid_file).read()), timeout_ms)
-
-
 def test_registered_services_are_read_by_the_started_server(mta, server_pid_file, clsid):
     from pyserver import registration
     from servicedtargets import served_class
@@ -146,7 +116,7 @@ def test_registered_services_are_read_by_the_started_server(mta, server_pid_file
         p = activate_local(clsid, IBenchTarget, timeout=0)  # COM starts the server
         assert _stats(p) == (4, 1, 3)
         p.release()
-        assert _server_exit_code(server_pid_file) == 0
+        assert server_exit_code(server_pid_file) == 0
     finally:
         assert unregister(reg) == 3  # CLSID (its Services with it), ProgID, AppID
     assert read_services(clsid) == {}
