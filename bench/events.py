@@ -45,8 +45,8 @@ CLSID_PyEventServer = Guid("{509B79CD-E27A-4D89-ADD0-15BFFFD87733}")
 
 
 def interfaces() -> tuple[Any, Any]:
-    """(INativeEvents, INativeEventSource) as nativeevents.idl declares them (declared once per process: the tests'
-    testlib declares the same)."""
+    """(INativeEvents, INativeEventSource) as nativeevents.idl declares them, declared once per process (the
+    tests' testlib.native_events_interfaces() is this)."""
     from vtables.declare import interface_for_iid, method
     from vtables.interfaces import IUnknown
 

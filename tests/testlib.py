@@ -161,31 +161,11 @@ CLSID_NativeEventSource = "{FC5A0B6F-84B0-4F9F-A50D-45CF4D8193B1}"
 
 
 def native_events_interfaces():
-    """(INativeEvents, INativeEventSource) as native/testlib/nativeevents.idl declares them (declared once per
-    process)."""
-    from ole32_bindings.guid import Guid
-    from vtables.declare import interface_for_iid, method
-    from vtables.interfaces import IUnknown
+    """(INativeEvents, INativeEventSource) as native/testlib/nativeevents.idl declares them: the bench's one
+    declaration (bench/events.py), shared so that the process declares each IID once."""
+    from bench.events import interfaces
 
-    events = interface_for_iid(Guid(IID_INativeEvents))
-    source = interface_for_iid(Guid(IID_INativeEventSource))
-    if events is not None and source is not None:
-        return events, source
-
-    class INativeEvents(IUnknown):
-        iid = IID_INativeEvents
-        Tick = method("HRESULT Tick([in] LONG n)")
-        Message = method("HRESULT Message([in] BSTR text)")
-
-    class INativeEventSource(IUnknown):
-        iid = IID_INativeEventSource
-        Fire = method("HRESULT Fire([in] LONG count)")
-        FireMessage = method("HRESULT FireMessage([in] BSTR text)")
-        get_Failures = method("[propget] HRESULT Failures([out, retval] LONG *count)")
-        get_LastFailure = method("[propget] HRESULT LastFailure([out, retval] LONG *hr)")
-        get_Connections = method("[propget] HRESULT Connections([out, retval] LONG *count)")
-
-    return INativeEvents, INativeEventSource
+    return interfaces()
 
 
 def new_event_source():
