@@ -30,18 +30,20 @@ def test_a_case_that_crashes_alone_is_given_as_the_reproduction():
     )
 
 
-def test_without_such_a_case_the_batch_that_crashed_is_given():
+def test_without_such_a_case_the_first_saved_case_is_given_and_said_so():
     known = known_not_to_hold(
         [
             _crash("tracer", "0x00000003", 15, "bench/results/fuzz-crashes/tracer-1.json", False),
-            _crash("objref", "0x00000003", 7, "bench/results/fuzz-crashes/objref-1.json", False),
+            _crash("tracer", "0x00000003", 16, "bench/results/fuzz-crashes/tracer-2.json", False),
+            _crash("objref", "0x00000003", 7),
         ]
     )
     assert [k["what"].split(" input")[0] for k in known] == [
         "the runtime crashes on hostile tracer",
         "the runtime crashes on hostile objref",
     ]
-    assert known[0]["reproduction"].startswith(
-        "tools/winpy stress/hostile_input.py --target tracer --seed 15 --cases 9"
-    )
-    assert known[0]["reproduction"].endswith("--cases 9") and "do not crash alone" in known[0]["what"]
+    assert known[0]["reproduction"].endswith("--replay bench/results/fuzz-crashes/tracer-1.json")
+    assert "not every replay crashes" in known[0]["what"]
+    # nothing saved for a kind: the batch of its first crash
+    assert known[1]["reproduction"] == "tools/winpy stress/hostile_input.py --target objref --seed 7 --cases 9"
+    assert "not every replay" not in known[1]["what"]

@@ -13,3 +13,15 @@ def test_an_exception_in_the_slot_gives_the_right_hresult(mta, check):
 
     result = getattr(slots, f"check_{check}")()
     assert result["ok"], result
+
+
+def test_run_all_keeps_the_logged_tracebacks_out_of_the_output(mta, caplog):
+    """make stress's faults section: every slot right, each escaped exception logged by the library (collected by
+    captured_logs, not printed)."""
+    from stress import slots
+
+    rows = slots.run_all()
+    assert [r["ok"] for r in rows] == [True] * len(slots.CHECKS), rows
+    assert all(r["logged"] >= 1 for r in rows), rows
+    # collected, not propagated to the root logger (where the run's output, or here pytest, would get them)
+    assert not [r for r in caplog.records if r.name.split(".")[0] in ("vtables", "ole32_servers")], caplog.records
