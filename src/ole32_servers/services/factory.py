@@ -24,7 +24,7 @@ from typing import Any
 
 from ole32_bindings.dlls import ffi
 from ole32_bindings.hresult import NoAggregationError, error_from_hresult
-from vtables.factory import ServerLockLike
+from vtables.factory import ClassFactory, ServerLockLike
 from vtables.interfaces.objects import IClassFactory
 from vtables.object import ComObject, OwnedReference
 
@@ -172,17 +172,7 @@ class ServicedClassFactory(ComObject, implements=[IClassFactory]):
 
         return activity_for_new_object(sync)
 
-    def LockServer(self, lock: int) -> None:
-        if lock:
-            self.locks += 1
-            if self.lock is not None:
-                self.lock.add()
-        else:
-            if self.locks == 0:
-                raise ValueError("LockServer(FALSE) without a matching LockServer(TRUE)")
-            self.locks -= 1
-            if self.lock is not None:
-                self.lock.release()
+    LockServer = ClassFactory.LockServer  # the same count (``locks``) and the same hold on the server (``lock``)
 
     # ---- the end ---------------------------------------------------------------------------------------------
 
