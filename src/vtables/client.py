@@ -73,7 +73,7 @@ from ole32_bindings.oavalues import (
 from ole32_bindings.wellknown import IID_ISupportErrorInfo as _ISEI
 
 from . import leaks as _leaks
-from ._convert import argument_error, in_checker
+from ._convert import argument_error, in_checker, is_value_inout
 from .declare import Interface, InterfaceError, Method, Param
 from .direct import direct_kinds
 
@@ -553,17 +553,6 @@ def _method_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
 
 #: kinds converted by the Automation caller
 _VALUE_KINDS = frozenset({"variant", "vbool", "date", "cy", "decimal", "safearray"})
-#: kinds whose [in, out] parameters travel as values (vtables.thunks' rule)
-_INOUT_VALUE_KINDS = frozenset({"int", "float", "vbool", "date", "cy", "decimal", "variant", "safearray"})
-
-
-def _inout_value(p: Param) -> bool:
-    """Whether an [in, out] parameter is passed as a value and returned as its new value (as the server thunk takes
-    it): a pointer to a number, a BSTR or an Automation value."""
-    k = p.ctype.kind
-    if p.direction != "inout" or p.ctype.depth != 1:
-        return False
-    return k in _INOUT_VALUE_KINDS or (k == "wstr" and p.ctype.c.startswith("BSTR"))
 
 
 def _variant_ref_in(m: Method, p: Param) -> bool:
@@ -591,7 +580,7 @@ def _converts_automation(m: Method) -> bool:
         elif p.direction == "out":
             if k in _VALUE_KINDS and p.ctype.returned_when_out:
                 return True
-        elif _inout_value(p):
+        elif is_value_inout(p):
             return True
     return False
 
@@ -786,7 +775,7 @@ def _automation_source(m: Method, iface_var: str) -> tuple[str, dict[str, Any]]:
                 pre.append(f"    {o} = _new(_VOIDPP)")
                 results.append(f"_sa_take({o}, _VT_{name}_{i})")
                 cleanup.append(f"        _sa_free({o})")
-        elif a is not None and _inout_value(p):  # [in, out]: the value in, the new value returned
+        elif a is not None and is_value_inout(p):  # [in, out]: the value in, the new value returned
             o = f"o{i}"
             call_args.append(o)
             if k in ("int", "float", "vbool", "date", "cy"):

@@ -24,7 +24,7 @@ from ole32_bindings.dlls import ffi
 from ole32_bindings.guid import Guid, guid_from_16_bytes
 from ole32_bindings.hresult import ComError, hresult_for_exception, to_signed
 
-from ._convert import hresult_checker, out_checker, shape_error
+from ._convert import hresult_checker, is_value_inout, out_checker, shape_error
 from .declare import IID_BY_BYTES, Interface, InterfaceError, Method
 
 __all__ = ["make_thunk", "server_error", "on_callback_error", "TOMBSTONE", "value_converters"]
@@ -183,16 +183,6 @@ value), ``read_ref(p, owned)`` ([in, out]), ``init_out(p)``, ``write_out(p, valu
 value)`` ([in, out]) for the ``variant`` and ``safearray`` kinds, and ``release(owned)`` for the ComPtrs an
 implementation borrowed for the call."""
 
-#: kinds whose [in, out] parameters travel as values (the implementation receives the value and returns the new one)
-_INOUT_VALUE_KINDS = ("int", "float", "vbool", "date", "cy", "decimal", "variant", "safearray")
-
-
-def _inout_value(p: Any) -> bool:
-    k = p.ctype.kind
-    if p.direction != "inout" or p.ctype.depth != 1:
-        return False
-    return k in _INOUT_VALUE_KINDS or (k == "wstr" and p.ctype.name.replace(" ", "").startswith("BSTR"))
-
 
 def _vbool_out(value: Any) -> int:
     return -1 if value else 0
@@ -307,7 +297,7 @@ def make_thunk(cls: type, iface: type[Interface], m: Method, impl: Callable[...,
                 env[f"_cv{i}"] = _converter(p.ctype, exact, where)
                 body.append(f"    _cv{i}.init_out({n})")
             continue
-        if _inout_value(p):
+        if is_value_inout(p):
             body.append(f"    if {n} == _NULL:")
             body.append("        return _E_POINTER")
             results.append((p, n))
