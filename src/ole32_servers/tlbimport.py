@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from ole32_bindings.oavalues import VT_CARRAY, VT_PTR, VT_SAFEARRAY, VT_USERDEFINED
+
 __all__ = [
     "TypeLibImportError",
     "generate",
@@ -70,7 +72,6 @@ class TypeLibImportError(Exception):
 
 # ---- VARTYPEs and type library constants ---------------------------------------------------------------------------
 
-VT_PTR, VT_SAFEARRAY, VT_CARRAY, VT_USERDEFINED = 26, 27, 28, 29
 _VT_NAMES = {
     2: "SHORT",
     3: "LONG",
