@@ -582,19 +582,15 @@ class ComObject:
             )
             if block == _NULL:
                 raise MemoryError(f"{type(self).__name__}: no memory for the object's block")
-            if outer is not None:
-                block[1] = outer
-            if self._com_agile or traced:
-                block[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
-            self._com_block = block
         else:
             values = (layout.plain_block if outer is None else layout.aggregated_block).copy()
             values[_H + 1 :: _S] = [handle] * layout.nslots  # [vtable_k, handle, k] for every slot k
-            if outer is not None:
-                values[1] = outer
-            if self._com_agile or traced:
-                values[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
-            self._com_block = ffi.new(layout.block_type, values)
+            block = ffi.new(layout.block_type, values)
+        if outer is not None:
+            block[1] = outer
+        if self._com_agile or traced:
+            block[0] = ffi.cast("void *", _core.HAS_MISS << 32)  # refs 0 (low half), state (high half)
+        self._com_block = block
         self._com_handle = handle
         self._com_refs = 0
         self._com_outer = None if outer is None else _cast("IUnknown *", outer)
