@@ -71,6 +71,23 @@ def _chunks(total: int, chunks: int) -> list[int]:
     return [total // chunks + (1 if i < total % chunks else 0) for i in range(chunks)]
 
 
+def _result(
+    label: str, pid: int, activations: int, calls: int, t0: float, samples: list[dict[str, int]]
+) -> dict[str, Any]:
+    """One soak's figures: what it did, its samples, their growth and the bounds that growth broke."""
+    g = growth(samples)
+    return {
+        "label": label,
+        "pid": pid,
+        "activations": activations,
+        "calls": calls,
+        "seconds": time.monotonic() - t0,
+        "samples": samples,
+        "growth": g,
+        "over": within_bounds(g),
+    }
+
+
 def _soak_server(label: str, clsid: Any, pid: int, plan: tuple[int, int, int], stats: Any) -> dict[str, Any]:
     from bench.pairs import cpp_client_row
 
@@ -86,17 +103,7 @@ def _soak_server(label: str, clsid: Any, pid: int, plan: tuple[int, int, int], s
         if stats is not None:
             s.update(live_objects=stats.LiveObjects, held_references=stats.HeldReferences)
         samples.append(s)
-    g = growth(samples)
-    return {
-        "label": label,
-        "pid": pid,
-        "activations": done_a,
-        "calls": done_c,
-        "seconds": time.monotonic() - t0,
-        "samples": samples,
-        "growth": g,
-        "over": within_bounds(g),
-    }
+    return _result(label, pid, done_a, done_c, t0, samples)
 
 
 def _soak_inproc(plan: tuple[int, int, int]) -> dict[str, Any]:
@@ -142,18 +149,7 @@ def _soak_inproc(plan: tuple[int, int, int]) -> dict[str, Any]:
         finally:
             keeper.release()
     end = {"live_objects": leaks.live_objects(), "held_references": leaks.held_references}
-    g = growth(samples)
-    return {
-        "label": "ours (in process)",
-        "pid": pid,
-        "activations": done_a,
-        "calls": done_c,
-        "seconds": time.monotonic() - t0,
-        "samples": samples,
-        "growth": g,
-        "over": within_bounds(g),
-        "end": end,
-    }
+    return {**_result("ours (in process)", pid, done_a, done_c, t0, samples), "end": end}
 
 
 def run(*, quick: bool, seed: int) -> dict[str, Any]:
