@@ -292,37 +292,18 @@ def main(argv: list[str] | None = None) -> int:
     from ole32_bindings import apartments
 
     apartments.co_initialize()
-    variants, close = row2_variants()
-    try:
-        _report(
-            "Row 2: Nothing() on the C++ object", interleaved(variants, args.number, args.rounds), next(iter(variants))
-        )
-    finally:
-        close()
-    variants, close = row4_variants()
-    try:
-        _report(
-            "Row 4's server: IStream::Write(buf, 4)",
-            interleaved(variants, args.number, args.rounds),
-            next(iter(variants)),
-        )
-    finally:
-        close()
-    variants, close = read_steps_variants()
-    try:
-        _report(
-            "One stream call in steps: IStream::Read(buf, 4), empty stream",
-            interleaved(variants, args.number, args.rounds),
-            next(iter(variants)),
-        )
-    finally:
-        close()
-    variants, close = work_variants()
-    try:
-        medians = interleaved(variants, max(args.number // 400, 1), args.rounds)
-        _report("Row 4's server: Work(100), the body alone", medians, next(iter(variants)))
-    finally:
-        close()
+    tables = [  # (title, the variants' maker, calls per loop): Work(100) is about 400 stream calls' worth
+        ("Row 2: Nothing() on the C++ object", row2_variants, args.number),
+        ("Row 4's server: IStream::Write(buf, 4)", row4_variants, args.number),
+        ("One stream call in steps: IStream::Read(buf, 4), empty stream", read_steps_variants, args.number),
+        ("Row 4's server: Work(100), the body alone", work_variants, max(args.number // 400, 1)),
+    ]
+    for title, make, number in tables:
+        variants, close = make()
+        try:
+            _report(title, interleaved(variants, number, args.rounds), next(iter(variants)))
+        finally:
+            close()
     return 0
 
 
