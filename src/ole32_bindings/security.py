@@ -23,6 +23,7 @@ __all__ = [
     "initialize_security",
     "set_proxy_blanket",
     "query_client_blanket",
+    "calling_process_id",
     "impersonate_client",
     "revert_to_self",
     "impersonating",
@@ -35,6 +36,7 @@ __all__ = [
 _CoInitializeSecurity = function("CoInitializeSecurity")
 _CoSetProxyBlanket = function("CoSetProxyBlanket")
 _CoQueryClientBlanket = function("CoQueryClientBlanket")
+_I_RpcBindingInqLocalClientPID = function("I_RpcBindingInqLocalClientPID")
 _CoImpersonateClient = function("CoImpersonateClient")
 _CoRevertToSelf = function("CoRevertToSelf")
 _FromSddl = function("ConvertStringSecurityDescriptorToSecurityDescriptorW")
@@ -104,6 +106,15 @@ def query_client_blanket() -> ClientBlanket:
     authn, authz, level, imp, caps = (ffi.new("DWORD *") for _ in range(5))
     check(_CoQueryClientBlanket(authn, authz, NULL, level, imp, NULL, caps))
     return ClientBlanket(authn[0], authz[0], level[0], imp[0], caps[0])
+
+
+def calling_process_id() -> int | None:
+    """The id of the process at the other end of the call this thread is serving (rpcrt4's
+    I_RpcBindingInqLocalClientPID on the current call: the local transport knows it), or None when no call is
+    being served or the transport cannot say (a remote caller)."""
+    pid = ffi.new("ULONG *")
+    status = _I_RpcBindingInqLocalClientPID(NULL, pid)
+    return int(pid[0]) if status == 0 and pid[0] else None
 
 
 def impersonate_client() -> None:

@@ -24,6 +24,8 @@ __all__ = [
     "post_thread_message",
     "post_quit_message",
     "msg_wait_for_multiple_objects",
+    "wait_for_multiple_objects",
+    "open_process_for_waiting",
     "pump_messages",
     "Event",
     "wait_process",
@@ -36,6 +38,7 @@ _CreateEventW = function("CreateEventW")
 _SetEvent = function("SetEvent")
 _ResetEvent = function("ResetEvent")
 _WaitForSingleObject = function("WaitForSingleObject")
+_WaitForMultipleObjects = function("WaitForMultipleObjects")
 _CloseHandle = function("CloseHandle")
 _GetLastError = function("GetLastError")
 _GetMessageW = function("GetMessageW")
@@ -84,6 +87,16 @@ def wait_for_single_object(h: Any, timeout_ms: int = INFINITE) -> int:
     r = _WaitForSingleObject(h, timeout_ms)
     if r == WAIT_FAILED:
         raise _win32_error("WaitForSingleObject")
+    return r
+
+
+def wait_for_multiple_objects(handles: list[Any], wait_all: bool = False, timeout_ms: int = INFINITE) -> int:
+    """WaitForMultipleObjects (at most 64 handles): WAIT_OBJECT_0 + i for the signalled handle i (any of them, or
+    all with ``wait_all``), WAIT_ABANDONED_0 + i, or WAIT_TIMEOUT; raises on WAIT_FAILED. (cffi releases the GIL
+    during the wait.)"""
+    r = _WaitForMultipleObjects(len(handles), ffi.new("HANDLE[]", handles), int(wait_all), timeout_ms)
+    if r == WAIT_FAILED:
+        raise _win32_error("WaitForMultipleObjects")
     return r
 
 
@@ -145,6 +158,15 @@ def wait_process(pid: int, timeout_ms: int) -> int | None:
         return code[0]
     finally:
         _CloseHandle(h)
+
+
+def open_process_for_waiting(pid: int) -> Any:
+    """OpenProcess(SYNCHRONIZE): a handle of process ``pid`` that is signalled when it exits, owned by the caller
+    (``close_handle``). OSError when there is no such process or it cannot be opened."""
+    h = _OpenProcess(_SYNCHRONIZE, 0, pid)
+    if h == ffi.NULL:
+        raise _win32_error(f"OpenProcess({pid})")
+    return h
 
 
 def terminate_process(pid: int, exit_code: int = 1) -> bool:

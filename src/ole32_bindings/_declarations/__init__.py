@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from . import advapi32, kernel32, ntdll, ole32, oleaut32, types, user32
+from . import advapi32, kernel32, ntdll, ole32, oleaut32, rpcrt4, types, user32
 
 #: (DLL file name, fallback DLL names, C declarations), in the order given to ``ffi.cdef``.
-DLL_MODULES = (ole32, oleaut32, kernel32, user32, advapi32, ntdll)
+DLL_MODULES = (ole32, oleaut32, kernel32, user32, advapi32, ntdll, rpcrt4)
 
 _FUNC_RE = re.compile(r"^\s*[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 

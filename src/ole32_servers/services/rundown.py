@@ -24,53 +24,20 @@ ended by its return; an interceptor is destroyed then. :func:`watched` reads the
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import threading
-from ctypes import wintypes
 from typing import Any
+
+from ole32_bindings import win32
+from ole32_bindings.security import calling_process_id as calling_process
 
 log = logging.getLogger("ole32_servers")
 
 __all__ = ["calling_process", "watch_for_client", "watched", "disconnected"]
 
-_SYNCHRONIZE = 0x00100000
 _WAIT_OBJECT_0 = 0
-_WAIT_FAILED = 0xFFFFFFFF
 _MAXIMUM_WAIT_OBJECTS = 64
-_INFINITE = 0xFFFFFFFF
-
-_rpcrt4: Any = None
-_kernel32: Any = None
-
-
-def _dlls() -> tuple[Any, Any]:
-    global _rpcrt4, _kernel32
-    if _rpcrt4 is None:
-        k = ctypes.WinDLL("kernel32", use_last_error=True)
-        k.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
-        k.OpenProcess.restype = wintypes.HANDLE
-        k.CreateEventW.argtypes = (ctypes.c_void_p, wintypes.BOOL, wintypes.BOOL, ctypes.c_void_p)
-        k.CreateEventW.restype = wintypes.HANDLE
-        k.SetEvent.argtypes = (wintypes.HANDLE,)
-        k.CloseHandle.argtypes = (wintypes.HANDLE,)
-        k.WaitForMultipleObjects.argtypes = (wintypes.DWORD, ctypes.c_void_p, wintypes.BOOL, wintypes.DWORD)
-        k.WaitForMultipleObjects.restype = wintypes.DWORD
-        r = ctypes.WinDLL("rpcrt4")
-        r.I_RpcBindingInqLocalClientPID.argtypes = (ctypes.c_void_p, ctypes.POINTER(wintypes.ULONG))
-        r.I_RpcBindingInqLocalClientPID.restype = ctypes.c_long
-        _kernel32, _rpcrt4 = k, r
-    return _rpcrt4, _kernel32
-
-
-def calling_process() -> int | None:
-    """The process id at the other end of the RPC call this thread is serving, or None (no call is being served,
-    or the transport cannot say)."""
-    rpcrt4, _ = _dlls()
-    pid = wintypes.ULONG(0)
-    status = rpcrt4.I_RpcBindingInqLocalClientPID(None, ctypes.byref(pid))
-    return int(pid.value) if status == 0 and pid.value else None
 
 
 class _Lease:
@@ -132,26 +99,23 @@ def watch_for_client(obj: Any) -> None:
 
 def _add(lease: _Lease) -> None:
     global _wake, _thread
-    _, kernel32 = _dlls()
     with _guard:
         entry = _by_pid.get(lease.pid)
         if entry is None:
-            handle = kernel32.OpenProcess(_SYNCHRONIZE, False, lease.pid)
-            if not handle:
-                raise OSError(f"OpenProcess({lease.pid}) failed: {ctypes.get_last_error()}")
+            handle = win32.open_process_for_waiting(lease.pid)
             if len(_by_pid) >= _MAXIMUM_WAIT_OBJECTS - 1:
-                kernel32.CloseHandle(handle)
+                win32.close_handle(handle)
                 raise OSError(f"already watching {len(_by_pid)} client processes")
             entry = _by_pid[lease.pid] = (handle, [])
         else:
             entry[1][:] = [x for x in entry[1] if _outstanding(x)]
         entry[1].append(lease)
         if _thread is None:
-            _wake = kernel32.CreateEventW(None, False, False, None)
+            _wake = win32.create_event(manual_reset=False)
             _thread = threading.Thread(target=_watch, name="ole32_servers client watch", daemon=True)
             _thread.start()
         else:
-            kernel32.SetEvent(_wake)
+            win32.set_event(_wake)
 
 
 def _watch() -> None:
@@ -159,14 +123,16 @@ def _watch() -> None:
     from ole32_bindings import apartments
 
     apartments.co_initialize()
-    _, kernel32 = _dlls()
     while True:
         with _guard:
             pids = list(_by_pid)
             handles = [_wake] + [_by_pid[p][0] for p in pids]
-        array = (wintypes.HANDLE * len(handles))(*handles)
-        r = kernel32.WaitForMultipleObjects(len(handles), array, False, _INFINITE)
-        if r == _WAIT_FAILED or r >= _WAIT_OBJECT_0 + len(handles):
+        try:
+            r = win32.wait_for_multiple_objects(handles)
+        except OSError as e:  # (WAIT_FAILED)
+            log.error("client watch: %s; watching stops", e)
+            return
+        if r >= _WAIT_OBJECT_0 + len(handles):
             log.error("client watch: WaitForMultipleObjects returned 0x%X; watching stops", r)
             return
         if r == _WAIT_OBJECT_0:
@@ -174,7 +140,7 @@ def _watch() -> None:
         pid = pids[r - 1]
         with _guard:
             handle, leases = _by_pid.pop(pid)
-        kernel32.CloseHandle(handle)
+        win32.close_handle(handle)
         _take_back(pid, leases)
 
 
