@@ -200,17 +200,21 @@ def class_object(clsid_text: str, iid_text: str) -> int:
         return to_signed(CLASS_E_CLASSNOTAVAILABLE)
 
 
+_GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT = 0x2
+
+
 def _release_host_cache() -> None:
     """Empty python_inproc.dll's cache of class objects (it keeps one reference per CLSID it served, and answers
     later requests from it without calling Python), when the DLL is loaded in this process."""
-    import ctypes
+    from ole32_bindings.dlls import ffi, function
 
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-    kernel32.GetModuleHandleW.restype = ctypes.c_void_p
-    kernel32.GetModuleHandleW.argtypes = [ctypes.c_wchar_p]
-    if not kernel32.GetModuleHandleW(os.path.basename(HOST_DLL)):
+    module = ffi.new("HMODULE *")
+    name = ffi.new("wchar_t[]", os.path.basename(HOST_DLL))
+    if not function("GetModuleHandleExW")(_GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, name, module):
         return  # (not loaded: nothing cached; loading it here would not help)
-    ctypes.WinDLL(HOST_DLL).PyInproc_ReleaseCache()
+    release = function("GetProcAddress")(module[0], b"PyInproc_ReleaseCache")
+    if release != ffi.NULL:
+        ffi.cast("LONG (*)(void)", release)()
 
 
 def release_class_objects(clsid: Guid | None = None) -> int:
